@@ -1,0 +1,20 @@
+"""skdecay: scikit-learn estimators for weight decay, L1 and elastic net.
+
+Trained by Numba-jitted first-order solvers; the objective of every estimator
+is written in :mod:`skdecay._objective` and maps exactly onto scikit-learn's
+Ridge, Lasso, ElasticNet and LogisticRegression.
+"""
+
+from ._core._problem import NonFiniteIterateError
+from ._objective import decay_objective
+from .linear_model import DecayLinearRegressor, DecayLogisticClassifier
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DecayLinearRegressor",
+    "DecayLogisticClassifier",
+    "NonFiniteIterateError",
+    "decay_objective",
+    "__version__",
+]

@@ -1,0 +1,185 @@
+"""Products with the design matrix, written once per storage layout.
+
+A solver never asks whether ``X`` is sparse: it receives a :class:`DesignMatrix`
+and calls :func:`design_matmul` / :func:`design_rmatmul`, which pick the kernel
+for the layout with a single branch per call (never per element).
+
+Centering for the intercept is implicit: with column means ``x_mean`` the
+kernels compute products with ``X - 1 x_mean^T`` without forming it, so sparse
+input stays sparse and dense input is never copied.
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+import scipy.sparse as sp
+from numba import njit
+
+DENSE = 0
+CSR = 1
+CSC = 2
+
+
+class DesignMatrix(NamedTuple):
+    """A read-only view of ``X`` that the Numba kernels understand.
+
+    ``dense`` holds a 2-D array (C or F order) when ``layout == DENSE`` and an
+    empty ``(0, 0)`` placeholder otherwise; ``data``, ``indices`` and ``indptr``
+    hold the compressed storage of a CSR or CSC matrix and are empty for dense
+    input. No array is copied when the design is built.
+    """
+
+    dense: np.ndarray
+    data: np.ndarray
+    indices: np.ndarray
+    indptr: np.ndarray
+    layout: int
+    n_samples: int
+    n_features: int
+
+
+def make_design(X) -> DesignMatrix:
+    """Wrap a validated dense array or CSR/CSC matrix without copying it."""
+    n_samples, n_features = X.shape
+    if sp.issparse(X):
+        if X.format not in ("csr", "csc"):
+            raise TypeError(f"Expected a CSR or CSC matrix, got {X.format!r}.")
+        layout = CSR if X.format == "csr" else CSC
+        placeholder = np.empty((0, 0), dtype=X.dtype)
+        return DesignMatrix(
+            placeholder, X.data, X.indices, X.indptr, layout, n_samples, n_features
+        )
+    X = np.asarray(X)
+    if not (X.flags.c_contiguous or X.flags.f_contiguous):
+        X = np.ascontiguousarray(X)
+    empty_index = np.empty(0, dtype=np.int32)
+    return DesignMatrix(
+        X,
+        np.empty(0, dtype=X.dtype),
+        empty_index,
+        empty_index,
+        DENSE,
+        n_samples,
+        n_features,
+    )
+
+
+@njit(cache=True, nogil=True)
+def design_matmul(X, W, intercept, x_mean, Z):
+    """``Z = (X - 1 x_mean^T) @ W + intercept``, written into ``Z``.
+
+    ``W`` has shape (n_features, n_outputs), ``Z`` (n_samples, n_outputs).
+    """
+    n_outputs = W.shape[1]
+    # Centering and intercept fold into one offset per output.
+    offset = np.empty(n_outputs, dtype=Z.dtype)
+    for k in range(n_outputs):
+        acc = 0.0
+        for j in range(W.shape[0]):
+            acc += x_mean[j] * W[j, k]
+        offset[k] = intercept[k] - acc
+
+    if X.layout == DENSE:
+        np.dot(X.dense, W, Z)
+        for i in range(Z.shape[0]):
+            for k in range(n_outputs):
+                Z[i, k] += offset[k]
+    elif X.layout == CSR:
+        for i in range(X.n_samples):
+            for k in range(n_outputs):
+                Z[i, k] = offset[k]
+            for jj in range(X.indptr[i], X.indptr[i + 1]):
+                j = X.indices[jj]
+                v = X.data[jj]
+                for k in range(n_outputs):
+                    Z[i, k] += v * W[j, k]
+    else:
+        for i in range(X.n_samples):
+            for k in range(n_outputs):
+                Z[i, k] = offset[k]
+        for j in range(X.n_features):
+            for jj in range(X.indptr[j], X.indptr[j + 1]):
+                i = X.indices[jj]
+                v = X.data[jj]
+                for k in range(n_outputs):
+                    Z[i, k] += v * W[j, k]
+
+
+@njit(cache=True, nogil=True)
+def design_rmatmul(X, G, x_mean, out):
+    """``out = (X - 1 x_mean^T)^T @ G``, written into ``out``."""
+    n_outputs = G.shape[1]
+    column_sum = np.zeros(n_outputs, dtype=np.float64)
+    for i in range(G.shape[0]):
+        for k in range(n_outputs):
+            column_sum[k] += G[i, k]
+
+    if X.layout == DENSE:
+        np.dot(X.dense.T, G, out)
+    elif X.layout == CSR:
+        out[:] = 0.0
+        for i in range(X.n_samples):
+            for jj in range(X.indptr[i], X.indptr[i + 1]):
+                j = X.indices[jj]
+                v = X.data[jj]
+                for k in range(n_outputs):
+                    out[j, k] += v * G[i, k]
+    else:
+        for j in range(X.n_features):
+            for k in range(n_outputs):
+                acc = 0.0
+                for jj in range(X.indptr[j], X.indptr[j + 1]):
+                    acc += X.data[jj] * G[X.indices[jj], k]
+                out[j, k] = acc
+
+    for j in range(out.shape[0]):
+        for k in range(n_outputs):
+            out[j, k] -= x_mean[j] * column_sum[k]
+
+
+@njit(cache=True, nogil=True)
+def weighted_column_moments(X, weights, center):
+    """Weighted column means and (centered or raw) second moments.
+
+    ``weights`` must sum to one. Returns ``(mean, spread)`` in float64, where
+    ``spread_j = sum_i w_i (x_ij - mean_j)^2`` if ``center`` else
+    ``sum_i w_i x_ij^2``; ``mean`` is zero when ``center`` is False.
+    """
+    p = X.n_features
+    mean = np.zeros(p)
+    second = np.zeros(p)
+    if X.layout == DENSE:
+        for i in range(X.n_samples):
+            w = weights[i]
+            for j in range(p):
+                mean[j] += w * X.dense[i, j]
+        if not center:
+            mean[:] = 0.0
+        # Two passes keep the variance accurate for columns with a large mean.
+        for i in range(X.n_samples):
+            w = weights[i]
+            for j in range(p):
+                d = X.dense[i, j] - mean[j]
+                second[j] += w * d * d
+        return mean, second
+
+    if X.layout == CSR:
+        for i in range(X.n_samples):
+            w = weights[i]
+            for jj in range(X.indptr[i], X.indptr[i + 1]):
+                v = X.data[jj]
+                mean[X.indices[jj]] += w * v
+                second[X.indices[jj]] += w * v * v
+    else:
+        for j in range(p):
+            for jj in range(X.indptr[j], X.indptr[j + 1]):
+                w = weights[X.indices[jj]]
+                v = X.data[jj]
+                mean[j] += w * v
+                second[j] += w * v * v
+    if center:
+        for j in range(p):
+            second[j] = max(second[j] - mean[j] * mean[j], 0.0)
+    else:
+        mean[:] = 0.0
+    return mean, second

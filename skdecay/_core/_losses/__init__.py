@@ -1,0 +1,70 @@
+"""Data-fit terms of the objective.
+
+Every loss is a small module with four pieces: ``*_value(Y, Z, weights)``,
+``*_gradient(Y, Z, weights, G)`` (fills ``G`` with the weighted derivative in
+the linear predictor ``Z`` and returns the value), ``*_intercept_at_zero`` and
+a ``*_CURVATURE`` bound on its second derivative. ``Y`` and ``Z`` are 2-D
+(n_samples, n_outputs) and ``weights`` sum to one.
+
+The solvers call the three dispatch functions below with an integer loss code,
+so a new loss is one new module plus one branch here; no solver changes.
+"""
+
+from numba import njit
+
+from ._logistic import (
+    LOGISTIC_CURVATURE,
+    logistic_gradient,
+    logistic_intercept_at_zero,
+    logistic_value,
+)
+from ._multinomial import (
+    MULTINOMIAL_CURVATURE,
+    multinomial_gradient,
+    multinomial_intercept_at_zero,
+    multinomial_value,
+)
+from ._squared import (
+    SQUARED_CURVATURE,
+    squared_gradient,
+    squared_intercept_at_zero,
+    squared_value,
+)
+
+SQUARED = 0
+LOGISTIC = 1
+MULTINOMIAL = 2
+
+LOSS_CODES = {"squared": SQUARED, "logistic": LOGISTIC, "multinomial": MULTINOMIAL}
+CURVATURE = {
+    SQUARED: SQUARED_CURVATURE,
+    LOGISTIC: LOGISTIC_CURVATURE,
+    MULTINOMIAL: MULTINOMIAL_CURVATURE,
+}
+
+
+@njit(cache=True, nogil=True)
+def loss_value(loss, Y, Z, weights):
+    if loss == SQUARED:
+        return squared_value(Y, Z, weights)
+    if loss == LOGISTIC:
+        return logistic_value(Y, Z, weights)
+    return multinomial_value(Y, Z, weights)
+
+
+@njit(cache=True, nogil=True)
+def loss_gradient(loss, Y, Z, weights, G):
+    if loss == SQUARED:
+        return squared_gradient(Y, Z, weights, G)
+    if loss == LOGISTIC:
+        return logistic_gradient(Y, Z, weights, G)
+    return multinomial_gradient(Y, Z, weights, G)
+
+
+@njit(cache=True, nogil=True)
+def intercept_at_zero(loss, Y, weights):
+    if loss == SQUARED:
+        return squared_intercept_at_zero(Y, weights)
+    if loss == LOGISTIC:
+        return logistic_intercept_at_zero(Y, weights)
+    return multinomial_intercept_at_zero(Y, weights)

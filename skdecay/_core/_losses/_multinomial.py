@@ -1,0 +1,67 @@
+"""Multinomial cross-entropy: ``loss(y, z) = logsumexp(z) - sum_k y_k z_k``.
+
+``y`` is the one-hot encoding of the class; ``z`` has one entry per class
+(the symmetric parametrisation of LogisticRegression).
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+#: Upper bound on the largest eigenvalue of the Hessian of the loss in ``z``
+#: (``diag(p) - p p^T`` has spectral norm at most 1/2).
+MULTINOMIAL_CURVATURE = 0.5
+
+
+@njit(cache=True, nogil=True)
+def _row_logsumexp(Z, i):
+    m = Z[i, 0]
+    for k in range(1, Z.shape[1]):
+        m = max(m, Z[i, k])
+    acc = 0.0
+    for k in range(Z.shape[1]):
+        acc += math.exp(Z[i, k] - m)
+    return m + math.log(acc)
+
+
+@njit(cache=True, nogil=True)
+def multinomial_value(Y, Z, weights):
+    total = 0.0
+    for i in range(Z.shape[0]):
+        lse = _row_logsumexp(Z, i)
+        fit = 0.0
+        for k in range(Z.shape[1]):
+            fit += Y[i, k] * Z[i, k]
+        total += weights[i] * (lse - fit)
+    return total
+
+
+@njit(cache=True, nogil=True)
+def multinomial_gradient(Y, Z, weights, G):
+    """Fill ``G = weights * dloss/dz`` and return the loss value."""
+    total = 0.0
+    for i in range(Z.shape[0]):
+        lse = _row_logsumexp(Z, i)
+        w = weights[i]
+        fit = 0.0
+        for k in range(Z.shape[1]):
+            fit += Y[i, k] * Z[i, k]
+            G[i, k] = w * (math.exp(Z[i, k] - lse) - Y[i, k])
+        total += w * (lse - fit)
+    return total
+
+
+@njit(cache=True, nogil=True)
+def multinomial_intercept_at_zero(Y, weights):
+    """Log of the weighted class frequencies, centred to sum to zero."""
+    n_classes = Y.shape[1]
+    freq = np.zeros(n_classes)
+    for i in range(Y.shape[0]):
+        for k in range(n_classes):
+            freq[k] += weights[i] * Y[i, k]
+    b = np.empty(n_classes)
+    for k in range(n_classes):
+        b[k] = math.log(max(freq[k], 1e-12))
+    b -= b.mean()
+    return b

@@ -1,0 +1,162 @@
+"""Prepare a weight-decay problem once and hand it to a compiled solver.
+
+This is the only place that turns validated arrays into what the kernels
+need: a :class:`~._linalg.DesignMatrix`, normalised weights, the implicit
+centering for the intercept, the diagonal preconditioner and an absolute
+tolerance. Solvers then run without touching Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._linalg import make_design, weighted_column_moments
+from ._losses import CURVATURE, LOSS_CODES, intercept_at_zero
+from ._penalties import optimality_residual
+from ._solvers import CONVERGED, NON_FINITE, SOLVERS
+from ._solvers._common import smooth_gradient
+
+
+@dataclass
+class DecayResult:
+    """What a solver returns, in the caller's (uncentred) parametrisation."""
+
+    coef: np.ndarray  # (n_features, n_outputs)
+    intercept: np.ndarray  # (n_outputs,)
+    n_iter: int
+    converged: bool
+    objective_curve: np.ndarray  # (n_iter,)
+    lipschitz: float
+
+
+class NonFiniteIterateError(FloatingPointError):
+    """The iterates of a solver overflowed or became NaN."""
+
+
+def _preconditioner(spread, curvature, l2):
+    """``curvature * spread + l2``, with a safe value for constant columns.
+
+    A constant column (zero spread after centering) has a zero gradient, so any
+    positive scale is correct; the largest one keeps its steps small.
+    """
+    spread = np.asarray(spread, dtype=np.float64)
+    top = spread.max(initial=0.0)
+    flat = spread <= 1e-12 * top
+    spread = np.where(flat, top if top > 0 else 1.0, spread)
+    return curvature * spread + l2
+
+
+def fit_decay_problem(
+    X,
+    Y,
+    sample_weight,
+    *,
+    loss: str,
+    l1: float,
+    l2: float,
+    fit_intercept: bool,
+    solver: str,
+    max_iter: int,
+    tol: float,
+    learning_rate: float | None = None,
+    coef_init=None,
+    intercept_init=None,
+) -> DecayResult:
+    """Minimise the skdecay objective for one (loss, l1, l2).
+
+    Parameters are validated arrays: ``X`` dense (C or F order) or CSR/CSC
+    in float32 or float64; ``Y`` of shape (n_samples, n_outputs) (0/1 column
+    for the logistic loss, one-hot for the multinomial); ``sample_weight``
+    non-negative with a positive sum. ``tol`` is relative: the solver stops
+    when the optimality residual is at most ``tol`` times its value at
+    ``W = 0``. Raises :class:`NonFiniteIterateError` when the iterates become
+    non-finite.
+    """
+    design = make_design(X)
+    dtype = X.dtype
+    loss_code = LOSS_CODES[loss]
+    curvature = CURVATURE[loss_code]
+    n_samples, n_features = X.shape
+    Y = np.ascontiguousarray(Y, dtype=dtype)
+    n_outputs = Y.shape[1]
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    weights = np.ascontiguousarray(weights / weights.sum(), dtype=dtype)
+
+    mean, spread = weighted_column_moments(design, weights, fit_intercept)
+    scale = _preconditioner(spread, curvature, l2).astype(dtype)
+    scale_intercept = float(curvature)
+    x_mean = mean.astype(dtype)
+
+    # Reference scale for the stopping rule: the loss gradient at W = 0 (with
+    # the best intercept for W = 0), in the preconditioner's units.
+    if fit_intercept:
+        intercept_zero = intercept_at_zero(loss_code, Y, weights).astype(dtype)
+    else:
+        intercept_zero = np.zeros(n_outputs, dtype=dtype)
+    W_zero = np.zeros((n_features, n_outputs), dtype=dtype)
+    Z = np.empty((n_samples, n_outputs), dtype=dtype)
+    Z[:] = intercept_zero
+    G = np.empty_like(Z)
+    grad = np.empty_like(W_zero)
+    grad_intercept = np.empty(n_outputs, dtype=dtype)
+    smooth_gradient(
+        design, Y, weights, x_mean, loss_code, 0.0, fit_intercept, W_zero, Z, G,
+        grad, grad_intercept,
+    )
+    reference = optimality_residual(
+        W_zero, grad, grad_intercept, 0.0, scale, scale_intercept
+    )
+    if reference == 0.0:
+        # The loss is flat at W = 0: zero coefficients are optimal.
+        return DecayResult(
+            W_zero, intercept_zero.copy(), 0, True, np.empty(0), float("nan")
+        )
+
+    if coef_init is None:
+        W_init = W_zero
+        b_init = intercept_zero
+    else:
+        W_init = np.array(coef_init, dtype=dtype, order="C").reshape(
+            n_features, n_outputs
+        )
+        b_init = np.array(intercept_init, dtype=dtype).reshape(n_outputs)
+        b_init = (b_init + x_mean @ W_init).astype(dtype)  # centred intercept
+
+    objective_curve = np.empty(max_iter, dtype=np.float64)
+    W, b, n_iter, status, lipschitz = SOLVERS[solver](
+        design, Y, weights, x_mean, loss_code, float(l1), float(l2),
+        bool(fit_intercept), scale, scale_intercept, W_init, b_init,
+        int(max_iter), float(tol) * reference,
+        0.0 if learning_rate is None else float(learning_rate),
+        10.0 * float(np.finfo(dtype).eps), objective_curve,
+    )  # fmt: skip
+    if status == NON_FINITE:
+        if learning_rate is not None:
+            advice = (
+                f"learning_rate={learning_rate:g} is too large for this problem. "
+                "The step is measured on the preconditioned (standardised) "
+                "problem, where a safe step is at most 1 / L with "
+                f"1 <= L <= n_features ({n_features}); use a smaller value, or "
+                "learning_rate=None to choose the step by backtracking."
+            )
+        else:
+            advice = (
+                "The data or targets are too large to be represented in "
+                f"{np.dtype(dtype).name}; rescale them (e.g. with StandardScaler) "
+                "or pass float64 data."
+            )
+        raise NonFiniteIterateError(
+            f"The iterates of solver {solver!r} became non-finite (overflow or "
+            f"NaN) at iteration {n_iter}. {advice}"
+        )
+    intercept = b - x_mean @ W if fit_intercept else np.zeros(n_outputs, dtype)
+    return DecayResult(
+        W,
+        intercept.astype(dtype),
+        int(n_iter),
+        status == CONVERGED,
+        objective_curve[:n_iter].copy(),
+        float(lipschitz),
+    )

@@ -1,0 +1,168 @@
+"""Pieces shared by the proximal-gradient solvers.
+
+All steps are taken in the metric of a diagonal preconditioner ``scale``
+(``scale_j`` = curvature bound of the loss times the weighted variance of
+feature ``j``, plus the L2 strength). A step of length ``1 / L`` in that metric
+is the textbook gradient step on standardised features, so badly scaled raw
+features converge as fast as scaled ones, and ``L = 1`` is the natural first
+guess for the Lipschitz constant.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .._linalg import design_matmul, design_rmatmul
+from .._losses import loss_gradient, loss_value
+from .._penalties import add_decay, penalty_value, soft_threshold, squared_norm
+
+CONVERGED = 0
+MAX_ITER_REACHED = 1
+NON_FINITE = 2
+
+#: Backtracking gives up (and the solver reports non-finite iterates) past this.
+LIPSCHITZ_CEILING = 1e30
+
+
+@njit(cache=True, nogil=True)
+def smooth_value(loss, Y, Z, weights, W, l2):
+    """Value of the smooth part: loss plus ``l2 / 2 * ||W||^2``."""
+    value = loss_value(loss, Y, Z, weights)
+    if l2 > 0.0:
+        value += 0.5 * l2 * squared_norm(W)
+    return value
+
+
+@njit(cache=True, nogil=True)
+def smooth_gradient(
+    X, Y, weights, x_mean, loss, l2, fit_intercept, W, Z, G, grad, grad_intercept
+):
+    """Gradient of the smooth part at ``W`` (with predictor ``Z``).
+
+    Fills ``grad`` (n_features, n_outputs) and ``grad_intercept`` (n_outputs,)
+    and returns the smooth value.
+    """
+    value = loss_gradient(loss, Y, Z, weights, G)
+    design_rmatmul(X, G, x_mean, grad)
+    add_decay(grad, W, l2)
+    if l2 > 0.0:
+        value += 0.5 * l2 * squared_norm(W)
+    grad_intercept[:] = 0.0
+    if fit_intercept:
+        for i in range(G.shape[0]):
+            for k in range(G.shape[1]):
+                grad_intercept[k] += G[i, k]
+    return value
+
+
+@njit(cache=True, nogil=True)
+def prox_gradient_step(
+    W, intercept, grad, grad_intercept, lipschitz, scale, scale_intercept, l1,
+    W_out, intercept_out,
+):
+    """One preconditioned proximal-gradient step of length ``1 / lipschitz``.
+
+    ``W_out = soft_threshold(W - grad / (L d), l1 / (L d))`` coordinate-wise,
+    the intercept takes a plain gradient step.
+    """
+    for j in range(W.shape[0]):
+        inv = 1.0 / (lipschitz * scale[j])
+        for k in range(W.shape[1]):
+            W_out[j, k] = soft_threshold(W[j, k] - inv * grad[j, k], l1 * inv)
+    inv_b = 1.0 / (lipschitz * scale_intercept)
+    for k in range(intercept.shape[0]):
+        intercept_out[k] = intercept[k] - inv_b * grad_intercept[k]
+
+
+@njit(cache=True, nogil=True)
+def quadratic_model_excess(
+    W, intercept, W_new, intercept_new, grad, grad_intercept, lipschitz, scale,
+    scale_intercept,
+):
+    """``<grad, x_new - x> + L / 2 * ||x_new - x||_D^2`` (the majoriser's excess)."""
+    linear = 0.0
+    quadratic = 0.0
+    for j in range(W.shape[0]):
+        for k in range(W.shape[1]):
+            d = W_new[j, k] - W[j, k]
+            linear += grad[j, k] * d
+            quadratic += scale[j] * d * d
+    for k in range(intercept.shape[0]):
+        d = intercept_new[k] - intercept[k]
+        linear += grad_intercept[k] * d
+        quadratic += scale_intercept * d * d
+    return linear + 0.5 * lipschitz * quadratic
+
+
+@njit(cache=True, nogil=True)
+def gradient_mapping_norm(
+    W, intercept, W_new, intercept_new, lipschitz, scale, scale_intercept
+):
+    """Largest entry of the gradient mapping ``L D (x - x_new)``, standardised."""
+    worst = 0.0
+    for j in range(W.shape[0]):
+        s = lipschitz * math.sqrt(scale[j])
+        for k in range(W.shape[1]):
+            worst = max(worst, s * abs(W[j, k] - W_new[j, k]))
+    s = lipschitz * math.sqrt(scale_intercept)
+    for k in range(intercept.shape[0]):
+        worst = max(worst, s * abs(intercept[k] - intercept_new[k]))
+    return worst
+
+
+@njit(cache=True, nogil=True)
+def all_finite(W, intercept):
+    for j in range(W.shape[0]):
+        for k in range(W.shape[1]):
+            if not math.isfinite(W[j, k]):
+                return False
+    for k in range(intercept.shape[0]):
+        if not math.isfinite(intercept[k]):
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def backtracking_prox_step(
+    X, Y, weights, x_mean, loss, l1, l2, W, intercept, smooth_at_W, grad,
+    grad_intercept, lipschitz, fixed_step, scale, scale_intercept, rel_eps,
+    W_out, intercept_out, Z_out,
+):
+    """A proximal-gradient step from ``W``, with backtracking on ``lipschitz``.
+
+    Unless ``fixed_step`` is set, ``lipschitz`` doubles until the step decreases
+    the smooth part at least as much as its quadratic majoriser promises
+    (``rel_eps`` absorbs rounding in low precision). Fills the ``*_out``
+    arrays (``Z_out`` is the predictor at the new point) and returns
+    ``(smooth value at the new point, lipschitz)``.
+    """
+    while True:
+        prox_gradient_step(
+            W, intercept, grad, grad_intercept, lipschitz, scale, scale_intercept,
+            l1, W_out, intercept_out,
+        )
+        design_matmul(X, W_out, intercept_out, x_mean, Z_out)
+        smooth_new = smooth_value(loss, Y, Z_out, weights, W_out, l2)
+        if fixed_step:
+            return smooth_new, lipschitz
+        bound = smooth_at_W + quadratic_model_excess(
+            W, intercept, W_out, intercept_out, grad, grad_intercept, lipschitz,
+            scale, scale_intercept,
+        )
+        if smooth_new <= bound + rel_eps * abs(smooth_at_W):
+            return smooth_new, lipschitz
+        if lipschitz > LIPSCHITZ_CEILING:
+            return math.nan, lipschitz
+        lipschitz *= 2.0
+
+
+def allocate_like(W, n_samples):
+    """Work arrays of the solvers' dtype: predictor, loss gradient, gradients."""
+    n_features, n_outputs = W.shape
+    return (
+        np.empty((n_samples, n_outputs), dtype=W.dtype),
+        np.empty((n_samples, n_outputs), dtype=W.dtype),
+        np.empty((n_features, n_outputs), dtype=W.dtype),
+        np.empty(n_outputs, dtype=W.dtype),
+    )

@@ -1,0 +1,6 @@
+"""Linear estimators trained with weight decay, L1 or elastic-net penalties."""
+
+from ._logistic import DecayLogisticClassifier
+from ._regression import DecayLinearRegressor
+
+__all__ = ["DecayLinearRegressor", "DecayLogisticClassifier"]

@@ -1,0 +1,122 @@
+"""What DecayLinearRegressor and DecayLogisticClassifier share.
+
+The estimators stay thin: declared parameter constraints, validation with
+scikit-learn's tools, a call to :func:`skdecay._core._problem.fit_decay_problem`
+and the fitted attributes. Nothing is stored on the estimator until the solve
+succeeded, so a failed fit leaves no half-fitted state.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .._core._problem import DecayResult, fit_decay_problem
+from .._objective import penalty_strengths
+
+#: What ``solver='auto'`` resolves to (accelerated proximal gradient suits every
+#: loss and penalty; later solvers refine this rule).
+AUTO_SOLVER = "fista"
+
+
+class _BaseDecayLinearModel(BaseEstimator):
+    """Parameters and the solve step common to the linear estimators."""
+
+    _parameter_constraints: dict = {
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"auto", "gd", "fista"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        alpha=0.0001,
+        penalty="l2",
+        l1_ratio=0.15,
+        fit_intercept=True,
+        solver="auto",
+        learning_rate=None,
+        max_iter=1000,
+        tol=1e-3,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.alpha = alpha
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _resolved_solver(self) -> str:
+        return AUTO_SOLVER if self.solver == "auto" else self.solver
+
+    def _solve(
+        self, X, Y, sample_weight, *, loss, coef_init=None, intercept_init=None
+    ) -> DecayResult:
+        """Run the solver on validated data; warn if it did not converge."""
+        l1, l2 = penalty_strengths(self.alpha, self.penalty, self.l1_ratio)
+        solver = self._resolved_solver()
+        result = fit_decay_problem(
+            X,
+            Y,
+            sample_weight,
+            loss=loss,
+            l1=l1,
+            l2=l2,
+            fit_intercept=self.fit_intercept,
+            solver=solver,
+            max_iter=self.max_iter,
+            tol=self.tol,
+            learning_rate=self.learning_rate,
+            coef_init=coef_init,
+            intercept_init=intercept_init,
+        )
+        if self.verbose:
+            self._report(result, solver)
+        if not result.converged:
+            warnings.warn(
+                f"Solver {solver!r} did not converge in max_iter={self.max_iter} "
+                f"iterations (tol={self.tol:g}). Increase max_iter, loosen tol, "
+                "or increase alpha.",
+                ConvergenceWarning,
+            )
+        return result
+
+    @staticmethod
+    def _report(result: DecayResult, solver: str) -> None:
+        curve = result.objective_curve
+        every = max(1, len(curve) // 10)
+        for it in range(0, len(curve), every):
+            print(f"[{solver}] iteration {it + 1:5d}  objective {curve[it]:.10g}")
+        state = "converged" if result.converged else "stopped at max_iter"
+        print(f"[{solver}] {state} after {result.n_iter} iterations")
+
+    def _warm_start_init(self, n_features, n_outputs):
+        """Previous coefficients as (n_features, n_outputs), if they fit."""
+        if not self.warm_start or not hasattr(self, "coef_"):
+            return None, None
+        coef = np.asarray(self.coef_).reshape(-1, n_features)
+        if coef.shape[0] != n_outputs:
+            return None, None
+        return coef.T, np.asarray(self.intercept_).reshape(n_outputs)

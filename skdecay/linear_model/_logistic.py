@@ -1,0 +1,332 @@
+"""DecayLogisticClassifier: binary and multinomial logistic regression."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit, log_softmax, softmax
+from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from ._base import _BaseDecayLinearModel
+
+
+class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
+    r"""Logistic regression with weight decay (L2), L1 or elastic-net penalty.
+
+    Minimises, over the coefficients :math:`W` and intercepts :math:`b`,
+
+    .. math::
+
+        \frac{1}{\sum_i s_i} \sum_{i} s_i \, \ell(y_i, W x_i + b)
+        + \alpha \Big( \rho \|W\|_1 + \frac{1 - \rho}{2} \|W\|_2^2 \Big)
+
+    where :math:`\ell` is the binary log-loss for two classes and the
+    multinomial cross-entropy (one row of :math:`W` per class, the symmetric
+    parametrisation of LogisticRegression) for more; :math:`s_i` is the
+    sample weight times the class weight of :math:`y_i`. The intercepts are
+    never penalised.
+
+    Read more in the :ref:`User Guide <objective>`.
+
+    Parameters
+    ----------
+    alpha : float, default=0.0001
+        Regularisation strength; must be non-negative.
+
+    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+        'l2' is weight decay (:math:`\rho = 0`), 'l1' the lasso penalty
+        (:math:`\rho = 1`), 'elasticnet' mixes them with ``l1_ratio``;
+        None fits without penalty.
+
+    l1_ratio : float, default=0.15
+        The mixing :math:`\rho \in [0, 1]`, used only when
+        ``penalty='elasticnet'``.
+
+    fit_intercept : bool, default=True
+        Whether to fit (unpenalised) intercepts.
+
+    solver : {'auto', 'gd', 'fista'}, default='auto'
+        'gd' is proximal gradient descent (the textbook weight-decay step
+        followed by the L1 soft-threshold); 'fista' is accelerated proximal
+        gradient with backtracking and adaptive restart. 'auto' chooses
+        'fista'. Both are diagonally preconditioned.
+
+    learning_rate : float, default=None
+        Fixed step size on the preconditioned (standardised) problem; None
+        chooses it by backtracking. A step so large that the iterates overflow
+        raises an error that says so.
+
+    max_iter : int, default=1000
+        Maximum number of iterations.
+
+    tol : float, default=1e-3
+        Relative stopping tolerance on the largest violation of the
+        optimality conditions (in standardised units), compared with its value
+        at :math:`W = 0`.
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights ``{class_label: weight}`` multiplied into the sample weights;
+        'balanced' uses ``n_samples / (n_classes * np.bincount(y))``.
+
+    warm_start : bool, default=False
+        Start from the previous solution when refitting.
+
+    random_state : int, RandomState instance or None, default=None
+        Accepted for compatibility with SGDClassifier; the deterministic
+        solvers 'gd' and 'fista' do not use it.
+
+    verbose : int, default=0
+        If positive, print the objective along the iterations after a fit.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients; one row for two classes (for ``classes_[1]``), one row
+        per class otherwise, as in LogisticRegression.
+
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Intercepts; zeros when ``fit_intercept=False``.
+
+    n_iter_ : int
+        Number of iterations run.
+
+    loss_curve_ : ndarray of shape (n_iter_,)
+        The objective after each iteration.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    See Also
+    --------
+    sklearn.linear_model.LogisticRegression : ``C=c`` equals
+        ``alpha=1 / (c * sum(sample_weight))`` with the same penalty.
+    sklearn.linear_model.SGDClassifier : The same parameters, stochastic steps.
+    DecayLinearRegressor : The same penalties for regression.
+
+    Notes
+    -----
+    LogisticRegression minimises ``C * sum_i s_i loss_i + penalty``; dividing by
+    ``C * sum_i s_i`` gives the objective above with
+    ``alpha = 1 / (C * sum_i s_i)``, that is ``1 / (C * n_samples)`` without
+    weights.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skdecay import DecayLogisticClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = DecayLogisticClassifier(alpha=1e-3).fit(X, y)
+    >>> clf.coef_.shape
+    (3, 4)
+    >>> clf.predict_proba(X[:1]).round(2)
+    array([[0.98, 0.02, 0.  ]])
+    """
+
+    _parameter_constraints: dict = {
+        **_BaseDecayLinearModel._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        alpha=0.0001,
+        penalty="l2",
+        l1_ratio=0.15,
+        fit_intercept=True,
+        solver="auto",
+        learning_rate=None,
+        max_iter=1000,
+        tol=1e-3,
+        class_weight=None,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            alpha=alpha,
+            penalty=penalty,
+            l1_ratio=l1_ratio,
+            fit_intercept=fit_intercept,
+            solver=solver,
+            learning_rate=learning_rate,
+            max_iter=max_iter,
+            tol=tol,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.class_weight = class_weight
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None) -> DecayLogisticClassifier:
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; CSR and CSC matrices are used without densifying.
+
+        y : array-like of shape (n_samples,)
+            Class labels (any type that NumPy can sort, strings included).
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights; None means unit weights.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+        )
+        check_classification_targets(y)
+        encoder = LabelEncoder()
+        y_index = encoder.fit_transform(y)
+        classes = encoder.classes_
+        n_classes = len(classes)
+        if n_classes < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {classes[0]!r}."
+            )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        if self.class_weight is not None:
+            per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
+            sample_weight = sample_weight * per_class[y_index].astype(X.dtype)
+        if sample_weight.sum() <= 0:
+            raise ValueError("The sum of sample_weight must be positive.")
+
+        if n_classes == 2:
+            loss = "logistic"
+            Y = (y_index == 1).astype(X.dtype).reshape(-1, 1)
+        else:
+            loss = "multinomial"
+            Y = np.zeros((X.shape[0], n_classes), dtype=X.dtype)
+            Y[np.arange(X.shape[0]), y_index] = 1.0
+        n_outputs = Y.shape[1]
+        coef_init, intercept_init = None, None
+        if hasattr(self, "classes_") and np.array_equal(self.classes_, classes):
+            coef_init, intercept_init = self._warm_start_init(X.shape[1], n_outputs)
+
+        result = self._solve(
+            X,
+            Y,
+            sample_weight,
+            loss=loss,
+            coef_init=coef_init,
+            intercept_init=intercept_init,
+        )
+        self.classes_ = classes
+        self.coef_ = np.ascontiguousarray(result.coef.T)
+        self.intercept_ = result.intercept
+        self.n_iter_ = result.n_iter
+        self.loss_curve_ = result.objective_curve
+        return self
+
+    def decision_function(self, X):
+        """Linear predictor ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, the score of ``classes_[1]``; otherwise one
+            column per class.
+        """
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=False,
+        )
+        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, taken from ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, in the order of ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            positive = expit(scores)
+            return np.column_stack([1.0 - positive, positive])
+        return softmax(scores, axis=1)
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class, in the order of ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            scores = np.column_stack([np.zeros_like(scores), scores])
+        return log_softmax(scores, axis=1)
