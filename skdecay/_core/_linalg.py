@@ -38,6 +38,19 @@ class DesignMatrix(NamedTuple):
     n_features: int
 
 
+def readonly(array: np.ndarray) -> np.ndarray:
+    """A read-only view of ``array`` (no copy).
+
+    Numba compiles one version of a kernel per argument type, and read-only
+    arrays (memory-mapped data from joblib, for instance) are a type of their
+    own. Passing every input as a read-only view keeps one compiled version
+    per dtype and layout instead of two.
+    """
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
 def make_design(X) -> DesignMatrix:
     """Wrap a validated dense array or CSR/CSC matrix without copying it."""
     n_samples, n_features = X.shape
@@ -45,17 +58,22 @@ def make_design(X) -> DesignMatrix:
         if X.format not in ("csr", "csc"):
             raise TypeError(f"Expected a CSR or CSC matrix, got {X.format!r}.")
         layout = CSR if X.format == "csr" else CSC
-        placeholder = np.empty((0, 0), dtype=X.dtype)
         return DesignMatrix(
-            placeholder, X.data, X.indices, X.indptr, layout, n_samples, n_features
+            readonly(np.empty((0, 0), dtype=X.dtype)),
+            readonly(X.data),
+            readonly(X.indices),
+            readonly(X.indptr),
+            layout,
+            n_samples,
+            n_features,
         )
     X = np.asarray(X)
     if not (X.flags.c_contiguous or X.flags.f_contiguous):
         X = np.ascontiguousarray(X)
-    empty_index = np.empty(0, dtype=np.int32)
+    empty_index = readonly(np.empty(0, dtype=np.int32))
     return DesignMatrix(
-        X,
-        np.empty(0, dtype=X.dtype),
+        readonly(X),
+        readonly(np.empty(0, dtype=X.dtype)),
         empty_index,
         empty_index,
         DENSE,

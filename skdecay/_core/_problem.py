@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._linalg import make_design, weighted_column_moments
+from ._linalg import make_design, readonly, weighted_column_moments
 from ._losses import CURVATURE, LOSS_CODES, intercept_at_zero
 from ._penalties import optimality_residual
 from ._solvers import CONVERGED, NON_FINITE, SOLVERS
@@ -79,15 +79,15 @@ def fit_decay_problem(
     loss_code = LOSS_CODES[loss]
     curvature = CURVATURE[loss_code]
     n_samples, n_features = X.shape
-    Y = np.ascontiguousarray(Y, dtype=dtype)
+    Y = readonly(np.ascontiguousarray(Y, dtype=dtype))
     n_outputs = Y.shape[1]
     weights = np.asarray(sample_weight, dtype=np.float64)
-    weights = np.ascontiguousarray(weights / weights.sum(), dtype=dtype)
+    weights = readonly(np.ascontiguousarray(weights / weights.sum(), dtype=dtype))
 
     mean, spread = weighted_column_moments(design, weights, fit_intercept)
-    scale = _preconditioner(spread, curvature, l2).astype(dtype)
+    scale = readonly(_preconditioner(spread, curvature, l2).astype(dtype))
     scale_intercept = float(curvature)
-    x_mean = mean.astype(dtype)
+    x_mean = readonly(mean.astype(dtype))
 
     # Reference scale for the stopping rule: the loss gradient at W = 0 (with
     # the best intercept for W = 0), in the preconditioner's units.

@@ -221,8 +221,13 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         if self.class_weight is not None:
             per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
             sample_weight = sample_weight * per_class[y_index].astype(X.dtype)
-        if sample_weight.sum() <= 0:
-            raise ValueError("The sum of sample_weight must be positive.")
+        weighted_classes = np.unique(y_index[sample_weight > 0])
+        if len(weighted_classes) < 2:
+            raise ValueError(
+                "sample_weight (times class_weight) is positive for samples of at "
+                "most one class; the intercept of every other class would diverge. "
+                "Give positive weight to samples of at least 2 classes."
+            )
 
         if n_classes == 2:
             loss = "logistic"
