@@ -15,6 +15,6 @@ __all__ = [
     "DecayLinearRegressor",
     "DecayLogisticClassifier",
     "NonFiniteIterateError",
-    "decay_objective",
     "__version__",
+    "decay_objective",
 ]

@@ -19,14 +19,15 @@ The intercept :math:`b` is never penalised. ``penalty`` selects
 How scikit-learn's estimators map onto it (:math:`S = \sum_i s_i`, which is
 ``n_samples`` without weights):
 
-==========================================  =========================================
-scikit-learn                                 skdecay
-==========================================  =========================================
-``Ridge(alpha=a)``                           ``penalty='l2', alpha=a / S``
-``Lasso(alpha=a)``                           ``penalty='l1', alpha=a``
-``ElasticNet(alpha=a, l1_ratio=r)``          ``penalty='elasticnet', alpha=a, l1_ratio=r``
-``LogisticRegression(C=c)`` (l2, l1, enet)   same penalty, ``alpha=1 / (c * S)``
-==========================================  =========================================
+=====================================  ====================================
+scikit-learn                            skdecay
+=====================================  ====================================
+``Ridge(alpha=a)``                      ``penalty='l2', alpha=a / S``
+``Lasso(alpha=a)``                      ``penalty='l1', alpha=a``
+``ElasticNet(alpha=a, l1_ratio=r)``     ``penalty='elasticnet'``, same
+                                        ``alpha`` and ``l1_ratio``
+``LogisticRegression(C=c)``             same penalty, ``alpha=1 / (c * S)``
+=====================================  ====================================
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ LOSSES = ("squared", "logistic", "multinomial")
 def penalty_strengths(
     alpha: float, penalty: str | None, l1_ratio: float
 ) -> tuple[float, float]:
-    """Split ``alpha`` into the L1 and L2 strengths ``(alpha * rho, alpha * (1 - rho))``."""
+    """Split ``alpha`` into the L1 and L2 strengths ``alpha * (rho, 1 - rho)``."""
     if penalty is None:
         return 0.0, 0.0
     rho = {"l2": 0.0, "l1": 1.0, "elasticnet": float(l1_ratio)}[penalty]

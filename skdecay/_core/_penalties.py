@@ -38,16 +38,6 @@ def squared_norm(W):
 
 
 @njit(cache=True, nogil=True)
-def penalty_value(W, l1, l2):
-    value = 0.0
-    if l1 > 0.0:
-        value += l1 * l1_norm(W)
-    if l2 > 0.0:
-        value += 0.5 * l2 * squared_norm(W)
-    return value
-
-
-@njit(cache=True, nogil=True)
 def add_decay(grad, W, l2):
     """Add the gradient of the L2 part, ``l2 * W``, to ``grad`` in place."""
     if l2 > 0.0:

@@ -35,16 +35,19 @@ class NonFiniteIterateError(FloatingPointError):
     """The iterates of a solver overflowed or became NaN."""
 
 
-def _preconditioner(spread, curvature, l2):
+def _preconditioner(mean, spread, curvature, l2):
     """``curvature * spread + l2``, with a safe value for constant columns.
 
-    A constant column (zero spread after centering) has a zero gradient, so any
-    positive scale is correct; the largest one keeps its steps small.
+    A column whose spread is zero, or lost in rounding next to its raw second
+    moment (a constant column after centering), has a zero gradient, so any
+    positive scale is correct; its raw second moment (or 1 for a zero column)
+    is the safe choice. The test is relative to the column itself, never to
+    other columns: features on scales 1e-3 and 1e3 are both genuine.
     """
     spread = np.asarray(spread, dtype=np.float64)
-    top = spread.max(initial=0.0)
-    flat = spread <= 1e-12 * top
-    spread = np.where(flat, top if top > 0 else 1.0, spread)
+    raw = spread + np.asarray(mean, dtype=np.float64) ** 2
+    flat = spread <= 1e-12 * raw
+    spread = np.where(flat, np.where(raw > 0, raw, 1.0), spread)
     return curvature * spread + l2
 
 
@@ -85,7 +88,7 @@ def fit_decay_problem(
     weights = readonly(np.ascontiguousarray(weights / weights.sum(), dtype=dtype))
 
     mean, spread = weighted_column_moments(design, weights, fit_intercept)
-    scale = readonly(_preconditioner(spread, curvature, l2).astype(dtype))
+    scale = readonly(_preconditioner(mean, spread, curvature, l2).astype(dtype))
     scale_intercept = float(curvature)
     x_mean = readonly(mean.astype(dtype))
 
@@ -102,8 +105,18 @@ def fit_decay_problem(
     grad = np.empty_like(W_zero)
     grad_intercept = np.empty(n_outputs, dtype=dtype)
     smooth_gradient(
-        design, Y, weights, x_mean, loss_code, 0.0, fit_intercept, W_zero, Z, G,
-        grad, grad_intercept,
+        design,
+        Y,
+        weights,
+        x_mean,
+        loss_code,
+        0.0,
+        fit_intercept,
+        W_zero,
+        Z,
+        G,
+        grad,
+        grad_intercept,
     )
     reference = optimality_residual(
         W_zero, grad, grad_intercept, 0.0, scale, scale_intercept
@@ -137,8 +150,8 @@ def fit_decay_problem(
             advice = (
                 f"learning_rate={learning_rate:g} is too large for this problem. "
                 "The step is measured on the preconditioned (standardised) "
-                "problem, where a safe step is at most 1 / L with "
-                f"1 <= L <= n_features ({n_features}); use a smaller value, or "
+                f"problem, where any step up to 1 / (n_features + 1) = "
+                f"{1 / (n_features + 1):.3g} is safe; use a smaller value, or "
                 "learning_rate=None to choose the step by backtracking."
             )
         else:

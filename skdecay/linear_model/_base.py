@@ -100,6 +100,7 @@ class _BaseDecayLinearModel(BaseEstimator):
                 f"iterations (tol={self.tol:g}). Increase max_iter, loosen tol, "
                 "or increase alpha.",
                 ConvergenceWarning,
+                stacklevel=3,
             )
         return result
 

@@ -6,9 +6,9 @@ import numpy as np
 from scipy.special import expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -61,9 +61,10 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         'fista'. Both are diagonally preconditioned.
 
     learning_rate : float, default=None
-        Fixed step size on the preconditioned (standardised) problem; None
-        chooses it by backtracking. A step so large that the iterates overflow
-        raises an error that says so.
+        Fixed step size on the preconditioned (standardised) problem, where
+        any step up to ``1 / (n_features + 1)`` is safe and steps above 1
+        never are; None chooses it by backtracking. A step so large that the
+        iterates overflow raises an error that says so.
 
     max_iter : int, default=1000
         Maximum number of iterations.

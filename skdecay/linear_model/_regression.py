@@ -55,9 +55,11 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         features on very different scales converge like standardised ones.
 
     learning_rate : float, default=None
-        Fixed step size on the preconditioned (standardised) problem, where a
-        safe step is at most :math:`1/L` with :math:`1 \le L \le` n_features.
-        None chooses the step by backtracking from :math:`L = 1`. A step so
+        Fixed step size on the preconditioned (standardised) problem. There
+        the Lipschitz constant :math:`L` of the gradient lies between 1 and
+        ``n_features + 1``, so any step up to ``1 / (n_features + 1)`` is safe
+        and steps above 1 never are. None chooses the step by backtracking
+        from :math:`L = 1`. A step so
         large that the iterates overflow raises an error that says so.
 
     max_iter : int, default=1000

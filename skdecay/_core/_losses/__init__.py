@@ -1,9 +1,11 @@
 """Data-fit terms of the objective.
 
-Every loss is a small module with four pieces: ``*_value(Y, Z, weights)``,
+Every loss is a small module with five pieces: ``*_value(Y, Z, weights)``,
 ``*_gradient(Y, Z, weights, G)`` (fills ``G`` with the weighted derivative in
-the linear predictor ``Z`` and returns the value), ``*_intercept_at_zero`` and
-a ``*_CURVATURE`` bound on its second derivative. ``Y`` and ``Z`` are 2-D
+the linear predictor ``Z`` and returns the value), ``*_bregman(Y, Z, Z_new,
+weights)`` (the loss's Bregman divergence between two predictors, computed
+accurately from their difference: the backtracking test), ``*_intercept_at_zero``
+and a ``*_CURVATURE`` bound on its second derivative. ``Y`` and ``Z`` are 2-D
 (n_samples, n_outputs) and ``weights`` sum to one.
 
 The solvers call the three dispatch functions below with an integer loss code,
@@ -14,18 +16,21 @@ from numba import njit
 
 from ._logistic import (
     LOGISTIC_CURVATURE,
+    logistic_bregman,
     logistic_gradient,
     logistic_intercept_at_zero,
     logistic_value,
 )
 from ._multinomial import (
     MULTINOMIAL_CURVATURE,
+    multinomial_bregman,
     multinomial_gradient,
     multinomial_intercept_at_zero,
     multinomial_value,
 )
 from ._squared import (
     SQUARED_CURVATURE,
+    squared_bregman,
     squared_gradient,
     squared_intercept_at_zero,
     squared_value,
@@ -59,6 +64,15 @@ def loss_gradient(loss, Y, Z, weights, G):
     if loss == LOGISTIC:
         return logistic_gradient(Y, Z, weights, G)
     return multinomial_gradient(Y, Z, weights, G)
+
+
+@njit(cache=True, nogil=True)
+def loss_bregman(loss, Y, Z, Z_new, weights):
+    if loss == SQUARED:
+        return squared_bregman(Y, Z, Z_new, weights)
+    if loss == LOGISTIC:
+        return logistic_bregman(Y, Z, Z_new, weights)
+    return multinomial_bregman(Y, Z, Z_new, weights)
 
 
 @njit(cache=True, nogil=True)

@@ -60,3 +60,25 @@ def logistic_intercept_at_zero(Y, weights):
     b = np.empty(1)
     b[0] = math.log(p / (1.0 - p))
     return b
+
+
+@njit(cache=True, nogil=True)
+def logistic_bregman(Y, Z, Z_new, weights):
+    """``sum_i w_i [loss(z_new) - loss(z) - sigmoid(z) (z_new - z)]``.
+
+    Computed from the step ``d = z_new - z`` as
+    ``log1p(sigmoid(z) * expm1(d)) - sigmoid(z) d`` for small steps, which
+    keeps its accuracy when both losses are large and nearly equal (the
+    backtracking test compares this quantity with a small quadratic).
+    """
+    total = 0.0
+    for i in range(Z.shape[0]):
+        z = Z[i, 0]
+        d = Z_new[i, 0] - z
+        p = sigmoid(z)
+        if abs(d) <= 0.5:
+            value = math.log1p(p * math.expm1(d)) - p * d
+        else:
+            value = log1pexp(z + d) - log1pexp(z) - p * d
+        total += weights[i] * value
+    return total

@@ -65,3 +65,33 @@ def multinomial_intercept_at_zero(Y, weights):
         b[k] = math.log(max(freq[k], 1e-12))
     b -= b.mean()
     return b
+
+
+@njit(cache=True, nogil=True)
+def multinomial_bregman(Y, Z, Z_new, weights):
+    """``sum_i w_i [loss(z_new) - loss(z) - softmax(z) . (z_new - z)]``.
+
+    With ``p = softmax(z)`` and ``d = z_new - z`` this is
+    ``log(sum_k p_k exp(d_k)) - p . d``, evaluated as
+    ``log1p(sum_k p_k expm1(d_k)) - p . d`` for small steps (see
+    ``logistic_bregman`` for why).
+    """
+    total = 0.0
+    for i in range(Z.shape[0]):
+        lse = _row_logsumexp(Z, i)
+        largest = 0.0
+        for k in range(Z.shape[1]):
+            largest = max(largest, abs(Z_new[i, k] - Z[i, k]))
+        linear = 0.0
+        growth = 0.0
+        for k in range(Z.shape[1]):
+            d = Z_new[i, k] - Z[i, k]
+            p = math.exp(Z[i, k] - lse)
+            linear += p * d
+            growth += p * math.expm1(d)
+        if largest <= 0.5:
+            value = math.log1p(growth) - linear
+        else:
+            value = _row_logsumexp(Z_new, i) - lse - linear
+        total += weights[i] * value
+    return total

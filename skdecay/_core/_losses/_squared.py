@@ -46,3 +46,19 @@ def squared_intercept_at_zero(Y, weights):
         for k in range(Y.shape[1]):
             b[k] += weights[i] * Y[i, k]
     return b
+
+
+@njit(cache=True, nogil=True)
+def squared_bregman(Y, Z, Z_new, weights):
+    """``sum_i w_i [loss(Z_new_i) - loss(Z_i) - loss'(Z_i) (Z_new_i - Z_i)]``.
+
+    For the squared loss it is exactly ``1/2 * sum_i w_i ||Z_new_i - Z_i||^2``.
+    """
+    total = 0.0
+    for i in range(Z.shape[0]):
+        row = 0.0
+        for k in range(Z.shape[1]):
+            d = Z_new[i, k] - Z[i, k]
+            row += d * d
+        total += weights[i] * row
+    return 0.5 * total

@@ -47,8 +47,23 @@ def _momentum_points_backwards(W_y, b_y, W_new, b_new, W, b):
 
 @njit(cache=True, nogil=True)
 def accelerated_proximal_gradient(
-    X, Y, weights, x_mean, loss, l1, l2, fit_intercept, scale, scale_intercept,
-    W_init, intercept_init, max_iter, tol, learning_rate, rel_eps, objective_out,
+    X,
+    Y,
+    weights,
+    x_mean,
+    loss,
+    l1,
+    l2,
+    fit_intercept,
+    scale,
+    scale_intercept,
+    W_init,
+    intercept_init,
+    max_iter,
+    tol,
+    learning_rate,
+    rel_eps,
+    objective_out,
 ):
     """Run FISTA; return ``(W, intercept, n_iter, status, L)``."""
     n_samples = Y.shape[0]
@@ -73,13 +88,24 @@ def accelerated_proximal_gradient(
 
     fixed_step = learning_rate > 0.0
     lipschitz = 1.0 / learning_rate if fixed_step else 1.0
+    lipschitz_max = float(n_features + (1 if fit_intercept else 0))
     momentum = 1.0
     status = MAX_ITER_REACHED
     n_iter = 0
 
     for it in range(max_iter):
-        smooth_y = smooth_gradient(
-            X, Y, weights, x_mean, loss, l2, fit_intercept, W_y, Z_y, G, grad,
+        smooth_gradient(
+            X,
+            Y,
+            weights,
+            x_mean,
+            loss,
+            l2,
+            fit_intercept,
+            W_y,
+            Z_y,
+            G,
+            grad,
             grad_intercept,
         )
         # A warm start may already be optimal (at it == 0, y is the iterate).
@@ -90,9 +116,27 @@ def accelerated_proximal_gradient(
             status = CONVERGED
             break
         smooth_new, lipschitz = backtracking_prox_step(
-            X, Y, weights, x_mean, loss, l1, l2, W_y, intercept_y, smooth_y, grad,
-            grad_intercept, lipschitz, fixed_step, scale, scale_intercept, rel_eps,
-            W_new, intercept_new, Z_new,
+            X,
+            Y,
+            weights,
+            x_mean,
+            loss,
+            l1,
+            l2,
+            W_y,
+            intercept_y,
+            Z_y,
+            grad,
+            grad_intercept,
+            lipschitz,
+            lipschitz_max,
+            fixed_step,
+            scale,
+            scale_intercept,
+            rel_eps,
+            W_new,
+            intercept_new,
+            Z_new,
         )
         objective = smooth_new + l1 * l1_norm(W_new)
         objective_out[it] = objective
@@ -110,13 +154,25 @@ def accelerated_proximal_gradient(
         # Rotate buffers: prev <- current <- new.
         W_prev, W, W_new = W, W_new, W_prev
         intercept_prev, intercept, intercept_new = (
-            intercept, intercept_new, intercept_prev,
+            intercept,
+            intercept_new,
+            intercept_prev,
         )
         Z_prev, Z, Z_new = Z, Z_new, Z_prev
 
         if step_norm <= tol:
             smooth_gradient(
-                X, Y, weights, x_mean, loss, l2, fit_intercept, W, Z, G, grad,
+                X,
+                Y,
+                weights,
+                x_mean,
+                loss,
+                l2,
+                fit_intercept,
+                W,
+                Z,
+                G,
+                grad,
                 grad_intercept,
             )
             residual = optimality_residual(

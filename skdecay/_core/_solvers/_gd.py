@@ -28,8 +28,23 @@ from ._common import (
 
 @njit(cache=True, nogil=True)
 def gradient_descent(
-    X, Y, weights, x_mean, loss, l1, l2, fit_intercept, scale, scale_intercept,
-    W_init, intercept_init, max_iter, tol, learning_rate, rel_eps, objective_out,
+    X,
+    Y,
+    weights,
+    x_mean,
+    loss,
+    l1,
+    l2,
+    fit_intercept,
+    scale,
+    scale_intercept,
+    W_init,
+    intercept_init,
+    max_iter,
+    tol,
+    learning_rate,
+    rel_eps,
+    objective_out,
 ):
     """Run proximal gradient descent; return ``(W, intercept, n_iter, status, L)``.
 
@@ -51,12 +66,23 @@ def gradient_descent(
 
     fixed_step = learning_rate > 0.0
     lipschitz = 1.0 / learning_rate if fixed_step else 1.0
+    lipschitz_max = float(n_features + (1 if fit_intercept else 0))
     design_matmul(X, W, intercept, x_mean, Z)
     status = MAX_ITER_REACHED
     n_iter = 0
     for it in range(max_iter + 1):
-        smooth = smooth_gradient(
-            X, Y, weights, x_mean, loss, l2, fit_intercept, W, Z, G, grad,
+        smooth_gradient(
+            X,
+            Y,
+            weights,
+            x_mean,
+            loss,
+            l2,
+            fit_intercept,
+            W,
+            Z,
+            G,
+            grad,
             grad_intercept,
         )
         residual = optimality_residual(
@@ -68,9 +94,27 @@ def gradient_descent(
         if it == max_iter:
             break
         smooth_new, lipschitz = backtracking_prox_step(
-            X, Y, weights, x_mean, loss, l1, l2, W, intercept, smooth, grad,
-            grad_intercept, lipschitz, fixed_step, scale, scale_intercept, rel_eps,
-            W_new, intercept_new, Z_new,
+            X,
+            Y,
+            weights,
+            x_mean,
+            loss,
+            l1,
+            l2,
+            W,
+            intercept,
+            Z,
+            grad,
+            grad_intercept,
+            lipschitz,
+            lipschitz_max,
+            fixed_step,
+            scale,
+            scale_intercept,
+            rel_eps,
+            W_new,
+            intercept_new,
+            Z_new,
         )
         objective = smooth_new + l1 * l1_norm(W_new)
         objective_out[it] = objective
