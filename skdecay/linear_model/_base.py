@@ -8,6 +8,7 @@ succeeded, so a failed fit leaves no half-fitted state.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from numbers import Integral, Real
 
@@ -22,6 +23,28 @@ from .._objective import penalty_strengths
 #: What ``solver='auto'`` resolves to (accelerated proximal gradient suits every
 #: loss and penalty; later solvers refine this rule).
 AUTO_SOLVER = "fista"
+
+
+def restore_state_on_error(fit):
+    """Make ``fit`` all-or-nothing.
+
+    ``validate_data`` records ``n_features_in_`` before anything can fail, so a
+    fit that raises later (bad labels, non-finite iterates) would otherwise
+    leave an estimator that looks fitted. On any exception the estimator's
+    attributes are put back as they were before the call.
+    """
+
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        state = dict(self.__dict__)
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(state)
+            raise
+
+    return wrapper
 
 
 class _BaseDecayLinearModel(BaseEstimator):
@@ -51,7 +74,7 @@ class _BaseDecayLinearModel(BaseEstimator):
         solver="auto",
         learning_rate=None,
         max_iter=1000,
-        tol=1e-3,
+        tol=1e-4,
         warm_start=False,
         random_state=None,
         verbose=0,
@@ -95,10 +118,16 @@ class _BaseDecayLinearModel(BaseEstimator):
         if self.verbose:
             self._report(result, solver)
         if not result.converged:
+            advice = "Increase max_iter, loosen tol, or increase alpha."
+            if self.learning_rate is not None:
+                advice = (
+                    f"learning_rate={self.learning_rate:g} may be too large (the "
+                    "iterates oscillate) or too small; learning_rate=None chooses "
+                    "it by backtracking. " + advice
+                )
             warnings.warn(
                 f"Solver {solver!r} did not converge in max_iter={self.max_iter} "
-                f"iterations (tol={self.tol:g}). Increase max_iter, loosen tol, "
-                "or increase alpha.",
+                f"iterations (tol={self.tol:g}). {advice}",
                 ConvergenceWarning,
                 stacklevel=3,
             )

@@ -16,7 +16,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import _BaseDecayLinearModel
+from ._base import _BaseDecayLinearModel, restore_state_on_error
 
 
 class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
@@ -69,7 +69,7 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
     max_iter : int, default=1000
         Maximum number of iterations.
 
-    tol : float, default=1e-3
+    tol : float, default=1e-4
         Relative stopping tolerance on the largest violation of the
         optimality conditions (in standardised units), compared with its value
         at :math:`W = 0`.
@@ -153,7 +153,7 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         solver="auto",
         learning_rate=None,
         max_iter=1000,
-        tol=1e-3,
+        tol=1e-4,
         class_weight=None,
         warm_start=False,
         random_state=None,
@@ -180,6 +180,7 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @restore_state_on_error
     def fit(self, X, y, sample_weight=None) -> DecayLogisticClassifier:
         """Fit the model.
 

@@ -11,7 +11,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._base import _BaseDecayLinearModel
+from ._base import _BaseDecayLinearModel, restore_state_on_error
 
 
 class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
@@ -65,10 +65,12 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
     max_iter : int, default=1000
         Maximum number of iterations.
 
-    tol : float, default=1e-3
+    tol : float, default=1e-4
         Relative stopping tolerance: the solver stops when the largest
         violation of the optimality conditions (in standardised units) is at
-        most ``tol`` times its value at :math:`w = 0`.
+        most ``tol`` times its value at :math:`w = 0`. (SGDRegressor's
+        ``tol`` bounds a decrease of the loss instead; 1e-4 is the default of
+        Lasso and LogisticRegression, which this measure matches more closely.)
 
     warm_start : bool, default=False
         Start from the previous solution when refitting.
@@ -151,6 +153,7 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @restore_state_on_error
     def fit(self, X, y, sample_weight=None) -> DecayLinearRegressor:
         """Fit the model.
 
