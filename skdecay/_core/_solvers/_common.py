@@ -6,10 +6,12 @@ feature ``j``, plus the L2 strength). A step of length ``1 / L`` in that metric
 is the textbook gradient step on standardised features, so badly scaled raw
 features converge as fast as scaled ones.
 
-In that metric the Hessian of the smooth part has unit diagonal (at most), so
-its Lipschitz constant lies in ``[1, n_coordinates]`` with ``n_coordinates =
-n_features + fit_intercept`` (the trace bound). Backtracking starts at 1 and
-never goes past the upper bound: there the majoriser holds in exact
+In that metric the Hessian of the smooth part has diagonal entries of at most
+1, so its Lipschitz constant is at most ``n_coordinates = n_features +
+fit_intercept`` (the trace bound); for the squared loss it is also at least 1,
+while the logistic losses, whose curvature bound is loose where predictions
+are confident, often have a smaller local constant. Backtracking starts at 1
+and never goes past the upper bound: there the majoriser holds in exact
 arithmetic, and a failed test can only be rounding error.
 """
 
@@ -24,6 +26,9 @@ from .._penalties import add_decay, soft_threshold, squared_norm
 CONVERGED = 0
 MAX_ITER_REACHED = 1
 NON_FINITE = 2
+
+#: Smallest constant tried (steps of length 1e6 in standardised units).
+LIPSCHITZ_FLOOR = 1e-6
 
 
 @njit(cache=True, nogil=True)
@@ -144,6 +149,7 @@ def backtracking_prox_step(
     grad_intercept,
     lipschitz,
     lipschitz_max,
+    lipschitz_decrease,
     fixed_step,
     scale,
     scale_intercept,
@@ -154,8 +160,11 @@ def backtracking_prox_step(
 ):
     """A proximal-gradient step from ``W`` (predictor ``Z``), with backtracking.
 
-    Unless ``fixed_step`` is set, ``lipschitz`` doubles (up to the proven bound
-    ``lipschitz_max``) until the quadratic majoriser holds at the new point:
+    Unless ``fixed_step`` is set, ``lipschitz`` is first multiplied by
+    ``lipschitz_decrease`` (<= 1; below 1 the step follows the local
+    curvature, which may be far below the global bound), then doubles (up to
+    the proven bound ``lipschitz_max``) until the quadratic majoriser holds at
+    the new point:
 
         D_f(x_new, x) <= L / 2 * ||x_new - x||_D^2,
 
@@ -167,6 +176,8 @@ def backtracking_prox_step(
     the predictor at the new point) and returns ``(smooth value at the new
     point, lipschitz)``.
     """
+    if not fixed_step:
+        lipschitz = max(lipschitz * lipschitz_decrease, LIPSCHITZ_FLOOR)
     while True:
         prox_gradient_step(
             W,
