@@ -160,8 +160,9 @@ def compare(
 # %%
 # Ridge and weight decay on ``diabetes``
 # --------------------------------------
-# Ridge penalises the *sum* of squared residuals, skdecay the *mean* of the
-# half squares, so Ridge's ``alpha`` is divided by the number of samples.
+# Ridge adds its penalty to the *sum* of squared residuals, skdecay to the
+# *mean* of the half squares, so Ridge's ``alpha`` is divided by the number of
+# samples.
 # The division uses the full dataset; inside cross-validation each fold trains
 # on about 4/5 of it, so a fold's skdecay model equals the Ridge fit with 4/5
 # of the grid value. The CV scores therefore differ slightly, while the final
@@ -250,15 +251,15 @@ compare(
 # Three classes: both libraries fit the symmetric multinomial model (one row
 # of coefficients per class). No scaler here: scikit-learn's Newton solver is
 # insensitive to feature scales, and skdecay's steps are preconditioned by the
-# per-feature variances, which has the same effect for a first-order method.
+# per-feature variances, which plays the same role for a first-order method.
 
 X, y = load_wine(return_X_y=True)
 compare(
     "wine (raw)",
     X,
     y,
-    # Newton converges quadratically, so tol=1e-8 is already exact; asking for
-    # less makes its line search chase rounding errors on these raw features.
+    # Newton converges quadratically, so tol=1e-8 is already exact; a tighter
+    # tol makes its line search chase rounding errors on these raw features.
     sklearn_model=LogisticRegression(solver="newton-cholesky", tol=1e-8),
     decay_model=DecayLogisticClassifier(penalty="l2", **DECAY_TOL),
     sklearn_param="C",
@@ -309,4 +310,4 @@ for row in rows:
 # * The fit times compare a first-order method with scikit-learn's exact or
 #   second-order solvers on small dense problems at a tolerance much tighter
 #   than the default; they say nothing about skdecay's speed at its default
-#   ``tol=1e-3`` or on large or sparse data.
+#   ``tol=1e-4`` or on large or sparse data.

@@ -1,3 +1,9 @@
+import os
+
+# scikit-learn's check_array_api_input skips unless SciPy's array-API mode is
+# on, and SciPy reads the variable once, at import: set it before any import.
+os.environ.setdefault("SCIPY_ARRAY_API", "1")
+
 import numpy as np
 import pytest
 from sklearn.datasets import (

@@ -62,9 +62,10 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
 
     learning_rate : float, default=None
         Fixed step size on the preconditioned (standardised) problem, where
-        any step up to ``1 / (n_features + 1)`` is safe and steps above 1
-        never are; None chooses it by backtracking. A step so large that the
-        iterates overflow raises an error that says so.
+        any step up to ``1 / (n_features + 1)`` is safe (larger ones may work
+        where predictions are confident); None chooses it by backtracking.
+        A step so large that the iterates overflow raises an error that says
+        so; one that makes them oscillate is named in the ConvergenceWarning.
 
     max_iter : int, default=1000
         Maximum number of iterations.
@@ -103,13 +104,13 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
     n_iter_ : int
         Number of iterations run.
 
-    loss_curve_ : ndarray of shape (n_iter_,)
+    loss_curve_ : ndarray of shape (`n_iter_`,)
         The objective after each iteration.
 
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
@@ -134,8 +135,10 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
     >>> clf = DecayLogisticClassifier(alpha=1e-3).fit(X, y)
     >>> clf.coef_.shape
     (3, 4)
-    >>> clf.predict_proba(X[:1]).round(2)
-    array([[0.98, 0.02, 0.  ]])
+    >>> clf.predict(X[[0, 75, 149]])
+    array([0, 1, 2])
+    >>> round(clf.score(X, y), 2)
+    0.99
     """
 
     _parameter_constraints: dict = {

@@ -56,9 +56,9 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
 
     learning_rate : float, default=None
         Fixed step size on the preconditioned (standardised) problem. There
-        the Lipschitz constant :math:`L` of the gradient lies between 1 and
+        the Lipschitz constant :math:`L` of the gradient is between 1 and
         ``n_features + 1``, so any step up to ``1 / (n_features + 1)`` is safe
-        and steps above 1 never are. None chooses the step by backtracking
+        and steps above 1 are not. None chooses the step by backtracking
         from :math:`L = 1`. A step so
         large that the iterates overflow raises an error that says so.
 
@@ -93,13 +93,13 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
     n_iter_ : int
         Number of iterations run.
 
-    loss_curve_ : ndarray of shape (n_iter_,)
+    loss_curve_ : ndarray of shape (`n_iter_`,)
         The objective after each iteration.
 
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of features seen during fit, when ``X`` has string column names.
 
     See Also
