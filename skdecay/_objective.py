@@ -32,9 +32,14 @@ scikit-learn                            skdecay
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from scipy.special import logsumexp
+
+from ._typing import MatrixLike, Penalty
 
 PENALTIES = ("l2", "l1", "elasticnet")
 LOSSES = ("squared", "logistic", "multinomial")
@@ -51,16 +56,16 @@ def penalty_strengths(
 
 
 def decay_objective(
-    X,
-    y,
-    coef,
-    intercept=0.0,
+    X: MatrixLike,
+    y: ArrayLike,
+    coef: ArrayLike,
+    intercept: float | ArrayLike = 0.0,
     *,
-    loss: str = "squared",
+    loss: Literal["squared", "logistic", "multinomial"] = "squared",
     alpha: float = 0.0001,
-    penalty: str | None = "l2",
+    penalty: Penalty = "l2",
     l1_ratio: float = 0.15,
-    sample_weight=None,
+    sample_weight: ArrayLike | None = None,
 ) -> float:
     """Evaluate the skdecay objective at given coefficients, in plain NumPy.
 

@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from .._core._problem import DecayResult, fit_decay_problem
 from .._objective import penalty_strengths
+from .._typing import Penalty, RandomState, Solver
 
 #: What ``solver='auto'`` resolves to (accelerated proximal gradient suits every
 #: loss and penalty; later solvers refine this rule).
@@ -67,18 +68,18 @@ class _BaseDecayLinearModel(BaseEstimator):
     def __init__(
         self,
         *,
-        alpha=0.0001,
-        penalty="l2",
-        l1_ratio=0.15,
-        fit_intercept=True,
-        solver="auto",
-        learning_rate=None,
-        max_iter=1000,
-        tol=1e-4,
-        warm_start=False,
-        random_state=None,
-        verbose=0,
-    ):
+        alpha: float = 0.0001,
+        penalty: Penalty = "l2",
+        l1_ratio: float = 0.15,
+        fit_intercept: bool = True,
+        solver: Solver = "auto",
+        learning_rate: float | None = None,
+        max_iter: int = 1000,
+        tol: float = 1e-4,
+        warm_start: bool = False,
+        random_state: RandomState = None,
+        verbose: int = 0,
+    ) -> None:
         self.alpha = alpha
         self.penalty = penalty
         self.l1_ratio = l1_ratio

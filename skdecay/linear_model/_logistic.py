@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.special import expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
@@ -16,6 +19,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._typing import MatrixLike, Penalty, RandomState, Solver
 from ._base import _BaseDecayLinearModel, restore_state_on_error
 
 
@@ -149,19 +153,19 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
     def __init__(
         self,
         *,
-        alpha=0.0001,
-        penalty="l2",
-        l1_ratio=0.15,
-        fit_intercept=True,
-        solver="auto",
-        learning_rate=None,
-        max_iter=1000,
-        tol=1e-4,
-        class_weight=None,
-        warm_start=False,
-        random_state=None,
-        verbose=0,
-    ):
+        alpha: float = 0.0001,
+        penalty: Penalty = "l2",
+        l1_ratio: float = 0.15,
+        fit_intercept: bool = True,
+        solver: Solver = "auto",
+        learning_rate: float | None = None,
+        max_iter: int = 1000,
+        tol: float = 1e-4,
+        class_weight: dict | Literal["balanced"] | None = None,
+        warm_start: bool = False,
+        random_state: RandomState = None,
+        verbose: int = 0,
+    ) -> None:
         super().__init__(
             alpha=alpha,
             penalty=penalty,
@@ -184,7 +188,9 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @restore_state_on_error
-    def fit(self, X, y, sample_weight=None) -> DecayLogisticClassifier:
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> DecayLogisticClassifier:
         """Fit the model.
 
         Parameters
@@ -261,7 +267,7 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         self.loss_curve_ = result.objective_curve
         return self
 
-    def decision_function(self, X):
+    def decision_function(self, X: MatrixLike) -> np.ndarray:
         """Linear predictor ``X @ coef_.T + intercept_``.
 
         Parameters
@@ -286,7 +292,7 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
         return scores.ravel() if scores.shape[1] == 1 else scores
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict class labels.
 
         Parameters
@@ -304,7 +310,7 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
             return self.classes_[(scores > 0).astype(int)]
         return self.classes_[np.argmax(scores, axis=1)]
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Class probabilities.
 
         Parameters
@@ -323,7 +329,7 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
             return np.column_stack([1.0 - positive, positive])
         return softmax(scores, axis=1)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Logarithm of the class probabilities.
 
         Parameters

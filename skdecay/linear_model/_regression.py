@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import RegressorMixin, _fit_context
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import (
@@ -11,6 +12,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._typing import MatrixLike
 from ._base import _BaseDecayLinearModel, restore_state_on_error
 
 
@@ -154,7 +156,9 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
 
     @_fit_context(prefer_skip_nested_validation=True)
     @restore_state_on_error
-    def fit(self, X, y, sample_weight=None) -> DecayLinearRegressor:
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> DecayLinearRegressor:
         """Fit the model.
 
         Parameters
@@ -207,7 +211,7 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         self.loss_curve_ = result.objective_curve
         return self
 
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict with the linear model.
 
         Parameters
