@@ -14,9 +14,8 @@ import numpy as np
 
 from ._linalg import make_design, readonly, weighted_column_moments
 from ._losses import CURVATURE, LOSS_CODES, intercept_at_zero
-from ._penalties import optimality_residual
-from ._solvers import CONVERGED, NON_FINITE, SOLVERS
-from ._solvers._common import smooth_gradient
+from ._solvers import CONVERGED, NON_FINITE, SOLVERS, Problem
+from ._solvers._common import residual, smooth_gradient
 
 
 @dataclass
@@ -89,8 +88,22 @@ def fit_decay_problem(
 
     mean, spread = weighted_column_moments(design, weights, fit_intercept)
     scale = readonly(_preconditioner(mean, spread, curvature, l2).astype(dtype))
-    scale_intercept = float(curvature)
     x_mean = readonly(mean.astype(dtype))
+
+    problem = Problem(
+        design,
+        Y,
+        weights,
+        x_mean,
+        loss_code,
+        float(l1),
+        float(l2),
+        bool(fit_intercept),
+        scale,
+        float(curvature),
+        float(n_features + fit_intercept),
+        10.0 * float(np.finfo(dtype).eps),
+    )
 
     # Reference scale for the stopping rule: the loss gradient at W = 0 (with
     # the best intercept for W = 0), in the preconditioner's units.
@@ -101,26 +114,13 @@ def fit_decay_problem(
     W_zero = np.zeros((n_features, n_outputs), dtype=dtype)
     Z = np.empty((n_samples, n_outputs), dtype=dtype)
     Z[:] = intercept_zero
-    G = np.empty_like(Z)
     grad = np.empty_like(W_zero)
     grad_intercept = np.empty(n_outputs, dtype=dtype)
     smooth_gradient(
-        design,
-        Y,
-        weights,
-        x_mean,
-        loss_code,
-        0.0,
-        fit_intercept,
-        W_zero,
-        Z,
-        G,
-        grad,
+        problem._replace(l1=0.0, l2=0.0), W_zero, Z, np.empty_like(Z), grad,
         grad_intercept,
-    )
-    reference = optimality_residual(
-        W_zero, grad, grad_intercept, 0.0, scale, scale_intercept
-    )
+    )  # fmt: skip
+    reference = residual(problem._replace(l1=0.0), W_zero, grad, grad_intercept)
     if reference == 0.0:
         # The loss is flat at W = 0: zero coefficients are optimal.
         return DecayResult(
@@ -139,12 +139,14 @@ def fit_decay_problem(
 
     objective_curve = np.empty(max_iter, dtype=np.float64)
     W, b, n_iter, status, lipschitz = SOLVERS[solver](
-        design, Y, weights, x_mean, loss_code, float(l1), float(l2),
-        bool(fit_intercept), scale, scale_intercept, W_init, b_init,
-        int(max_iter), float(tol) * reference,
+        problem,
+        W_init,
+        b_init,
+        int(max_iter),
+        float(tol) * reference,
         0.0 if learning_rate is None else float(learning_rate),
-        10.0 * float(np.finfo(dtype).eps), objective_curve,
-    )  # fmt: skip
+        objective_curve,
+    )
     if status == NON_FINITE:
         if learning_rate is not None:
             advice = (

@@ -16,6 +16,8 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core._problem import DecayResult, fit_decay_problem
 from .._objective import penalty_strengths
@@ -142,6 +144,18 @@ class _BaseDecayLinearModel(BaseEstimator):
             print(f"[{solver}] iteration {it + 1:5d}  objective {curve[it]:.10g}")
         state = "converged" if result.converged else "stopped at max_iter"
         print(f"[{solver}] {state} after {result.n_iter} iterations")
+
+    def _linear_predictor(self, X) -> np.ndarray:
+        """``X @ coef_.T + intercept_`` after checking ``X`` against the fit."""
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=False,
+        )
+        return safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
 
     def _warm_start_init(self, n_features, n_outputs):
         """Previous coefficients as (n_features, n_outputs), if they fit."""

@@ -21,14 +21,13 @@ import numpy as np
 from numba import njit
 
 from .._linalg import design_matmul
-from .._penalties import l1_norm, optimality_residual
 from ._common import (
     CONVERGED,
     MAX_ITER_REACHED,
     NON_FINITE,
-    all_finite,
     backtracking_prox_step,
     gradient_mapping_norm,
+    residual,
     smooth_gradient,
 )
 
@@ -52,108 +51,58 @@ def _momentum_points_backwards(W_y, b_y, W_new, b_new, W, b):
 
 
 @njit(cache=True, nogil=True)
+def _extrapolate(current, previous, beta, out):
+    """``out = current + beta * (current - previous)`` for 1-D or 2-D arrays."""
+    flat_out = out.reshape(-1)
+    flat_current = current.reshape(-1)
+    flat_previous = previous.reshape(-1)
+    for i in range(flat_out.shape[0]):
+        flat_out[i] = flat_current[i] + beta * (flat_current[i] - flat_previous[i])
+
+
+@njit(cache=True, nogil=True)
 def accelerated_proximal_gradient(
-    X,
-    Y,
-    weights,
-    x_mean,
-    loss,
-    l1,
-    l2,
-    fit_intercept,
-    scale,
-    scale_intercept,
-    W_init,
-    intercept_init,
-    max_iter,
-    tol,
-    learning_rate,
-    rel_eps,
-    objective_out,
+    problem, W_init, intercept_init, max_iter, tol, learning_rate, objective_out
 ):
     """Run FISTA; return ``(W, intercept, n_iter, status, L)``."""
-    n_samples = Y.shape[0]
-    n_features, n_outputs = W_init.shape
-    dtype = W_init.dtype
     W = W_init.copy()
     intercept = intercept_init.copy()
-    Z = np.empty((n_samples, n_outputs), dtype=dtype)
-    design_matmul(X, W, intercept, x_mean, Z)
-    W_prev = W.copy()
-    intercept_prev = intercept.copy()
-    Z_prev = Z.copy()
-    W_y = W.copy()
-    intercept_y = intercept.copy()
-    Z_y = Z.copy()
-    W_new = np.empty_like(W)
-    intercept_new = np.empty_like(intercept)
-    Z_new = np.empty_like(Z)
+    Z = np.empty((problem.Y.shape[0], W.shape[1]), dtype=W.dtype)
+    design_matmul(problem.X, W, intercept, problem.x_mean, Z)
+    W_prev, intercept_prev, Z_prev = W.copy(), intercept.copy(), Z.copy()
+    W_y, intercept_y, Z_y = W.copy(), intercept.copy(), Z.copy()
+    W_new, intercept_new, Z_new = (
+        np.empty_like(W),
+        np.empty_like(intercept),
+        np.empty_like(Z),
+    )
     G = np.empty_like(Z)
-    grad = np.empty((n_features, n_outputs), dtype=dtype)
-    grad_intercept = np.empty(n_outputs, dtype=dtype)
+    grad = np.empty_like(W)
+    grad_intercept = np.empty_like(intercept)
 
     fixed_step = learning_rate > 0.0
     lipschitz = 1.0 / learning_rate if fixed_step else 1.0
-    lipschitz_max = float(n_features + (1 if fit_intercept else 0))
     momentum = 1.0
     status = MAX_ITER_REACHED
     n_iter = 0
-
     for it in range(max_iter):
-        smooth_gradient(
-            X,
-            Y,
-            weights,
-            x_mean,
-            loss,
-            l2,
-            fit_intercept,
-            W_y,
-            Z_y,
-            G,
-            grad,
-            grad_intercept,
-        )
+        smooth_gradient(problem, W_y, Z_y, G, grad, grad_intercept)
         # A warm start may already be optimal (at it == 0, y is the iterate).
-        if it == 0 and (
-            optimality_residual(W_y, grad, grad_intercept, l1, scale, scale_intercept)
-            <= tol
-        ):
+        if it == 0 and residual(problem, W_y, grad, grad_intercept) <= tol:
             status = CONVERGED
             break
-        smooth_new, lipschitz = backtracking_prox_step(
-            X,
-            Y,
-            weights,
-            x_mean,
-            loss,
-            l1,
-            l2,
-            W_y,
-            intercept_y,
-            Z_y,
-            grad,
-            grad_intercept,
-            lipschitz,
-            lipschitz_max,
-            LIPSCHITZ_DECREASE,
-            fixed_step,
-            scale,
-            scale_intercept,
-            rel_eps,
-            W_new,
-            intercept_new,
-            Z_new,
-        )
-        objective = smooth_new + l1 * l1_norm(W_new)
+        objective, lipschitz = backtracking_prox_step(
+            problem, W_y, intercept_y, Z_y, grad, grad_intercept, lipschitz,
+            LIPSCHITZ_DECREASE, fixed_step, W_new, intercept_new, Z_new,
+        )  # fmt: skip
         objective_out[it] = objective
         n_iter = it + 1
-        if not math.isfinite(objective) or not all_finite(W_new, intercept_new):
+        if not math.isfinite(objective):
             status = NON_FINITE
             break
 
         step_norm = gradient_mapping_norm(
-            W_y, intercept_y, W_new, intercept_new, lipschitz, scale, scale_intercept
+            problem, W_y, intercept_y, W_new, intercept_new, lipschitz
         )
         restart = _momentum_points_backwards(
             W_y, intercept_y, W_new, intercept_new, W, intercept
@@ -168,24 +117,8 @@ def accelerated_proximal_gradient(
         Z_prev, Z, Z_new = Z, Z_new, Z_prev
 
         if step_norm <= tol:
-            smooth_gradient(
-                X,
-                Y,
-                weights,
-                x_mean,
-                loss,
-                l2,
-                fit_intercept,
-                W,
-                Z,
-                G,
-                grad,
-                grad_intercept,
-            )
-            residual = optimality_residual(
-                W, grad, grad_intercept, l1, scale, scale_intercept
-            )
-            if residual <= tol:
+            smooth_gradient(problem, W, Z, G, grad, grad_intercept)
+            if residual(problem, W, grad, grad_intercept) <= tol:
                 status = CONVERGED
                 break
 
@@ -196,12 +129,7 @@ def accelerated_proximal_gradient(
             next_momentum = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * momentum * momentum))
             beta = (momentum - 1.0) / next_momentum
             momentum = next_momentum
-        for j in range(n_features):
-            for k in range(n_outputs):
-                W_y[j, k] = W[j, k] + beta * (W[j, k] - W_prev[j, k])
-        for k in range(n_outputs):
-            intercept_y[k] = intercept[k] + beta * (intercept[k] - intercept_prev[k])
-        for i in range(n_samples):
-            for k in range(n_outputs):
-                Z_y[i, k] = Z[i, k] + beta * (Z[i, k] - Z_prev[i, k])
+        _extrapolate(W, W_prev, beta, W_y)
+        _extrapolate(intercept, intercept_prev, beta, intercept_y)
+        _extrapolate(Z, Z_prev, beta, Z_y)
     return W, intercept, n_iter, status, lipschitz
