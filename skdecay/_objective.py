@@ -111,8 +111,10 @@ def decay_objective(
     if loss not in LOSSES:
         raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}.")
     coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
-    Z = X @ coef.T if not sp.issparse(X) else np.asarray(X @ coef.T)
-    Z = np.asarray(Z, dtype=np.float64) + np.asarray(intercept, dtype=np.float64)
+    if not sp.issparse(X):
+        X = np.asarray(X, dtype=np.float64)
+    Z = np.asarray(X @ coef.T, dtype=np.float64)
+    Z += np.asarray(intercept, dtype=np.float64)
     y = np.asarray(y)
     n_samples = Z.shape[0]
     sw = (

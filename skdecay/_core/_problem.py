@@ -27,7 +27,6 @@ class DecayResult:
     n_iter: int
     converged: bool
     objective_curve: np.ndarray  # (n_iter,)
-    lipschitz: float
 
 
 class NonFiniteIterateError(FloatingPointError):
@@ -123,9 +122,7 @@ def fit_decay_problem(
     reference = residual(problem._replace(l1=0.0), W_zero, grad, grad_intercept)
     if reference == 0.0:
         # The loss is flat at W = 0: zero coefficients are optimal.
-        return DecayResult(
-            W_zero, intercept_zero.copy(), 0, True, np.empty(0), float("nan")
-        )
+        return DecayResult(W_zero, intercept_zero.copy(), 0, True, np.empty(0))
 
     if coef_init is None:
         W_init = W_zero
@@ -138,7 +135,7 @@ def fit_decay_problem(
         b_init = (b_init + x_mean @ W_init).astype(dtype)  # centred intercept
 
     objective_curve = np.empty(max_iter, dtype=np.float64)
-    W, b, n_iter, status, lipschitz = SOLVERS[solver](
+    W, b, n_iter, status, _ = SOLVERS[solver](
         problem,
         W_init,
         b_init,
@@ -166,12 +163,13 @@ def fit_decay_problem(
             f"The iterates of solver {solver!r} became non-finite (overflow or "
             f"NaN) at iteration {n_iter}. {advice}"
         )
-    intercept = b - x_mean @ W if fit_intercept else np.zeros(n_outputs, dtype)
+    # Back from the centred parametrisation (x_mean and b are zero without an
+    # intercept, so this holds in both cases).
+    intercept = b - x_mean @ W
     return DecayResult(
         W,
         intercept.astype(dtype),
         int(n_iter),
         status == CONVERGED,
         objective_curve[:n_iter].copy(),
-        float(lipschitz),
     )

@@ -187,8 +187,6 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        if sample_weight.sum() <= 0:
-            raise ValueError("The sum of sample_weight must be positive.")
         Y = y.reshape(X.shape[0], -1)
         coef_init, intercept_init = self._warm_start_init(X.shape[1], Y.shape[1])
         result = self._solve(
@@ -201,7 +199,7 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         )
         if y.ndim == 1:
             self.coef_ = result.coef[:, 0].copy()
-            self.intercept_ = float(result.intercept[0]) if self.fit_intercept else 0.0
+            self.intercept_ = float(result.intercept[0])
         else:
             self.coef_ = np.ascontiguousarray(result.coef.T)
             self.intercept_ = result.intercept
