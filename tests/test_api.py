@@ -103,37 +103,51 @@ def test_pickle_round_trip(make):
 
 
 @pytest.mark.parametrize("make", [DecayLinearRegressor, DecayLogisticClassifier])
-def test_warm_start_reuses_coef(make):
+@pytest.mark.parametrize(
+    "solver, penalty",
+    [("fista", "l2"), ("newton", "l2"), ("cd", "l1"), ("cd", "elasticnet")],
+)
+def test_warm_start_reuses_coef(make, solver, penalty):
     X, y = make_classification(n_samples=200, n_features=10, random_state=0)
-    est = make(alpha=1e-2, warm_start=True, tol=1e-6).fit(X, y)
+    kw = dict(solver=solver, penalty=penalty, tol=1e-6)
+    est = make(alpha=1e-2, warm_start=True, **kw).fit(X, y)
     cold_iterations = est.n_iter_
     est.set_params(alpha=1.1e-2).fit(X, y)
-    assert est.n_iter_ < cold_iterations
-    cold = make(alpha=1.1e-2, tol=1e-6).fit(X, y)
+    # Newton on the squared loss solves any start in one step.
+    assert est.n_iter_ < cold_iterations or est.n_iter_ == cold_iterations == 1
+    cold = make(alpha=1.1e-2, **kw).fit(X, y)
     np.testing.assert_allclose(est.coef_, cold.coef_, rtol=1e-3, atol=1e-5)
     # Refitting at the optimum takes no step at all.
     est.fit(X, y)
     assert est.n_iter_ == 0
 
 
-def test_convergence_warning_when_max_iter_is_reached():
+@pytest.mark.parametrize(
+    "solver, penalty", [("gd", "l2"), ("fista", "l2"), ("newton", "l2"), ("cd", "l1")]
+)
+def test_convergence_warning_when_max_iter_is_reached(solver, penalty):
     X, y = make_regression(n_samples=50, n_features=20, random_state=0)
+    reg = DecayLinearRegressor(max_iter=2, tol=0.0, solver=solver, penalty=penalty)
     with pytest.warns(ConvergenceWarning, match="did not converge in max_iter=2"):
-        reg = DecayLinearRegressor(max_iter=2, tol=1e-12).fit(X, y)
+        reg.fit(X, y)
     assert reg.n_iter_ == 2 and len(reg.loss_curve_) == 2
 
 
-@pytest.mark.parametrize("solver", ["gd", "fista"])
-def test_loss_curve_records_the_objective(solver):
+@pytest.mark.parametrize(
+    "solver, penalty",
+    [("gd", "l2"), ("fista", "l2"), ("newton", "l2"), ("cd", "l1"), ("cd", "l2")],
+)
+def test_loss_curve_records_the_objective(solver, penalty):
     X, y = make_classification(n_samples=100, n_features=6, random_state=0)
-    clf = DecayLogisticClassifier(alpha=1e-2, solver=solver, tol=1e-8).fit(X, y)
+    clf = DecayLogisticClassifier(alpha=1e-2, solver=solver, penalty=penalty, tol=1e-8)
+    clf.fit(X, y)
     assert len(clf.loss_curve_) == clf.n_iter_ > 0
-    if solver == "gd":  # monotone for gradient descent with backtracking
+    if solver != "fista":  # monotone: backtracking, line search, exact blocks
         assert np.all(np.diff(clf.loss_curve_) <= 1e-12)
     from skdecay import decay_objective
 
     final = decay_objective(
-        X, y, clf.coef_, clf.intercept_, loss="logistic", alpha=1e-2
+        X, y, clf.coef_, clf.intercept_, loss="logistic", alpha=1e-2, penalty=penalty
     )
     assert clf.loss_curve_[-1] == pytest.approx(final, rel=1e-10)
 

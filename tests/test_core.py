@@ -177,9 +177,22 @@ ESTIMATORS = [
 ]
 
 
-@pytest.mark.parametrize("name, make, data", ESTIMATORS, ids=[e[0] for e in ESTIMATORS])
-@pytest.mark.parametrize("solver", ["gd", "fista"])
+SMOOTH = {"reg-l2", "multi-l2"}  # the problems solver='newton' accepts
+
+
+@pytest.mark.parametrize(
+    "name, make, data, solver",
+    [
+        pytest.param(*estimator, solver, id=f"{estimator[0]}-{solver}")
+        for estimator in ESTIMATORS
+        for solver in ("gd", "fista", "cd", "newton")
+        if solver != "newton" or estimator[0] in SMOOTH
+    ],
+)
 def test_dense_and_sparse_layouts_agree(name, make, data, solver):
+    """Every layout, every solver: dense C/F order, CSR and CSC (coordinate
+    descent leaves sparse data uncentred and newton switches to matrix-free
+    products there, so this also checks those two code paths agree)."""
     X, y = data()
     reference = make(solver=solver, tol=1e-10, max_iter=50_000).fit(X, y)
     for layout in ("F", "csr", "csc"):
@@ -195,8 +208,10 @@ def test_float32_in_float32_out(name, make, data, sparse):
     X32 = X.astype(np.float32)
     if sparse:
         X32 = sp.csr_matrix(X32)
-    est32 = make(tol=1e-4).fit(X32, y)
-    est64 = make(tol=1e-4).fit(X, y)
+    # A tolerance float32 can reach; at 1e-4 the two solutions may differ by
+    # what the stopping rule allows (0.3% on the uncentred sparse L1 problem).
+    est32 = make(tol=1e-6).fit(X32, y)
+    est64 = make(tol=1e-6).fit(X, y)
     assert est32.coef_.dtype == np.float32
     assert np.asarray(est32.predict(X32[:3])).dtype in (np.float32, y.dtype)
     scale = np.abs(est64.coef_).max()
@@ -226,7 +241,7 @@ def test_fits_are_deterministic(name, make, data):
     np.testing.assert_array_equal(a.loss_curve_, b.loss_curve_)
 
 
-@pytest.mark.parametrize("solver", ["gd", "fista"])
+@pytest.mark.parametrize("solver", ["gd", "fista", "cd", "newton"])
 def test_badly_scaled_raw_features_converge_like_scaled_ones(solver):
     """Scaling features by 1e-3 .. 1e3 and shifting them by up to 1e4 only
     changes the units of the coefficients: the preconditioner and the implicit

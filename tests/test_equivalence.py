@@ -12,10 +12,13 @@ from sklearn.preprocessing import StandardScaler
 
 from skdecay import DecayLinearRegressor, DecayLogisticClassifier, decay_objective
 
-SOLVERS = ["fista", "gd"]
+SOLVERS = ["fista", "gd", "cd"]
+SMOOTH_SOLVERS = [*SOLVERS, "newton"]  # for problems without an L1 part
 TIGHT = {
     "fista": dict(tol=1e-9, max_iter=20_000),
     "gd": dict(tol=1e-7, max_iter=200_000),
+    "cd": dict(tol=1e-9, max_iter=100_000),
+    "newton": dict(tol=1e-10, max_iter=100),
 }
 
 
@@ -53,7 +56,7 @@ def classification_objective(clf, X, y, alpha, penalty, l1_ratio=0.15, sw=None):
     )
 
 
-@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("solver", SMOOTH_SOLVERS)
 @pytest.mark.parametrize("dataset", ["diabetes", "linnerud"])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_ridge(solver, dataset, weighted, request):
@@ -98,10 +101,20 @@ def test_lasso_and_elastic_net(diabetes, solver, penalty, l1_ratio, make, alpha)
     np.testing.assert_array_equal(ours.coef_ == 0, theirs.coef_ == 0)
 
 
-# Plain gradient descent needs O(condition number) iterations: on the raw,
-# nearly collinear breast_cancer features at C=1 that is beyond 200k
-# iterations, so 'gd' is held to the better-conditioned C=0.01 there.
-@pytest.mark.parametrize("solver, C", [("fista", 0.01), ("fista", 1.0), ("gd", 0.01)])
+# Plain gradient descent and coordinate descent need O(condition number)
+# iterations: on the raw, nearly collinear breast_cancer features at C=1 that
+# is beyond 100k sweeps, so they are held to the better-conditioned C=0.01.
+@pytest.mark.parametrize(
+    "solver, C",
+    [
+        ("fista", 0.01),
+        ("fista", 1.0),
+        ("gd", 0.01),
+        ("cd", 0.01),
+        ("newton", 0.01),
+        ("newton", 1.0),
+    ],
+)
 @pytest.mark.parametrize("dataset", ["breast_cancer", "wine", "iris"])
 def test_logistic_l2_on_raw_features(solver, dataset, C, request):
     """Raw, badly scaled features (no StandardScaler), binary and multinomial."""
@@ -138,7 +151,8 @@ def test_logistic_l1_and_elastic_net(solver, dataset, penalty, l1_ratio, request
     assert_objective_matches(f_ours, f_theirs)
 
 
-def test_logistic_with_sample_and_class_weight(wine):
+@pytest.mark.parametrize("solver", SMOOTH_SOLVERS)
+def test_logistic_with_sample_and_class_weight(wine, solver):
     """The normaliser is the sum of sample weights times class weights."""
     X, y = wine
     sw = np.random.RandomState(1).uniform(0.2, 3.0, len(X))
@@ -150,7 +164,7 @@ def test_logistic_with_sample_and_class_weight(wine):
     total = sw * np.array([class_weight[c] for c in y])
     alpha = 1.0 / (C * total.sum())
     ours = DecayLogisticClassifier(
-        alpha=alpha, class_weight=class_weight, tol=1e-9, max_iter=20_000
+        alpha=alpha, class_weight=class_weight, solver=solver, **TIGHT[solver]
     ).fit(X, y, sample_weight=sw)
     f_theirs = classification_objective(theirs, X, y, alpha, "l2", sw=total)
     f_ours = classification_objective(ours, X, y, alpha, "l2", sw=total)

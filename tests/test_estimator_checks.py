@@ -7,10 +7,15 @@ from skdecay import DecayLinearRegressor, DecayLogisticClassifier
 
 @parametrize_with_checks(
     [
-        DecayLinearRegressor(),
+        DecayLinearRegressor(),  # 'auto': newton
+        DecayLinearRegressor(penalty="l1", alpha=0.01),  # 'auto': cd
         DecayLinearRegressor(penalty="l1", alpha=0.01, solver="gd"),
-        DecayLogisticClassifier(),
+        DecayLinearRegressor(solver="fista"),
+        DecayLogisticClassifier(),  # 'auto': newton
+        # 'auto': cd for two classes, fista for more
+        DecayLogisticClassifier(penalty="elasticnet", l1_ratio=0.5),
         DecayLogisticClassifier(penalty="elasticnet", l1_ratio=0.5, solver="gd"),
+        DecayLogisticClassifier(solver="fista"),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):

@@ -55,7 +55,7 @@ BAD_DATA = [
 
 BAD_PARAMS = [
     ({"penalty": "l3"}, "penalty"),
-    ({"solver": "newton"}, "solver"),
+    ({"solver": "lbfgs"}, "solver"),
     ({"alpha": -1.0}, "alpha"),
     ({"l1_ratio": 1.5}, "l1_ratio"),
     ({"l1_ratio": -0.1}, "l1_ratio"),
@@ -159,3 +159,16 @@ def test_safe_learning_rate_converges(make, X, y):
     est.fit(X, y)
     reference = make(alpha=0.01, tol=1e-8).fit(X, y)
     np.testing.assert_allclose(est.coef_, reference.coef_, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("make, X, y", ESTIMATORS)
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_newton_refuses_an_l1_part_and_keeps_the_previous_fit(make, X, y, penalty):
+    fitted = make(solver="newton").fit(X, y)
+    before = _snapshot(fitted)
+    with pytest.raises(ValueError, match="solver='newton' needs a smooth objective"):
+        fitted.set_params(penalty=penalty).fit(X, y)
+    after = pickle.loads(_snapshot(fitted))
+    for key, value in pickle.loads(before).items():
+        if key.endswith("_"):
+            np.testing.assert_array_equal(after[key], value)

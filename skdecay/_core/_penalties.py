@@ -57,6 +57,16 @@ def soft_threshold(x, threshold):
 
 
 @njit(cache=True, nogil=True)
+def coordinate_violation(w, g, l1):
+    """Distance from ``-g`` to ``l1`` times the subdifferential of ``|w|``."""
+    if w > 0.0:
+        return abs(g + l1)
+    if w < 0.0:
+        return abs(g - l1)
+    return max(abs(g) - l1, 0.0)
+
+
+@njit(cache=True, nogil=True)
 def optimality_residual(W, grad, grad_intercept, l1, scale, scale_intercept):
     """Largest violation of the optimality conditions, in standardised units.
 
@@ -70,15 +80,7 @@ def optimality_residual(W, grad, grad_intercept, l1, scale, scale_intercept):
     for j in range(W.shape[0]):
         inv = 1.0 / math.sqrt(scale[j])
         for k in range(W.shape[1]):
-            g = grad[j, k]
-            w = W[j, k]
-            if w > 0.0:
-                r = abs(g + l1)
-            elif w < 0.0:
-                r = abs(g - l1)
-            else:
-                r = max(abs(g) - l1, 0.0)
-            worst = max(worst, r * inv)
+            worst = max(worst, coordinate_violation(W[j, k], grad[j, k], l1) * inv)
     inv_b = 1.0 / math.sqrt(scale_intercept)
     for k in range(grad_intercept.shape[0]):
         worst = max(worst, abs(grad_intercept[k]) * inv_b)

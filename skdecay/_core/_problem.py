@@ -11,10 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
-from ._linalg import make_design, readonly, weighted_column_moments
+from ._linalg import column_major, make_design, readonly, weighted_column_moments
 from ._losses import CURVATURE, LOSS_CODES, intercept_at_zero
-from ._solvers import CONVERGED, NON_FINITE, SOLVERS, Problem
+from ._solvers import (
+    COLUMN_SOLVERS,
+    CONVERGED,
+    NON_FINITE,
+    SMOOTH_SOLVERS,
+    SOLVERS,
+    Problem,
+)
 from ._solvers._common import residual, smooth_gradient
 
 
@@ -75,6 +83,16 @@ def fit_decay_problem(
     ``W = 0``. Raises :class:`NonFiniteIterateError` when the iterates become
     non-finite.
     """
+    if solver in SMOOTH_SOLVERS and l1 > 0.0:
+        raise ValueError(
+            f"solver={solver!r} needs a smooth objective (penalty 'l2' or None); "
+            "use solver='cd' or 'fista' with an L1 part."
+        )
+    # Centering a sparse column would touch every row: coordinate descent
+    # keeps sparse data uncentred and steps on the intercept instead.
+    center = fit_intercept and not (solver in COLUMN_SOLVERS and sp.issparse(X))
+    if solver in COLUMN_SOLVERS:
+        X = column_major(X)
     design = make_design(X)
     dtype = X.dtype
     loss_code = LOSS_CODES[loss]
@@ -85,7 +103,7 @@ def fit_decay_problem(
     weights = np.asarray(sample_weight, dtype=np.float64)
     weights = readonly(np.ascontiguousarray(weights / weights.sum(), dtype=dtype))
 
-    mean, spread = weighted_column_moments(design, weights, fit_intercept)
+    mean, spread = weighted_column_moments(design, weights, center)
     scale = readonly(_preconditioner(mean, spread, curvature, l2).astype(dtype))
     x_mean = readonly(mean.astype(dtype))
 

@@ -51,6 +51,26 @@ def logistic_gradient(Y, Z, weights, G):
 
 
 @njit(cache=True, nogil=True)
+def logistic_derivative(y, z):
+    """``dloss/dz = sigmoid(z) - y``."""
+    return sigmoid(z) - y
+
+
+@njit(cache=True, nogil=True)
+def logistic_row_derivative(Y, Z, i, out):
+    """Fill ``out[0] = sigmoid(z_i) - y_i`` (unweighted)."""
+    out[0] = sigmoid(Z[i, 0]) - Y[i, 0]
+
+
+@njit(cache=True, nogil=True)
+def logistic_hessian_apply(Y, Z, weights, V, out):
+    """``out_i = weights_i * p_i (1 - p_i) * V_i`` with ``p_i = sigmoid(z_i)``."""
+    for i in range(Z.shape[0]):
+        p = sigmoid(Z[i, 0])
+        out[i, 0] = weights[i] * p * (1.0 - p) * V[i, 0]
+
+
+@njit(cache=True, nogil=True)
 def logistic_intercept_at_zero(Y, weights):
     """The log-odds of the weighted positive rate (clipped away from 0 and 1)."""
     p = 0.0

@@ -53,6 +53,33 @@ def multinomial_gradient(Y, Z, weights, G):
 
 
 @njit(cache=True, nogil=True)
+def multinomial_row_derivative(Y, Z, i, out):
+    """Fill ``out[k] = softmax(z_i)_k - y_ik`` (unweighted)."""
+    lse = _row_logsumexp(Z, i)
+    for k in range(Z.shape[1]):
+        out[k] = math.exp(Z[i, k] - lse) - Y[i, k]
+
+
+@njit(cache=True, nogil=True)
+def multinomial_hessian_apply(Y, Z, weights, V, out):
+    """``out_i = weights_i * (diag(p_i) - p_i p_i^T) V_i``, ``p_i = softmax(z_i)``.
+
+    ``out`` holds the probabilities of row ``i`` while it is being computed,
+    so no buffer is needed.
+    """
+    for i in range(Z.shape[0]):
+        lse = _row_logsumexp(Z, i)
+        mean = 0.0
+        for k in range(Z.shape[1]):
+            p = math.exp(Z[i, k] - lse)
+            out[i, k] = p
+            mean += p * V[i, k]
+        w = weights[i]
+        for k in range(Z.shape[1]):
+            out[i, k] = w * out[i, k] * (V[i, k] - mean)
+
+
+@njit(cache=True, nogil=True)
 def multinomial_intercept_at_zero(Y, weights):
     """Log of the weighted class frequencies, centred to sum to zero."""
     n_classes = Y.shape[1]

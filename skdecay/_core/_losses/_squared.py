@@ -39,6 +39,28 @@ def squared_gradient(Y, Z, weights, G):
 
 
 @njit(cache=True, nogil=True)
+def squared_derivative(y, z):
+    """``dloss/dz`` for one output (the loss is separable across outputs)."""
+    return z - y
+
+
+@njit(cache=True, nogil=True)
+def squared_row_derivative(Y, Z, i, out):
+    """Fill ``out[k] = dloss/dz_k`` at row ``i`` (unweighted)."""
+    for k in range(Z.shape[1]):
+        out[k] = Z[i, k] - Y[i, k]
+
+
+@njit(cache=True, nogil=True)
+def squared_hessian_apply(Y, Z, weights, V, out):
+    """``out_i = weights_i * V_i``: the Hessian in ``z`` is the identity."""
+    for i in range(Z.shape[0]):
+        w = weights[i]
+        for k in range(Z.shape[1]):
+            out[i, k] = w * V[i, k]
+
+
+@njit(cache=True, nogil=True)
 def squared_intercept_at_zero(Y, weights):
     """The intercept minimising the loss when all coefficients are zero."""
     b = np.zeros(Y.shape[1])

@@ -8,10 +8,30 @@ the shared pieces in ``_common`` and never inspects the layout, the loss or
 the penalty itself.
 """
 
+from ._cd import coordinate_descent
 from ._common import CONVERGED, MAX_ITER_REACHED, NON_FINITE, Problem
 from ._fista import accelerated_proximal_gradient
 from ._gd import gradient_descent
+from ._newton import newton
 
-SOLVERS = {"gd": gradient_descent, "fista": accelerated_proximal_gradient}
+SOLVERS = {
+    "gd": gradient_descent,
+    "fista": accelerated_proximal_gradient,
+    "cd": coordinate_descent,
+    "newton": newton,
+}
+#: Solvers that walk the columns of ``X``: they get a column-major copy and,
+#: for sparse input, no implicit centering.
+COLUMN_SOLVERS = frozenset({"cd"})
+#: Solvers for smooth objectives only (no L1 part).
+SMOOTH_SOLVERS = frozenset({"newton"})
 
-__all__ = ["CONVERGED", "MAX_ITER_REACHED", "NON_FINITE", "SOLVERS", "Problem"]
+__all__ = [
+    "COLUMN_SOLVERS",
+    "CONVERGED",
+    "MAX_ITER_REACHED",
+    "NON_FINITE",
+    "SMOOTH_SOLVERS",
+    "SOLVERS",
+    "Problem",
+]

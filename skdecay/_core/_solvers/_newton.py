@@ -1,0 +1,295 @@
+"""Newton steps for smooth problems (L2 decay or no penalty).
+
+Each iteration solves the Newton system ``H s = -g`` of the smooth objective
+(loss plus ``l2 / 2 * ||W||^2``) inexactly by conjugate gradients,
+preconditioned with the Jacobi diagonal, then takes the longest step ``t s``,
+``t`` in 1, 1/2, 1/4, ..., that passes Armijo's sufficient-decrease test.
+Conjugate gradients only ever multiply by ``H``; the product is computed one
+of two ways, chosen once per solve:
+
+* **explicit** (dense ``X``, one output or the squared loss, at most
+  ``EXPLICIT_MAX_COORDINATES`` coordinates, ``n_samples`` at least that): form
+  ``H = B^T B + l2 I`` with ``B = sqrt(h) [X - 1 x_mean^T, 1]``, where ``h`` is
+  the loss's curvature per row, by one matrix product (BLAS), once per
+  iteration (once per fit for the squared loss, whose ``H`` is constant). A
+  product with ``H`` is then O(n_features^2) and conjugate gradients run to
+  near machine precision. ``B`` is the one copy of ``X`` this solver makes;
+* **matrix-free** (sparse ``X``, several outputs, wide data): ``H v`` as
+  ``X^T (h * (X v))``, two passes over ``X``; conjugate gradients stop at the
+  forcing tolerance ``min(1/2, sqrt(r / r_0)) ||g||`` (``r`` the optimality
+  residual), which gives superlinear convergence without over-solving early
+  systems (Eisenstat & Walker, 1996).
+
+The stopping rule is the package's: the optimality residual at the returned
+iterate is at most ``tol``.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .._linalg import DENSE, design_matmul, design_rmatmul
+from .._losses import SQUARED, loss_hessian_apply
+from ._common import (
+    CONVERGED,
+    MAX_ITER_REACHED,
+    NON_FINITE,
+    all_finite,
+    residual,
+    smooth_gradient,
+    smooth_value,
+)
+
+#: Largest number of coordinates (features + intercept) for which the Hessian
+#: is formed explicitly.
+EXPLICIT_MAX_COORDINATES = 500
+#: Armijo's sufficient-decrease constant.
+ARMIJO = 1e-4
+#: Conjugate-gradient iterations allowed per Newton step, matrix-free.
+MAX_CG_MATRIX_FREE = 200
+
+
+@njit(cache=True, nogil=True)
+def _pair_dot(A, a, B, b):
+    """``<(A, a), (B, b)>`` for a coefficient block and an intercept."""
+    acc = 0.0
+    for j in range(A.shape[0]):
+        for k in range(A.shape[1]):
+            acc += A[j, k] * B[j, k]
+    for k in range(a.shape[0]):
+        acc += a[k] * b[k]
+    return acc
+
+
+@njit(cache=True, nogil=True)
+def _form_hessian(problem, Z, B, H):
+    """``H = B^T B + l2 I`` with ``B = sqrt(h) [X - 1 x_mean^T, 1]``.
+
+    ``h_i`` is the weighted curvature of the loss at row ``i`` (one output,
+    or the squared loss whose curvature is the same for every output).
+    """
+    n_samples, n_features = problem.X.n_samples, problem.X.n_features
+    curvature = np.empty((n_samples, 1), dtype=Z.dtype)
+    if problem.loss == SQUARED:
+        curvature[:, 0] = problem.weights
+    else:
+        ones = np.ones((n_samples, 1), dtype=Z.dtype)
+        loss_hessian_apply(problem.loss, problem.Y, Z, problem.weights, ones, curvature)
+    dense = problem.X.dense
+    for i in range(n_samples):
+        root = math.sqrt(max(curvature[i, 0], 0.0))
+        for j in range(n_features):
+            B[i, j] = root * (dense[i, j] - problem.x_mean[j])
+        if problem.fit_intercept:
+            B[i, n_features] = root
+    product = np.dot(B.T, B)
+    for a in range(H.shape[0]):
+        for c in range(H.shape[1]):
+            H[a, c] = product[a, c]
+    for j in range(n_features):
+        H[j, j] += problem.l2
+    if not problem.fit_intercept:
+        H[n_features, n_features] = 1.0  # an inert coordinate: its gradient is 0
+
+
+@njit(cache=True, nogil=True)
+def _hessian_product(problem, H, Z, V, v_intercept, out, out_intercept, Zv, Hz):
+    """``(out, out_intercept) = H (V, v_intercept)``, explicit or matrix-free."""
+    n_features = V.shape[0]
+    if H.shape[0] > 0:
+        for j in range(H.shape[0]):
+            for k in range(V.shape[1]):
+                acc = H[j, n_features] * v_intercept[k]
+                for c in range(n_features):
+                    acc += H[j, c] * V[c, k]
+                if j < n_features:
+                    out[j, k] = acc
+                else:
+                    out_intercept[k] = acc
+        return
+    design_matmul(problem.X, V, v_intercept, problem.x_mean, Zv)
+    loss_hessian_apply(problem.loss, problem.Y, Z, problem.weights, Zv, Hz)
+    design_rmatmul(problem.X, Hz, problem.x_mean, out)
+    for j in range(n_features):
+        for k in range(V.shape[1]):
+            out[j, k] += problem.l2 * V[j, k]
+    for k in range(out_intercept.shape[0]):
+        out_intercept[k] = 0.0
+        if problem.fit_intercept:
+            for i in range(Hz.shape[0]):
+                out_intercept[k] += Hz[i, k]
+        else:
+            out_intercept[k] = v_intercept[k]
+
+
+@njit(cache=True, nogil=True)
+def _newton_direction(
+    problem, H, diagonal, diagonal_intercept, Z, grad, grad_intercept, rtol,
+    max_cg, S, s_intercept, Zv, Hz,
+):  # fmt: skip
+    """Preconditioned conjugate gradients on ``H s = -g``, into ``S``.
+
+    Stops when the preconditioned residual norm is at most ``rtol`` times the
+    gradient's, after ``max_cg`` iterations, or on a direction of
+    non-positive curvature (rounding on a nearly singular ``H``).
+    """
+    R = -grad
+    r_intercept = -grad_intercept
+    if not problem.fit_intercept:
+        r_intercept[:] = 0.0
+    P = np.empty_like(R)
+    p_intercept = np.empty_like(r_intercept)
+    for j in range(R.shape[0]):
+        for k in range(R.shape[1]):
+            P[j, k] = R[j, k] / diagonal[j]
+    for k in range(r_intercept.shape[0]):
+        p_intercept[k] = r_intercept[k] / diagonal_intercept
+    D = P.copy()
+    d_intercept = p_intercept.copy()
+    HD = np.empty_like(R)
+    hd_intercept = np.empty_like(r_intercept)
+    S[:] = 0.0
+    s_intercept[:] = 0.0
+    rz = _pair_dot(R, r_intercept, P, p_intercept)
+    stop = rtol * rtol * rz
+    for _ in range(max_cg):
+        if rz <= stop or rz == 0.0:
+            break
+        _hessian_product(problem, H, Z, D, d_intercept, HD, hd_intercept, Zv, Hz)
+        curvature = _pair_dot(D, d_intercept, HD, hd_intercept)
+        if not curvature > 0.0:
+            break
+        step = rz / curvature
+        for j in range(R.shape[0]):
+            for k in range(R.shape[1]):
+                S[j, k] += step * D[j, k]
+                R[j, k] -= step * HD[j, k]
+                P[j, k] = R[j, k] / diagonal[j]
+        for k in range(r_intercept.shape[0]):
+            s_intercept[k] += step * d_intercept[k]
+            r_intercept[k] -= step * hd_intercept[k]
+            p_intercept[k] = r_intercept[k] / diagonal_intercept
+        rz_next = _pair_dot(R, r_intercept, P, p_intercept)
+        beta = rz_next / rz
+        rz = rz_next
+        for j in range(R.shape[0]):
+            for k in range(R.shape[1]):
+                D[j, k] = P[j, k] + beta * D[j, k]
+        for k in range(r_intercept.shape[0]):
+            d_intercept[k] = p_intercept[k] + beta * d_intercept[k]
+    if _pair_dot(S, s_intercept, grad, grad_intercept) >= 0.0:
+        # No descent from conjugate gradients: the preconditioned gradient.
+        for j in range(S.shape[0]):
+            for k in range(S.shape[1]):
+                S[j, k] = -grad[j, k] / diagonal[j]
+        for k in range(s_intercept.shape[0]):
+            s_intercept[k] = -grad_intercept[k] / diagonal_intercept
+            if not problem.fit_intercept:
+                s_intercept[k] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def newton(
+    problem, W_init, intercept_init, max_iter, tol, learning_rate, objective_out
+):
+    """Run inexact Newton; return ``(W, intercept, n_iter, status, 1)``.
+
+    ``max_iter`` bounds the Newton iterations; ``learning_rate`` is unused
+    (the line search chooses each step).
+    """
+    X = problem.X
+    n_samples, n_features = X.n_samples, X.n_features
+    W = W_init.copy()
+    intercept = intercept_init.copy()
+    n_outputs = W.shape[1]
+    Z = np.empty((n_samples, n_outputs), dtype=W.dtype)
+    design_matmul(X, W, intercept, problem.x_mean, Z)
+    Z_step = np.empty_like(Z)
+    Z_new = np.empty_like(Z)
+    G = np.empty_like(Z)
+    grad = np.empty_like(W)
+    grad_intercept = np.empty_like(intercept)
+    S = np.empty_like(W)
+    s_intercept = np.empty_like(intercept)
+    W_new = np.empty_like(W)
+    intercept_new = np.empty_like(intercept)
+
+    n_coordinates = n_features + 1
+    explicit = (
+        X.layout == DENSE
+        and (problem.loss == SQUARED or n_outputs == 1)
+        and n_coordinates <= EXPLICIT_MAX_COORDINATES
+        and n_samples >= n_coordinates
+    )
+    if explicit:
+        B = np.empty((n_samples, n_coordinates), dtype=W.dtype)
+        H = np.empty((n_coordinates, n_coordinates))
+        Zv = np.empty((0, 0), dtype=W.dtype)
+        Hz = Zv
+        max_cg = 4 * n_coordinates
+    else:
+        B = np.empty((0, 0), dtype=W.dtype)
+        H = np.empty((0, 0))
+        Zv = np.empty_like(Z)
+        Hz = np.empty_like(Z)
+        max_cg = MAX_CG_MATRIX_FREE
+    diagonal = np.empty(n_features)
+    diagonal_intercept = problem.scale_intercept
+
+    status = MAX_ITER_REACHED
+    n_iter = 0
+    first_residual = 0.0
+    for it in range(max_iter + 1):
+        value = smooth_gradient(problem, W, Z, G, grad, grad_intercept)
+        worst = residual(problem, W, grad, grad_intercept)
+        if worst <= tol:
+            status = CONVERGED
+            break
+        if it == max_iter:
+            break
+        if it == 0:
+            first_residual = worst
+        if explicit:
+            if it == 0 or problem.loss != SQUARED:
+                _form_hessian(problem, Z, B, H)
+            for j in range(n_features):
+                diagonal[j] = max(H[j, j], 1e-300)
+            diagonal_intercept = max(H[n_features, n_features], 1e-300)
+            rtol = 1e-10
+        else:
+            for j in range(n_features):
+                diagonal[j] = problem.scale[j]
+            rtol = min(0.5, math.sqrt(worst / first_residual))
+        _newton_direction(
+            problem, H, diagonal, diagonal_intercept, Z, grad, grad_intercept,
+            rtol, max_cg, S, s_intercept, Zv, Hz,
+        )  # fmt: skip
+
+        # Armijo backtracking along the direction; Z moves linearly with it.
+        design_matmul(X, S, s_intercept, problem.x_mean, Z_step)
+        slope = _pair_dot(S, s_intercept, grad, grad_intercept)
+        slack = problem.rel_eps * abs(value)
+        step = 1.0
+        for _ in range(60):
+            for i in range(n_samples):
+                for k in range(n_outputs):
+                    Z_new[i, k] = Z[i, k] + step * Z_step[i, k]
+            for j in range(n_features):
+                for k in range(n_outputs):
+                    W_new[j, k] = W[j, k] + step * S[j, k]
+            for k in range(n_outputs):
+                intercept_new[k] = intercept[k] + step * s_intercept[k]
+            new_value = smooth_value(problem, Z_new, W_new)
+            if new_value <= value + ARMIJO * step * slope + slack:
+                break
+            step *= 0.5
+        objective_out[it] = new_value
+        n_iter = it + 1
+        if not (math.isfinite(new_value) and all_finite(W_new, intercept_new)):
+            status = NON_FINITE
+            break
+        W, W_new = W_new, W
+        intercept, intercept_new = intercept_new, intercept
+        Z, Z_new = Z_new, Z
+    return W, intercept, n_iter, status, 1.0
