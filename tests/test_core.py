@@ -178,6 +178,7 @@ ESTIMATORS = [
 
 
 SMOOTH = {"reg-l2", "multi-l2"}  # the problems solver='newton' accepts
+SINGLE_OUTPUT = {"reg-l2", "reg-enet", "bin-l1"}  # and solver='prox_newton'
 
 
 @pytest.mark.parametrize(
@@ -185,8 +186,9 @@ SMOOTH = {"reg-l2", "multi-l2"}  # the problems solver='newton' accepts
     [
         pytest.param(*estimator, solver, id=f"{estimator[0]}-{solver}")
         for estimator in ESTIMATORS
-        for solver in ("gd", "fista", "cd", "newton")
-        if solver != "newton" or estimator[0] in SMOOTH
+        for solver in ("gd", "fista", "cd", "newton", "prox_newton")
+        if (solver != "newton" or estimator[0] in SMOOTH)
+        and (solver != "prox_newton" or estimator[0] in SINGLE_OUTPUT)
     ],
 )
 def test_dense_and_sparse_layouts_agree(name, make, data, solver):
@@ -241,7 +243,7 @@ def test_fits_are_deterministic(name, make, data):
     np.testing.assert_array_equal(a.loss_curve_, b.loss_curve_)
 
 
-@pytest.mark.parametrize("solver", ["gd", "fista", "cd", "newton"])
+@pytest.mark.parametrize("solver", ["gd", "fista", "cd", "newton", "prox_newton"])
 def test_badly_scaled_raw_features_converge_like_scaled_ones(solver):
     """Scaling features by 1e-3 .. 1e3 and shifting them by up to 1e4 only
     changes the units of the coefficients: the preconditioner and the implicit

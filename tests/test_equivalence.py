@@ -19,6 +19,7 @@ TIGHT = {
     "gd": dict(tol=1e-7, max_iter=200_000),
     "cd": dict(tol=1e-9, max_iter=100_000),
     "newton": dict(tol=1e-10, max_iter=100),
+    "prox_newton": dict(tol=1e-10, max_iter=100),
 }
 
 
@@ -132,8 +133,17 @@ def test_logistic_l2_on_raw_features(solver, dataset, C, request):
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
 
 
-@pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("dataset", ["breast_cancer", "iris"])
+@pytest.mark.parametrize(
+    "solver, dataset",
+    [
+        *[
+            (solver, dataset)
+            for solver in SOLVERS
+            for dataset in ("breast_cancer", "iris")
+        ],
+        ("prox_newton", "breast_cancer"),  # one output: binary only
+    ],
+)
 @pytest.mark.parametrize("penalty, l1_ratio", [("l1", 1.0), ("elasticnet", 0.5)])
 def test_logistic_l1_and_elastic_net(solver, dataset, penalty, l1_ratio, request):
     X, y = request.getfixturevalue(dataset)

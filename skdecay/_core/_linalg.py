@@ -242,3 +242,41 @@ def weighted_column_moments(X, weights, center):
     else:
         mean[:] = 0.0
     return mean, second
+
+
+@njit(cache=True, nogil=True)
+def weighted_spread_about(X, weights, x_mean):
+    """``sum_i w_i (x_ij - m_j)^2`` per column, in float64.
+
+    ``weights`` need not sum to one. For sparse columns the implicit zeros
+    contribute ``m_j^2`` each, added in closed form.
+    """
+    p = X.n_features
+    spread = np.zeros(p)
+    if X.layout == DENSE:
+        for i in range(X.n_samples):
+            w = weights[i]
+            for j in range(p):
+                d = X.dense[i, j] - x_mean[j]
+                spread[j] += w * d * d
+        return spread
+    total = 0.0
+    for i in range(X.n_samples):
+        total += weights[i]
+    for j in range(p):
+        m = x_mean[j]
+        spread[j] = m * m * total
+    if X.layout == CSR:
+        for i in range(X.n_samples):
+            w = weights[i]
+            for jj in range(X.indptr[i], X.indptr[i + 1]):
+                j = X.indices[jj]
+                d = X.data[jj] - x_mean[j]
+                spread[j] += w * (d * d - x_mean[j] * x_mean[j])
+    else:
+        for j in range(p):
+            m = x_mean[j]
+            for jj in range(X.indptr[j], X.indptr[j + 1]):
+                d = X.data[jj] - m
+                spread[j] += weights[X.indices[jj]] * (d * d - m * m)
+    return spread

@@ -19,6 +19,7 @@ from ._solvers import (
     COLUMN_SOLVERS,
     CONVERGED,
     NON_FINITE,
+    SINGLE_OUTPUT_SOLVERS,
     SMOOTH_SOLVERS,
     SOLVERS,
     Problem,
@@ -87,6 +88,11 @@ def fit_decay_problem(
         raise ValueError(
             f"solver={solver!r} needs a smooth objective (penalty 'l2' or None); "
             "use solver='cd' or 'fista' with an L1 part."
+        )
+    if solver in SINGLE_OUTPUT_SOLVERS and np.shape(Y)[1] > 1:
+        raise ValueError(
+            f"solver={solver!r} fits one output (a single-target regression or "
+            "two classes); use solver='cd' or 'fista' for several."
         )
     # Centering a sparse column would touch every row: coordinate descent
     # keeps sparse data uncentred and steps on the intercept instead.

@@ -32,9 +32,13 @@ def auto_solver(loss: str, l1: float, learning_rate: float | None) -> str:
     * a smooth objective (L2 decay or no penalty): 'newton', whose
       conjugate-gradient steps are insensitive to correlated or badly scaled
       features and converge in a handful of iterations;
-    * an L1 part (lasso, elastic net) with the squared or binary logistic
-      loss: 'cd', working-set coordinate descent, whose cost follows the size
-      of the support;
+    * an L1 part (lasso, elastic net) with the squared loss: 'cd',
+      working-set coordinate descent, whose cost follows the size of the
+      support;
+    * an L1 part with the binary logistic loss: 'prox_newton', the same
+      coordinate descent on a quadratic model of the loss, whose steps follow
+      the local curvature (coordinate descent on the loss itself steps with
+      the bound 1/4 and needed 5-10x more passes on sparse data);
     * an L1 part with the multinomial loss: 'fista'. Block coordinate descent
       steps there with a global curvature bound that is loose once
       predictions are confident; with weak decay it needed more than 1000
@@ -45,7 +49,7 @@ def auto_solver(loss: str, l1: float, learning_rate: float | None) -> str:
         return "fista"
     if l1 == 0.0:
         return "newton"
-    return "fista" if loss == "multinomial" else "cd"
+    return {"squared": "cd", "logistic": "prox_newton"}.get(loss, "fista")
 
 
 def restore_state_on_error(fit):
@@ -78,7 +82,7 @@ class _BaseDecayLinearModel(BaseEstimator):
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
-        "solver": [StrOptions({"auto", "gd", "fista", "cd", "newton"})],
+        "solver": [StrOptions({"auto", "gd", "fista", "cd", "newton", "prox_newton"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],

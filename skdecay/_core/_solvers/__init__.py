@@ -13,16 +13,20 @@ from ._common import CONVERGED, MAX_ITER_REACHED, NON_FINITE, Problem
 from ._fista import accelerated_proximal_gradient
 from ._gd import gradient_descent
 from ._newton import newton
+from ._prox_newton import proximal_newton
 
 SOLVERS = {
     "gd": gradient_descent,
     "fista": accelerated_proximal_gradient,
     "cd": coordinate_descent,
     "newton": newton,
+    "prox_newton": proximal_newton,
 }
 #: Solvers that walk the columns of ``X``: they get a column-major copy and,
 #: for sparse input, no implicit centering.
-COLUMN_SOLVERS = frozenset({"cd"})
+COLUMN_SOLVERS = frozenset({"cd", "prox_newton"})
+#: Solvers for one output (binary logistic, single-target regression).
+SINGLE_OUTPUT_SOLVERS = frozenset({"prox_newton"})
 #: Solvers for smooth objectives only (no L1 part).
 SMOOTH_SOLVERS = frozenset({"newton"})
 
@@ -31,6 +35,7 @@ __all__ = [
     "CONVERGED",
     "MAX_ITER_REACHED",
     "NON_FINITE",
+    "SINGLE_OUTPUT_SOLVERS",
     "SMOOTH_SOLVERS",
     "SOLVERS",
     "Problem",
