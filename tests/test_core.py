@@ -8,10 +8,14 @@ from sklearn.datasets import make_classification, make_regression
 
 from skdecay import DecayLinearRegressor, DecayLogisticClassifier
 from skdecay._core._linalg import (
+    column_entry,
+    column_major,
+    column_range,
     design_matmul,
     design_rmatmul,
     make_design,
     weighted_column_moments,
+    weighted_spread_about,
 )
 from skdecay._core._losses import (
     LOSS_CODES,
@@ -20,6 +24,7 @@ from skdecay._core._losses import (
     loss_value,
 )
 from skdecay._core._penalties import optimality_residual, soft_threshold
+from skdecay._core._solvers._cd import ANDERSON_MEMORY, _anderson_weights
 
 LAYOUTS = {
     "C": np.ascontiguousarray,
@@ -66,6 +71,55 @@ def test_weighted_column_moments(layout, center):
     expected_mean = w @ X if center else np.zeros(7)
     np.testing.assert_allclose(mean, expected_mean, atol=1e-12)
     np.testing.assert_allclose(spread, w @ (X - expected_mean) ** 2, rtol=1e-10)
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_weighted_spread_about_a_given_centre(layout):
+    rng = np.random.RandomState(4)
+    X = _sparse_data(rng)
+    w = rng.rand(30)  # need not sum to one
+    centre = rng.randn(7)
+    spread = weighted_spread_about(make_design(LAYOUTS[layout](X)), w, centre)
+    np.testing.assert_allclose(spread, w @ (X - centre) ** 2, rtol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["F", "csc"])
+def test_column_walk_reads_every_stored_entry(layout):
+    X = _sparse_data(np.random.RandomState(5))
+    design = make_design(column_major(LAYOUTS[layout](X)))
+    for j in range(X.shape[1]):
+        column = np.zeros(X.shape[0])
+        start, stop = column_range(design, j)
+        for jj in range(start, stop):
+            i, value = column_entry(design, j, jj)
+            column[i] += value
+        np.testing.assert_array_equal(column, X[:, j])
+
+
+def test_anderson_weights_recover_the_fixed_point_of_a_linear_map():
+    """On x <- A x + c in dimension d, d + 1 differences of iterates and
+    their Anderson combination give the fixed point exactly."""
+    rng = np.random.RandomState(6)
+    d = ANDERSON_MEMORY - 1
+    Q, _ = np.linalg.qr(rng.randn(d, d))
+    A = Q @ np.diag(np.linspace(0.1, 0.9, d)) @ Q.T
+    c = rng.randn(d)
+    history = np.empty((ANDERSON_MEMORY + 1, d))
+    history[0] = rng.randn(d)
+    for t in range(ANDERSON_MEMORY):
+        history[t + 1] = A @ history[t] + c
+    weights = _anderson_weights(history)
+    assert weights.sum() == pytest.approx(1.0)
+    extrapolated = weights @ history[1:]
+    fixed_point = np.linalg.solve(np.eye(d) - A, c)
+    plain_error = np.abs(history[-1] - fixed_point).max()
+    # Exact but for the Tikhonov term and rounding on a rank-deficient
+    # system (5 differences in 4 dimensions): far better than iterating.
+    assert np.abs(extrapolated - fixed_point).max() < 1e-3 * plain_error
+
+
+def test_anderson_gives_up_when_the_iterates_stop_moving():
+    assert _anderson_weights(np.ones((ANDERSON_MEMORY + 1, 4))).shape == (0,)
 
 
 def test_design_keeps_user_arrays_uncopied():

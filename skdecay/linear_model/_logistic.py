@@ -56,11 +56,18 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
     fit_intercept : bool, default=True
         Whether to fit (unpenalised) intercepts.
 
-    solver : {'auto', 'gd', 'fista'}, default='auto'
+    solver : {'auto', 'gd', 'fista', 'cd', 'newton', 'prox_newton'}, \
+            default='auto'
         'gd' is proximal gradient descent (the textbook weight-decay step
         followed by the L1 soft-threshold); 'fista' is accelerated proximal
-        gradient with backtracking and adaptive restart. 'auto' chooses
-        'fista'. Both are diagonally preconditioned.
+        gradient with backtracking and adaptive restart; 'cd' is working-set
+        coordinate descent with Anderson extrapolation; 'newton' is inexact
+        Newton with conjugate gradients (no L1 part only); 'prox_newton' is
+        proximal Newton, coordinate descent on a quadratic model of the loss
+        (two classes only). 'auto' chooses 'newton' without an L1 part,
+        'prox_newton' with one for two classes, 'fista' with one for more
+        classes or when ``learning_rate`` is set. All are diagonally
+        preconditioned.
 
     learning_rate : float, default=None
         Fixed step size on the preconditioned (standardised) problem, where
@@ -70,7 +77,9 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         so; one that makes them oscillate is named in the ConvergenceWarning.
 
     max_iter : int, default=1000
-        Maximum number of iterations.
+        Maximum number of iterations: steps for 'gd' and 'fista', sweeps over
+        the working set for 'cd', Newton steps for 'newton' and
+        'prox_newton'.
 
     tol : float, default=1e-4
         Relative stopping tolerance on the largest violation of the
@@ -85,8 +94,8 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         Start from the previous solution when refitting.
 
     random_state : int, RandomState instance or None, default=None
-        Accepted for compatibility with SGDClassifier; the deterministic
-        solvers 'gd' and 'fista' do not use it.
+        Accepted for compatibility with SGDClassifier; every solver is
+        deterministic and none uses it.
 
     verbose : int, default=0
         If positive, print the objective along the iterations after a fit.
@@ -128,6 +137,15 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
     ``C * sum_i s_i`` gives the objective above with
     ``alpha = 1 / (C * sum_i s_i)``, that is ``1 / (C * n_samples)`` without
     weights.
+
+    References
+    ----------
+    J. Friedman, T. Hastie and R. Tibshirani, "Regularization paths for
+    generalized linear models via coordinate descent", Journal of
+    Statistical Software, 2010.
+
+    P. Tseng and S. Yun, "A coordinate gradient descent method for nonsmooth
+    separable minimization", Mathematical Programming, 2009.
 
     Examples
     --------

@@ -47,12 +47,17 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
 
-    solver : {'auto', 'gd', 'fista'}, default='auto'
+    solver : {'auto', 'gd', 'fista', 'cd', 'newton', 'prox_newton'}, \
+            default='auto'
         'gd' is proximal gradient descent (the textbook weight-decay step
         followed by the L1 soft-threshold); 'fista' is accelerated proximal
-        gradient with backtracking and adaptive restart. 'auto' chooses
-        'fista'. Both run in the metric of a diagonal preconditioner, so raw
-        features on very different scales converge like standardised ones.
+        gradient with backtracking and adaptive restart; 'cd' is working-set
+        coordinate descent with Anderson extrapolation; 'newton' is inexact
+        Newton with conjugate gradients (no L1 part only); 'prox_newton' is
+        proximal Newton (one target only). 'auto' chooses 'newton' without an
+        L1 part, 'cd' with one, and 'fista' when ``learning_rate`` is set.
+        All are diagonally preconditioned, so raw features on very different
+        scales converge like standardised ones.
 
     learning_rate : float, default=None
         Fixed step size on the preconditioned (standardised) problem. There
@@ -63,7 +68,9 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         large that the iterates overflow raises an error that says so.
 
     max_iter : int, default=1000
-        Maximum number of iterations.
+        Maximum number of iterations: steps for 'gd' and 'fista', sweeps over
+        the working set for 'cd', Newton steps for 'newton' and
+        'prox_newton'.
 
     tol : float, default=1e-4
         Relative stopping tolerance: the solver stops when the largest
@@ -76,8 +83,8 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         Start from the previous solution when refitting.
 
     random_state : int, RandomState instance or None, default=None
-        Accepted for compatibility with SGDRegressor; the deterministic solvers
-        'gd' and 'fista' do not use it.
+        Accepted for compatibility with SGDRegressor; every solver is
+        deterministic and none uses it.
 
     verbose : int, default=0
         If positive, print the objective along the iterations after a fit.
@@ -124,6 +131,12 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
 
     References
     ----------
+    M. Massias, A. Gramfort and J. Salmon, "Celer: a fast solver for the
+    Lasso with dual extrapolation", ICML, 2018.
+
+    Q. Bertrand and M. Massias, "Anderson acceleration of coordinate
+    descent", AISTATS, 2021.
+
     A. Beck and M. Teboulle, "A fast iterative shrinkage-thresholding
     algorithm for linear inverse problems", SIAM J. Imaging Sciences, 2009.
 

@@ -55,7 +55,7 @@ FIRST_WORKING_SET = 10
 #: Number of iterate differences combined by one Anderson extrapolation.
 ANDERSON_MEMORY = 5
 #: Relative Tikhonov term of the Anderson system.
-ANDERSON_REGULARISATION = 1e-6
+ANDERSON_REGULARISATION = 1e-10
 #: A sub-problem is solved until its residual is this fraction of the full
 #: problem's residual when the working set was chosen.
 INNER_TOLERANCE_RATIO = 0.3

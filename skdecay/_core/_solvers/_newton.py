@@ -94,10 +94,12 @@ def _form_hessian(problem, Z, B, H):
 
 
 @njit(cache=True, nogil=True)
-def _hessian_product(problem, H, Z, V, v_intercept, out, out_intercept, Zv, Hz):
+def _hessian_product(
+    problem, explicit, H, Z, V, v_intercept, out, out_intercept, Zv, Hz
+):
     """``(out, out_intercept) = H (V, v_intercept)``, explicit or matrix-free."""
     n_features = V.shape[0]
-    if H.shape[0] > 0:
+    if explicit:
         for j in range(H.shape[0]):
             for k in range(V.shape[1]):
                 acc = H[j, n_features] * v_intercept[k]
@@ -124,9 +126,38 @@ def _hessian_product(problem, H, Z, V, v_intercept, out, out_intercept, Zv, Hz):
 
 
 @njit(cache=True, nogil=True)
+def _precondition(factor, diagonal, diagonal_intercept, R, r_intercept, P, p_intercept):
+    """``P = M^{-1} R``: Jacobi, or a Cholesky factor ``M = L L^T`` if given."""
+    n_features = R.shape[0]
+    if factor.shape[0] == 0:
+        for j in range(n_features):
+            for k in range(R.shape[1]):
+                P[j, k] = R[j, k] / diagonal[j]
+        for k in range(r_intercept.shape[0]):
+            p_intercept[k] = r_intercept[k] / diagonal_intercept
+        return
+    q = factor.shape[0]
+    x = np.empty(q)
+    for k in range(R.shape[1]):
+        for a in range(q):  # forward substitution, L x = r
+            acc = R[a, k] if a < n_features else r_intercept[k]
+            for c in range(a):
+                acc -= factor[a, c] * x[c]
+            x[a] = acc / factor[a, a]
+        for a in range(q - 1, -1, -1):  # back substitution, L^T p = x
+            acc = x[a]
+            for c in range(a + 1, q):
+                acc -= factor[c, a] * x[c]
+            x[a] = acc / factor[a, a]
+        for j in range(n_features):
+            P[j, k] = x[j]
+        p_intercept[k] = x[n_features]
+
+
+@njit(cache=True, nogil=True)
 def _newton_direction(
-    problem, H, diagonal, diagonal_intercept, Z, grad, grad_intercept, rtol,
-    max_cg, S, s_intercept, Zv, Hz,
+    problem, explicit, H, factor, diagonal, diagonal_intercept, Z, grad,
+    grad_intercept, rtol, max_cg, S, s_intercept, Zv, Hz,
 ):  # fmt: skip
     """Preconditioned conjugate gradients on ``H s = -g``, into ``S``.
 
@@ -140,11 +171,7 @@ def _newton_direction(
         r_intercept[:] = 0.0
     P = np.empty_like(R)
     p_intercept = np.empty_like(r_intercept)
-    for j in range(R.shape[0]):
-        for k in range(R.shape[1]):
-            P[j, k] = R[j, k] / diagonal[j]
-    for k in range(r_intercept.shape[0]):
-        p_intercept[k] = r_intercept[k] / diagonal_intercept
+    _precondition(factor, diagonal, diagonal_intercept, R, r_intercept, P, p_intercept)
     D = P.copy()
     d_intercept = p_intercept.copy()
     HD = np.empty_like(R)
@@ -156,7 +183,9 @@ def _newton_direction(
     for _ in range(max_cg):
         if rz <= stop or rz == 0.0:
             break
-        _hessian_product(problem, H, Z, D, d_intercept, HD, hd_intercept, Zv, Hz)
+        _hessian_product(
+            problem, explicit, H, Z, D, d_intercept, HD, hd_intercept, Zv, Hz
+        )
         curvature = _pair_dot(D, d_intercept, HD, hd_intercept)
         if not curvature > 0.0:
             break
@@ -165,11 +194,14 @@ def _newton_direction(
             for k in range(R.shape[1]):
                 S[j, k] += step * D[j, k]
                 R[j, k] -= step * HD[j, k]
-                P[j, k] = R[j, k] / diagonal[j]
         for k in range(r_intercept.shape[0]):
             s_intercept[k] += step * d_intercept[k]
             r_intercept[k] -= step * hd_intercept[k]
-            p_intercept[k] = r_intercept[k] / diagonal_intercept
+            if not problem.fit_intercept:
+                r_intercept[k] = 0.0
+        _precondition(
+            factor, diagonal, diagonal_intercept, R, r_intercept, P, p_intercept
+        )
         rz_next = _pair_dot(R, r_intercept, P, p_intercept)
         beta = rz_next / rz
         rz = rz_next
@@ -180,13 +212,12 @@ def _newton_direction(
             d_intercept[k] = p_intercept[k] + beta * d_intercept[k]
     if _pair_dot(S, s_intercept, grad, grad_intercept) >= 0.0:
         # No descent from conjugate gradients: the preconditioned gradient.
-        for j in range(S.shape[0]):
-            for k in range(S.shape[1]):
-                S[j, k] = -grad[j, k] / diagonal[j]
-        for k in range(s_intercept.shape[0]):
-            s_intercept[k] = -grad_intercept[k] / diagonal_intercept
-            if not problem.fit_intercept:
-                s_intercept[k] = 0.0
+        _precondition(
+            factor, diagonal, diagonal_intercept, -grad, -grad_intercept, S,
+            s_intercept,
+        )  # fmt: skip
+        if not problem.fit_intercept:
+            s_intercept[:] = 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -222,18 +253,13 @@ def newton(
         and n_coordinates <= EXPLICIT_MAX_COORDINATES
         and n_samples >= n_coordinates
     )
-    if explicit:
-        B = np.empty((n_samples, n_coordinates), dtype=W.dtype)
-        H = np.empty((n_coordinates, n_coordinates))
-        Zv = np.empty((0, 0), dtype=W.dtype)
-        Hz = Zv
-        max_cg = 4 * n_coordinates
-    else:
-        B = np.empty((0, 0), dtype=W.dtype)
-        H = np.empty((0, 0))
-        Zv = np.empty_like(Z)
-        Hz = np.empty_like(Z)
-        max_cg = MAX_CG_MATRIX_FREE
+    size = n_coordinates if explicit else 0
+    B = np.empty((n_samples if explicit else 0, size), dtype=W.dtype)
+    H = np.empty((size, size))
+    factor = np.empty((0, 0))
+    no_factor = factor
+    Zv = np.empty_like(Z)
+    Hz = np.empty_like(Z)
     diagonal = np.empty(n_features)
     diagonal_intercept = problem.scale_intercept
 
@@ -250,21 +276,37 @@ def newton(
             break
         if it == 0:
             first_residual = worst
-        if explicit:
-            if it == 0 or problem.loss != SQUARED:
+        forcing = min(0.5, math.sqrt(worst / first_residual))
+        if explicit and (it == 0 or problem.loss == SQUARED):
+            # Products with the explicit H are cheap: solve to round-off.
+            if it == 0:
                 _form_hessian(problem, Z, B, H)
             for j in range(n_features):
                 diagonal[j] = max(H[j, j], 1e-300)
             diagonal_intercept = max(H[n_features, n_features], 1e-300)
-            rtol = 1e-10
+            _newton_direction(
+                problem, True, H, no_factor, diagonal, diagonal_intercept, Z,
+                grad, grad_intercept, 1e-10, 4 * n_coordinates, S, s_intercept,
+                Zv, Hz,
+            )  # fmt: skip
         else:
+            if explicit and factor.shape[0] == 0:
+                # The first Hessian, factored, preconditions the later ones:
+                # a few matrix-free products per step instead of forming H
+                # again (that is 2 n_features^2 n_samples flops each time).
+                jitter = 0.0
+                for a in range(n_coordinates):
+                    jitter = max(jitter, H[a, a])
+                for a in range(n_coordinates):
+                    H[a, a] += 1e-10 * jitter
+                factor = np.linalg.cholesky(H)
             for j in range(n_features):
                 diagonal[j] = problem.scale[j]
-            rtol = min(0.5, math.sqrt(worst / first_residual))
-        _newton_direction(
-            problem, H, diagonal, diagonal_intercept, Z, grad, grad_intercept,
-            rtol, max_cg, S, s_intercept, Zv, Hz,
-        )  # fmt: skip
+            _newton_direction(
+                problem, False, H, factor, diagonal, problem.scale_intercept, Z,
+                grad, grad_intercept, forcing, MAX_CG_MATRIX_FREE, S,
+                s_intercept, Zv, Hz,
+            )  # fmt: skip
 
         # Armijo backtracking along the direction; Z moves linearly with it.
         design_matmul(X, S, s_intercept, problem.x_mean, Z_step)
