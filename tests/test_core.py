@@ -15,7 +15,6 @@ from skdecay._core._linalg import (
     design_rmatmul,
     make_design,
     weighted_column_moments,
-    weighted_spread_about,
 )
 from skdecay._core._losses import (
     LOSS_CODES,
@@ -71,16 +70,6 @@ def test_weighted_column_moments(layout, center):
     expected_mean = w @ X if center else np.zeros(7)
     np.testing.assert_allclose(mean, expected_mean, atol=1e-12)
     np.testing.assert_allclose(spread, w @ (X - expected_mean) ** 2, rtol=1e-10)
-
-
-@pytest.mark.parametrize("layout", list(LAYOUTS))
-def test_weighted_spread_about_a_given_centre(layout):
-    rng = np.random.RandomState(4)
-    X = _sparse_data(rng)
-    w = rng.rand(30)  # need not sum to one
-    centre = rng.randn(7)
-    spread = weighted_spread_about(make_design(LAYOUTS[layout](X)), w, centre)
-    np.testing.assert_allclose(spread, w @ (X - centre) ** 2, rtol=1e-12)
 
 
 @pytest.mark.parametrize("layout", ["F", "csc"])

@@ -27,10 +27,10 @@ CSC = 2
 class DesignMatrix(NamedTuple):
     """A read-only view of ``X`` that the Numba kernels understand.
 
-    ``dense`` holds a 2-D array (C or F order) when ``layout == DENSE`` and an
-    empty ``(0, 0)`` placeholder otherwise; ``data``, ``indices`` and ``indptr``
-    hold the compressed storage of a CSR or CSC matrix and are empty for dense
-    input. No array is copied when the design is built.
+    ``dense`` holds a 2-D array (C or F order) when ``layout == DENSE`` and a
+    placeholder otherwise (C order for CSR, F order for CSC); ``data``,
+    ``indices`` and ``indptr`` hold the compressed storage of a CSR or CSC
+    matrix and are empty for dense input. No array is copied when the design is built.
     """
 
     dense: np.ndarray
@@ -62,8 +62,17 @@ def make_design(X) -> DesignMatrix:
         if X.format not in ("csr", "csc"):
             raise TypeError(f"Expected a CSR or CSC matrix, got {X.format!r}.")
         layout = CSR if X.format == "csr" else CSC
+        # The placeholder's order matches the dense layout the solvers that
+        # read this format also see (Fortran for the column walkers, which
+        # convert to CSC), so sparse input adds no compiled signature. An
+        # empty array is both C- and F-contiguous (and typed as C): a 2 x 2
+        # one is F-contiguous only.
+        if layout == CSC:
+            placeholder = np.zeros((2, 2), dtype=X.dtype, order="F")
+        else:
+            placeholder = np.empty((0, 0), dtype=X.dtype)
         return DesignMatrix(
-            readonly(np.empty((0, 0), dtype=X.dtype)),
+            readonly(placeholder),
             readonly(X.data),
             readonly(X.indices),
             readonly(X.indptr),
@@ -95,6 +104,12 @@ def column_major(X):
     if sp.issparse(X):
         return X if X.format == "csc" else X.tocsc()
     return np.asfortranarray(X)
+
+
+@njit(cache=True, nogil=True)
+def stores_every_row(X):
+    """Whether a column walk visits every row (dense) or its non-zeros only."""
+    return X.layout == DENSE
 
 
 @njit(cache=True, nogil=True)
@@ -242,41 +257,3 @@ def weighted_column_moments(X, weights, center):
     else:
         mean[:] = 0.0
     return mean, second
-
-
-@njit(cache=True, nogil=True)
-def weighted_spread_about(X, weights, x_mean):
-    """``sum_i w_i (x_ij - m_j)^2`` per column, in float64.
-
-    ``weights`` need not sum to one. For sparse columns the implicit zeros
-    contribute ``m_j^2`` each, added in closed form.
-    """
-    p = X.n_features
-    spread = np.zeros(p)
-    if X.layout == DENSE:
-        for i in range(X.n_samples):
-            w = weights[i]
-            for j in range(p):
-                d = X.dense[i, j] - x_mean[j]
-                spread[j] += w * d * d
-        return spread
-    total = 0.0
-    for i in range(X.n_samples):
-        total += weights[i]
-    for j in range(p):
-        m = x_mean[j]
-        spread[j] = m * m * total
-    if X.layout == CSR:
-        for i in range(X.n_samples):
-            w = weights[i]
-            for jj in range(X.indptr[i], X.indptr[i + 1]):
-                j = X.indices[jj]
-                d = X.data[jj] - x_mean[j]
-                spread[j] += w * (d * d - x_mean[j] * x_mean[j])
-    else:
-        for j in range(p):
-            m = x_mean[j]
-            for jj in range(X.indptr[j], X.indptr[j + 1]):
-                d = X.data[jj] - m
-                spread[j] += weights[X.indices[jj]] * (d * d - m * m)
-    return spread

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._linalg import column_major, make_design, readonly, weighted_column_moments
+from ._linalg import column_major, make_design, weighted_column_moments
 from ._losses import CURVATURE, LOSS_CODES, intercept_at_zero
 from ._solvers import (
     COLUMN_SOLVERS,
@@ -94,9 +94,11 @@ def fit_decay_problem(
             f"solver={solver!r} fits one output (a single-target regression or "
             "two classes); use solver='cd' or 'fista' for several."
         )
-    # Centering a sparse column would touch every row: coordinate descent
-    # keeps sparse data uncentred and steps on the intercept instead.
-    center = fit_intercept and not (solver in COLUMN_SOLVERS and sp.issparse(X))
+    # Coordinate descent centres a sparse column through an offset that is
+    # exact for the squared loss only; other losses stay uncentred there.
+    center = fit_intercept and not (
+        solver in COLUMN_SOLVERS and sp.issparse(X) and loss != "squared"
+    )
     if solver in COLUMN_SOLVERS:
         X = column_major(X)
     design = make_design(X)
@@ -104,14 +106,17 @@ def fit_decay_problem(
     loss_code = LOSS_CODES[loss]
     curvature = CURVATURE[loss_code]
     n_samples, n_features = X.shape
-    Y = readonly(np.ascontiguousarray(Y, dtype=dtype))
+    # The problem's own arrays are fresh and writable (only X is the user's,
+    # passed read-only): the quadratic models of 'prox_newton' build problems
+    # of the same type, so coordinate descent compiles once for both.
+    Y = np.array(Y, dtype=dtype, order="C")
     n_outputs = Y.shape[1]
     weights = np.asarray(sample_weight, dtype=np.float64)
-    weights = readonly(np.ascontiguousarray(weights / weights.sum(), dtype=dtype))
+    weights = np.ascontiguousarray(weights / weights.sum(), dtype=dtype)
 
     mean, spread = weighted_column_moments(design, weights, center)
-    scale = readonly(_preconditioner(mean, spread, curvature, l2).astype(dtype))
-    x_mean = readonly(mean.astype(dtype))
+    scale = _preconditioner(mean, spread, curvature, l2).astype(dtype)
+    x_mean = mean.astype(dtype)
 
     problem = Problem(
         design,

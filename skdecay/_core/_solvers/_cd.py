@@ -25,10 +25,13 @@ descent", AISTATS 2021):
   residual; it is kept only if it lowers the objective.
 
 The intercept is one more coordinate (a column of ones, never penalised),
-updated after every sweep. Dense designs are centred implicitly, as in the
-other solvers; sparse designs are not (centering a sparse column would touch
-every row), so there the intercept and the features interact and the
-intercept step does the coupling.
+updated after every sweep. Features are centred implicitly, as in the other
+solvers: a dense column entry by entry; a sparse column through a per-output
+offset on the predictor, so a step still costs the column's non-zeros. That
+needs the total derivative of the loss over all rows, which a centred step
+leaves unchanged only for the squared loss; sparse problems with another
+loss are solved uncentred (the intercept step then does the coupling; the
+'prox_newton' solver brings those back to centred squared-loss models).
 
 The stopping rule is the package's: the optimality residual of the full
 problem at the returned iterate is at most ``tol``.
@@ -39,7 +42,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .._linalg import column_entry, column_range, design_matmul
+from .._linalg import column_entry, column_range, design_matmul, stores_every_row
 from .._losses import (
     loss_derivative,
     loss_gradient,
@@ -62,50 +65,87 @@ INNER_TOLERANCE_RATIO = 0.3
 
 
 @njit(cache=True, nogil=True)
-def _feature_gradient(problem, j, Z, derivative, out):
-    """``out_k = sum_i w_i dloss/dz_ik (x_ij - m_j)`` over the rows of column ``j``.
+def _column_centring(problem, j):
+    """``(centre, implicit)``: how feature ``j``'s mean enters a column walk.
 
-    A loss that is separable across outputs is differentiated one entry at a
-    time (a scalar the compiler keeps in registers); the multinomial loss a
-    row at a time, into ``derivative``.
+    A dense column stores every row, so ``x_ij - m_j`` is formed entry by
+    entry (``centre = m_j``). A sparse column stores its non-zeros only: the
+    walk uses the raw values and the mean's share is handled in closed form
+    (``implicit = m_j``), so a step costs the column's non-zeros, not
+    ``n_samples``.
+    """
+    mean = problem.x_mean[j]
+    if stores_every_row(problem.X):
+        return mean, 0.0
+    return 0.0, mean
+
+
+@njit(cache=True, nogil=True)
+def _feature_gradient(problem, j, Z, offset, total_derivative, derivative, out):
+    """``out_k = sum_i w_i dloss/dz_ik (x_ij - m_j)``, walking column ``j``.
+
+    The predictor is ``Z + offset`` (see :func:`_shift_predictor`). For a
+    sparse centred column the implicit zeros contribute
+    ``-m_j * total_derivative_k``, with ``total_derivative_k = sum_i w_i
+    dloss/dz_ik`` over all rows. That sum is unchanged by a centred
+    coordinate step of the squared loss, the only loss for which a sparse
+    problem is centred. A loss that is separable across outputs is
+    differentiated one entry at a time (a scalar the compiler keeps in
+    registers); the multinomial loss a row at a time, into ``derivative``.
     """
     X = problem.X
-    mean = problem.x_mean[j]
+    centre, implicit = _column_centring(problem, j)
     start, stop = column_range(X, j)
     if loss_is_separable(problem.loss):
         for k in range(out.shape[0]):
+            shift = offset[k]
             acc = 0.0
             for jj in range(start, stop):
                 i, value = column_entry(X, j, jj)
                 acc += (
                     problem.weights[i]
-                    * (value - mean)
-                    * loss_derivative(problem.loss, problem.Y[i, k], Z[i, k])
+                    * (value - centre)
+                    * loss_derivative(problem.loss, problem.Y[i, k], Z[i, k] + shift)
                 )
-            out[k] = acc
+            out[k] = acc - implicit * total_derivative[k]
         return
     out[:] = 0.0
     for jj in range(start, stop):
         i, value = column_entry(X, j, jj)
         loss_row_derivative(problem.loss, problem.Y, Z, i, derivative)
-        weighted = problem.weights[i] * (value - mean)
+        weighted = problem.weights[i] * (value - centre)
         for k in range(out.shape[0]):
             out[k] += weighted * derivative[k]
 
 
 @njit(cache=True, nogil=True)
-def _shift_predictor(problem, j, delta, Z):
-    """``Z += (x_j - m_j) delta^T`` on the rows of column ``j``."""
+def _shift_predictor(problem, j, delta, Z, offset):
+    """``Z + offset`` moves by ``(x_j - m_j) delta^T``.
+
+    The stored rows of column ``j`` change in ``Z``; the mean's share, the
+    same for every row, goes to ``offset`` (folded into ``Z`` once per sweep
+    by :func:`_fold_offset`).
+    """
     X = problem.X
-    mean = problem.x_mean[j]
+    centre, implicit = _column_centring(problem, j)
     start, stop = column_range(X, j)
     for k in range(delta.shape[0]):
         step = delta[k]
         if step == 0.0:
             continue
+        offset[k] -= implicit * step
         for jj in range(start, stop):
             i, value = column_entry(X, j, jj)
-            Z[i, k] += (value - mean) * step
+            Z[i, k] += (value - centre) * step
+
+
+@njit(cache=True, nogil=True)
+def _fold_offset(Z, offset):
+    for k in range(offset.shape[0]):
+        if offset[k] != 0.0:
+            for i in range(Z.shape[0]):
+                Z[i, k] += offset[k]
+            offset[k] = 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -120,10 +160,12 @@ def _intercept_gradient(problem, Z, G, out):
 
 
 @njit(cache=True, nogil=True)
-def _sweep(problem, working_set, W, Z, derivative, grad_j, delta):
+def _sweep(
+    problem, working_set, W, Z, offset, total_derivative, derivative, grad_j, delta
+):
     """One proximal coordinate step on every feature of ``working_set``."""
     for j in working_set:
-        _feature_gradient(problem, j, Z, derivative, grad_j)
+        _feature_gradient(problem, j, Z, offset, total_derivative, derivative, grad_j)
         inv = 1.0 / problem.scale[j]
         moved = False
         for k in range(W.shape[1]):
@@ -136,7 +178,8 @@ def _sweep(problem, working_set, W, Z, derivative, grad_j, delta):
                 moved = True
                 W[j, k] = new
         if moved:
-            _shift_predictor(problem, j, delta, Z)
+            _shift_predictor(problem, j, delta, Z, offset)
+    _fold_offset(Z, offset)
 
 
 @njit(cache=True, nogil=True)
@@ -166,21 +209,23 @@ def _objective(problem, working_set, W, Z):
 
 @njit(cache=True, nogil=True)
 def _working_set_residual(
-    problem, working_set, W, Z, G, derivative, grad_j, grad_intercept
+    problem, working_set, W, Z, G, offset, derivative, grad_j, grad_intercept
 ):
     """The optimality residual of the sub-problem on ``working_set``."""
     worst = 0.0
+    # The intercept's gradient is also the total derivative a sparse centred
+    # column needs; ``offset`` is zero between sweeps.
+    _intercept_gradient(problem, Z, G, grad_intercept)
+    if problem.fit_intercept:
+        inv = 1.0 / math.sqrt(problem.scale_intercept)
+        for k in range(grad_intercept.shape[0]):
+            worst = max(worst, inv * abs(grad_intercept[k]))
     for j in working_set:
-        _feature_gradient(problem, j, Z, derivative, grad_j)
+        _feature_gradient(problem, j, Z, offset, grad_intercept, derivative, grad_j)
         inv = 1.0 / math.sqrt(problem.scale[j])
         for k in range(W.shape[1]):
             g = grad_j[k] + problem.l2 * W[j, k]
             worst = max(worst, inv * coordinate_violation(W[j, k], g, problem.l1))
-    if problem.fit_intercept:
-        _intercept_gradient(problem, Z, G, grad_intercept)
-        inv = 1.0 / math.sqrt(problem.scale_intercept)
-        for k in range(grad_intercept.shape[0]):
-            worst = max(worst, inv * abs(grad_intercept[k]))
     return worst
 
 
@@ -295,8 +340,9 @@ def _pack(working_set, W, intercept, out):
 
 @njit(cache=True, nogil=True)
 def _try_extrapolation(
-    problem, working_set, history, W, intercept, Z, objective, Z_trial, delta
-):
+    problem, working_set, history, W, intercept, Z, objective, Z_trial, offset,
+    delta,
+):  # fmt: skip
     """Move to the Anderson extrapolation of ``history`` if it is better.
 
     Returns the objective at the point kept.
@@ -317,7 +363,8 @@ def _try_extrapolation(
         for k in range(n_outputs):
             W_trial[j, k] = candidate[a * n_outputs + k]
             delta[k] = W_trial[j, k] - W[j, k]
-        _shift_predictor(problem, j, delta, Z_trial)
+        _shift_predictor(problem, j, delta, Z_trial, offset)
+    _fold_offset(Z_trial, offset)
     if problem.fit_intercept:
         base = working_set.shape[0] * n_outputs
         for k in range(n_outputs):
@@ -356,6 +403,10 @@ def coordinate_descent(
     grad_j = np.empty(n_outputs)
     delta = np.empty(n_outputs)
     scores = np.empty(W.shape[0])
+    offset = np.zeros(n_outputs)
+    total_derivative = np.zeros(n_outputs)
+    # Sparse centred columns (squared loss only) need the total derivative.
+    needs_total = not stores_every_row(problem.X) and problem.fit_intercept
 
     status = MAX_ITER_REACHED
     n_iter = 0
@@ -375,7 +426,12 @@ def coordinate_descent(
         )
         stored = 0
         while n_iter < max_iter:
-            _sweep(problem, working_set, W, Z, derivative, grad_j, delta)
+            if needs_total:
+                _intercept_gradient(problem, Z, G, total_derivative)
+            _sweep(
+                problem, working_set, W, Z, offset, total_derivative, derivative,
+                grad_j, delta,
+            )  # fmt: skip
             if problem.fit_intercept:
                 _intercept_step(problem, intercept, Z, G, grad_intercept)
             objective = _objective(problem, working_set, W, Z)
@@ -385,18 +441,18 @@ def coordinate_descent(
             if check:
                 objective = _try_extrapolation(
                     problem, working_set, history, W, intercept, Z, objective,
-                    Z_trial, delta,
+                    Z_trial, offset, delta,
                 )  # fmt: skip
                 stored = 0
             objective_out[n_iter] = objective
             n_iter += 1
             if not math.isfinite(objective):
                 return W, intercept, n_iter, NON_FINITE, 1.0
-            if check and (
-                _working_set_residual(
-                    problem, working_set, W, Z, G, derivative, grad_j, grad_intercept
-                )
-                <= inner_tol
-            ):
-                break
+            if check:
+                sub_residual = _working_set_residual(
+                    problem, working_set, W, Z, G, offset, derivative, grad_j,
+                    grad_intercept,
+                )  # fmt: skip
+                if sub_residual <= inner_tol:
+                    break
     return W, intercept, n_iter, status, 1.0

@@ -26,7 +26,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .._linalg import design_matmul, weighted_spread_about
+from .._linalg import design_matmul, weighted_column_moments
 from .._losses import SQUARED, loss_hessian_apply
 from .._penalties import l1_norm
 from ._cd import coordinate_descent
@@ -53,9 +53,13 @@ CURVATURE_FLOOR = 1e-12
 
 @njit(cache=True, nogil=True)
 def _quadratic_model(problem, Z, G, target, curvature):
-    """Fill the working response and curvature of the loss's expansion at ``Z``.
+    """The squared-loss problem that is the loss's expansion at ``Z``.
 
-    Returns the model as a squared-loss :class:`Problem` on the same design.
+    Fills the working response ``target`` and the per-row ``curvature`` (the
+    model's weights). The model is centred with the curvature-weighted means
+    of the features (its coordinate descent then needs no coupling with the
+    intercept, even on sparse data), so its intercept is
+    ``b + (model.x_mean - x_mean) . W`` for the problem's ``(W, b)``.
     """
     n_samples = Z.shape[0]
     ones = np.ones((n_samples, 1), dtype=Z.dtype)
@@ -71,26 +75,39 @@ def _quadratic_model(problem, Z, G, target, curvature):
         curvature[i] = h
         target[i, 0] = Z[i, 0] - G[i, 0] / h
         total += h
-    spread = weighted_spread_about(problem.X, curvature, problem.x_mean)
+    total = max(total, 1e-300)
+    mean, spread = weighted_column_moments(
+        problem.X, curvature / total, problem.fit_intercept
+    )
     scale = np.empty(spread.shape[0], dtype=Z.dtype)
     for j in range(spread.shape[0]):
-        # A column with no curvature (no weight on its rows) has a zero
-        # gradient: any positive scale is correct.
-        scale[j] = spread[j] + problem.l2 if spread[j] > 0.0 else 1.0 + problem.l2
+        # A column without spread under these weights has a zero gradient:
+        # any positive scale is correct.
+        scale[j] = (total * spread[j] if spread[j] > 0.0 else 1.0) + problem.l2
     return Problem(
         problem.X,
         target,
         curvature,
-        problem.x_mean,
-        SQUARED,
+        mean.astype(Z.dtype),
+        np.int64(SQUARED),  # not a literal: the model's type is the problem's
         problem.l1,
         problem.l2,
         problem.fit_intercept,
         scale,
-        max(total, 1e-300),
+        total,
         problem.lipschitz_max,
         problem.rel_eps,
     )
+
+
+@njit(cache=True, nogil=True)
+def _shift_intercept(intercept, W, new_mean, old_mean, out):
+    """``out = intercept + (new_mean - old_mean) . W``: a change of centre."""
+    for k in range(intercept.shape[0]):
+        acc = intercept[k]
+        for j in range(W.shape[0]):
+            acc += (new_mean[j] - old_mean[j]) * W[j, k]
+        out[k] = acc
 
 
 @njit(cache=True, nogil=True)
@@ -121,6 +138,7 @@ def proximal_newton(
     inner_G = np.empty_like(Z)
     W_new = np.empty_like(W)
     intercept_new = np.empty_like(intercept)
+    model_start = np.empty_like(intercept)
 
     status = MAX_ITER_REACHED
     n_iter = 0
@@ -134,13 +152,18 @@ def proximal_newton(
         objective = value + problem.l1 * l1_norm(W)
         model = _quadratic_model(problem, Z, G, target, curvature)
         # At W the model's gradient is the loss's: its residual there, in
-        # the model's units, sets how far to solve it.
+        # the model's units, sets how far to solve it. (Z is the predictor
+        # in either centring.)
         smooth_gradient(model, W, Z, inner_G, inner_grad, inner_grad_intercept)
         inner_tol = INNER_TOLERANCE_RATIO * residual(
             model, W, inner_grad, inner_grad_intercept
         )
+        _shift_intercept(intercept, W, model.x_mean, problem.x_mean, model_start)
         W_model, intercept_model, _, _, _ = coordinate_descent(
-            model, W, intercept, MAX_INNER_SWEEPS, inner_tol, 0.0, inner_curve
+            model, W, model_start, MAX_INNER_SWEEPS, inner_tol, 0.0, inner_curve
+        )
+        _shift_intercept(
+            intercept_model, W_model, problem.x_mean, model.x_mean, intercept_model
         )
 
         # Direction d = model solution - current point, and Tseng-Yun's Delta.
