@@ -148,7 +148,15 @@ def design_matmul(X, W, intercept, x_mean, Z):
             acc += x_mean[j] * W[j, k]
         offset[k] = intercept[k] - acc
 
-    if X.layout == DENSE:
+    all_zero = True
+    for j in range(W.shape[0]):
+        for k in range(n_outputs):
+            all_zero = all_zero and W[j, k] == 0.0
+    if all_zero:  # a cold start: no pass over X
+        for i in range(Z.shape[0]):
+            for k in range(n_outputs):
+                Z[i, k] = offset[k]
+    elif X.layout == DENSE:
         np.dot(X.dense, W, Z)
         for i in range(Z.shape[0]):
             for k in range(n_outputs):
