@@ -133,9 +133,6 @@ def proximal_newton(
     target = np.empty_like(Z)
     curvature = np.empty(n_samples, dtype=W.dtype)
     inner_curve = np.empty(MAX_INNER_SWEEPS)
-    inner_grad = np.empty_like(W)
-    inner_grad_intercept = np.empty_like(intercept)
-    inner_G = np.empty_like(Z)
     W_new = np.empty_like(W)
     intercept_new = np.empty_like(intercept)
     model_start = np.empty_like(intercept)
@@ -151,13 +148,10 @@ def proximal_newton(
             break
         objective = value + problem.l1 * l1_norm(W)
         model = _quadratic_model(problem, Z, G, target, curvature)
-        # At W the model's gradient is the loss's: its residual there, in
-        # the model's units, sets how far to solve it. (Z is the predictor
-        # in either centring.)
-        smooth_gradient(model, W, Z, inner_G, inner_grad, inner_grad_intercept)
-        inner_tol = INNER_TOLERANCE_RATIO * residual(
-            model, W, inner_grad, inner_grad_intercept
-        )
+        # At W the model's gradient is the loss's (the same G; Z is the
+        # predictor in either centring): its residual in the model's units
+        # sets how far to solve the model.
+        inner_tol = INNER_TOLERANCE_RATIO * residual(model, W, grad, grad_intercept)
         _shift_intercept(intercept, W, model.x_mean, problem.x_mean, model_start)
         W_model, intercept_model, _, _, _ = coordinate_descent(
             model, W, model_start, MAX_INNER_SWEEPS, inner_tol, 0.0, inner_curve
