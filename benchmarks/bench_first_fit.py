@@ -17,30 +17,44 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
+
+#: One fresh process per estimator: what a user pays for ``import`` and the
+#: first fit, each through the solver ``solver='auto'`` picks for it.
+CONFIGS = {
+    "DecayLinearRegressor() [newton]": (
+        "load_diabetes",
+        "DecayLinearRegressor()",
+    ),
+    "DecayLinearRegressor(penalty='l1') [cd]": (
+        "load_diabetes",
+        "DecayLinearRegressor(penalty='l1', alpha=0.1)",
+    ),
+    "DecayLogisticClassifier() [newton]": (
+        "load_breast_cancer",
+        "DecayLogisticClassifier()",
+    ),
+    "DecayLogisticClassifier(penalty='l1') [prox_newton]": (
+        "load_breast_cancer",
+        "DecayLogisticClassifier(penalty='l1', alpha=0.01)",
+    ),
+}
 
 CHILD = r"""
 import json, time
 start = time.perf_counter()
 import numpy as np
-from sklearn.datasets import load_breast_cancer, load_diabetes
-import skdecay
+from sklearn.datasets import {loader}
 from skdecay import DecayLinearRegressor, DecayLogisticClassifier
 imported = time.perf_counter()
-X, y = load_diabetes(return_X_y=True)
-DecayLinearRegressor().fit(X, y)
-regressor = time.perf_counter()
-X, y = load_breast_cancer(return_X_y=True)
-DecayLogisticClassifier().fit(X, y)
-classifier = time.perf_counter()
-from skdecay._core._solvers import SOLVERS
-print(json.dumps({
+X, y = {loader}(return_X_y=True)
+loaded = time.perf_counter()
+{estimator}.fit(X, y)
+fitted = time.perf_counter()
+print(json.dumps({{
     "import": imported - start,
-    "first fit DecayLinearRegressor": regressor - imported,
-    "first fit DecayLogisticClassifier": classifier - regressor,
-    "total": classifier - start,
-    "compiled solver signatures": sum(len(f.signatures) for f in SOLVERS.values()),
-}))
+    "first fit": fitted - loaded,
+    "import + first fit": (imported - start) + (fitted - loaded),
+}}))
 """
 
 SIGNATURES = r"""
@@ -63,7 +77,10 @@ counts = {}
 for name, data in inputs.items():
     for est in (
         DecayLinearRegressor(),
+        DecayLinearRegressor(penalty="l1", alpha=0.1),
         DecayLogisticClassifier(),
+        DecayLogisticClassifier(penalty="l1", alpha=0.01),
+        DecayLogisticClassifier(solver="fista"),
         DecayLogisticClassifier(solver="gd"),
     ):
         est.fit(data, y)
@@ -88,22 +105,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    rows = {"cold": [], "warm": []}
-    for _ in range(args.repeat):
-        with tempfile.TemporaryDirectory() as cache_dir:
-            start = time.perf_counter()
-            rows["cold"].append(run_child(CHILD, cache_dir))
-            rows["cold"][-1]["process wall"] = time.perf_counter() - start
-            start = time.perf_counter()
-            rows["warm"].append(run_child(CHILD, cache_dir))
-            rows["warm"][-1]["process wall"] = time.perf_counter() - start
-    keys = [k for k in rows["cold"][0] if k != "compiled solver signatures"]
-    title = f"seconds (median of {args.repeat})"
-    print(f"{title:40s} {'cold cache':>12s} {'warm cache':>12s}")
-    for key in keys:
-        cold = sorted(r[key] for r in rows["cold"])[len(rows["cold"]) // 2]
-        warm = sorted(r[key] for r in rows["warm"])[len(rows["warm"]) // 2]
-        print(f"{key:40s} {cold:12.2f} {warm:12.2f}")
+    print(f"{'seconds, median of ' + str(args.repeat):52s} {'cold':>7s} {'warm':>7s}")
+    for name, (loader, estimator) in CONFIGS.items():
+        code = CHILD.format(loader=loader, estimator=estimator)
+        rows = {"cold": [], "warm": []}
+        for _ in range(args.repeat):
+            with tempfile.TemporaryDirectory() as cache_dir:
+                rows["cold"].append(run_child(code, cache_dir))
+                rows["warm"].append(run_child(code, cache_dir))
+        for key in rows["cold"][0]:
+            cold = sorted(r[key] for r in rows["cold"])[len(rows["cold"]) // 2]
+            warm = sorted(r[key] for r in rows["warm"])[len(rows["warm"]) // 2]
+            print(f"{name + ': ' + key:52s} {cold:7.2f} {warm:7.2f}")
     with tempfile.TemporaryDirectory() as cache_dir:
         counts = run_child(SIGNATURES, cache_dir)
     print("\ncompiled solver signatures after fitting each input kind (cumulative):")
