@@ -10,10 +10,13 @@ of two ways, chosen once per solve:
 * **explicit** (dense ``X``, one output or the squared loss, at most
   ``EXPLICIT_MAX_COORDINATES`` coordinates, ``n_samples`` at least that): form
   ``H = B^T B + l2 I`` with ``B = sqrt(h) [X - 1 x_mean^T, 1]``, where ``h`` is
-  the loss's curvature per row, by one matrix product (BLAS), once per
-  iteration (once per fit for the squared loss, whose ``H`` is constant). A
-  product with ``H`` is then O(n_features^2) and conjugate gradients run to
-  near machine precision. ``B`` is the one copy of ``X`` this solver makes;
+  the loss's curvature per row, by one matrix product (BLAS), once per fit.
+  A product with ``H`` is then O(n_features^2) and conjugate gradients run to
+  near machine precision; the squared loss's ``H`` is constant, and the later
+  steps of another loss use its Cholesky factor as their preconditioner.
+  ``B`` is the one copy of ``X`` this solver makes, skipped when every row
+  has the same curvature (unit weights: the squared loss, or a cold start),
+  where ``X^T X`` is centred after the product instead;
 * **matrix-free** (sparse ``X``, several outputs, wide data): ``H v`` as
   ``X^T (h * (X v))``, two passes over ``X``; conjugate gradients stop at the
   forcing tolerance ``min(1/2, sqrt(r / r_0)) ||g||`` (``r`` the optimality
@@ -62,12 +65,45 @@ def _pair_dot(A, a, B, b):
     return acc
 
 
+#: Centring the Gram matrix after the product loses about log10 of this
+#: ratio in digits; above it, the scaled copy is formed instead.
+CENTRING_LOSS_MAX = 1e4
+
+
 @njit(cache=True, nogil=True)
-def _form_hessian(problem, Z, B, H):
+def _centred_gram(problem, scale, H):
+    """``H[:p, :p] = scale * (X^T X - n m m^T)`` without copying ``X``.
+
+    Valid when every row has the same curvature ``scale`` (unit weights at a
+    constant predictor: the squared loss, or any loss at a cold start), as
+    then ``x_mean`` is the plain column mean. Returns False, leaving ``H``
+    unspecified, when a column's mean is so large against its spread that
+    the subtraction would cost more than 4 digits.
+    """
+    n_samples, n_features = problem.X.n_samples, problem.X.n_features
+    gram = np.dot(problem.X.dense.T, problem.X.dense)
+    mean = problem.x_mean
+    for j in range(n_features):
+        spread = gram[j, j] / n_samples - mean[j] * mean[j]
+        if mean[j] * mean[j] > CENTRING_LOSS_MAX * spread:
+            return False
+    for j in range(n_features):
+        for c in range(n_features):
+            H[j, c] = scale * (gram[j, c] - n_samples * mean[j] * mean[c])
+        # Centred columns sum to zero: no coupling with the intercept.
+        H[j, n_features] = 0.0
+        H[n_features, j] = 0.0
+    H[n_features, n_features] = scale * n_samples
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _form_hessian(problem, Z, H):
     """``H = B^T B + l2 I`` with ``B = sqrt(h) [X - 1 x_mean^T, 1]``.
 
     ``h_i`` is the weighted curvature of the loss at row ``i`` (one output,
-    or the squared loss whose curvature is the same for every output).
+    or the squared loss whose curvature is the same for every output). When
+    every ``h_i`` is the same, ``B`` is not formed: see :func:`_centred_gram`.
     """
     n_samples, n_features = problem.X.n_samples, problem.X.n_features
     curvature = np.empty((n_samples, 1), dtype=Z.dtype)
@@ -76,21 +112,34 @@ def _form_hessian(problem, Z, B, H):
     else:
         ones = np.ones((n_samples, 1), dtype=Z.dtype)
         loss_hessian_apply(problem.loss, problem.Y, Z, problem.weights, ones, curvature)
-    dense = problem.X.dense
-    for i in range(n_samples):
-        root = math.sqrt(max(curvature[i, 0], 0.0))
-        for j in range(n_features):
-            B[i, j] = root * (dense[i, j] - problem.x_mean[j])
-        if problem.fit_intercept:
+    # Equal curvature and equal weights (so x_mean is the plain mean).
+    constant = True
+    for i in range(1, n_samples):
+        constant = (
+            constant
+            and curvature[i, 0] == curvature[0, 0]
+            and problem.weights[i] == problem.weights[0]
+        )
+    if not (constant and _centred_gram(problem, float(curvature[0, 0]), H)):
+        # The one copy of X this solver makes.
+        B = np.empty((n_samples, n_features + 1), dtype=Z.dtype)
+        dense = problem.X.dense
+        for i in range(n_samples):
+            root = math.sqrt(max(curvature[i, 0], 0.0))
+            for j in range(n_features):
+                B[i, j] = root * (dense[i, j] - problem.x_mean[j])
             B[i, n_features] = root
-    product = np.dot(B.T, B)
-    for a in range(H.shape[0]):
-        for c in range(H.shape[1]):
-            H[a, c] = product[a, c]
+        product = np.dot(B.T, B)
+        for a in range(H.shape[0]):
+            for c in range(H.shape[1]):
+                H[a, c] = product[a, c]
     for j in range(n_features):
         H[j, j] += problem.l2
-    if not problem.fit_intercept:
-        H[n_features, n_features] = 1.0  # an inert coordinate: its gradient is 0
+    if not problem.fit_intercept:  # an inert coordinate: its gradient is 0
+        for j in range(n_features):
+            H[j, n_features] = 0.0
+            H[n_features, j] = 0.0
+        H[n_features, n_features] = 1.0
 
 
 @njit(cache=True, nogil=True)
@@ -254,7 +303,6 @@ def newton(
         and n_samples >= n_coordinates
     )
     size = n_coordinates if explicit else 0
-    B = np.empty((n_samples if explicit else 0, size), dtype=W.dtype)
     H = np.empty((size, size))
     factor = np.empty((0, 0))
     no_factor = factor
@@ -280,7 +328,7 @@ def newton(
         if explicit and (it == 0 or problem.loss == SQUARED):
             # Products with the explicit H are cheap: solve to round-off.
             if it == 0:
-                _form_hessian(problem, Z, B, H)
+                _form_hessian(problem, Z, H)
             for j in range(n_features):
                 diagonal[j] = max(H[j, j], 1e-300)
             diagonal_intercept = max(H[n_features, n_features], 1e-300)
