@@ -20,6 +20,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core._problem import DecayResult, fit_decay_problem
+from .._core._solvers import SOLVERS
 from .._objective import penalty_strengths
 from .._typing import Penalty, RandomState, Solver
 
@@ -82,7 +83,7 @@ class _BaseDecayLinearModel(BaseEstimator):
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "fit_intercept": ["boolean"],
-        "solver": [StrOptions({"auto", "gd", "fista", "cd", "newton", "prox_newton"})],
+        "solver": [StrOptions({"auto", *SOLVERS})],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],

@@ -22,8 +22,8 @@ SOLVERS = {
     "newton": newton,
     "prox_newton": proximal_newton,
 }
-#: Solvers that walk the columns of ``X``: they get a column-major copy and,
-#: for sparse input, no implicit centering.
+#: Solvers that walk the columns of ``X``: they get a column-major copy, and
+#: sparse input is centred for the squared loss only.
 COLUMN_SOLVERS = frozenset({"cd", "prox_newton"})
 #: Solvers for one output (binary logistic, single-target regression).
 SINGLE_OUTPUT_SOLVERS = frozenset({"prox_newton"})

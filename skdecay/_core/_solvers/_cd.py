@@ -403,8 +403,9 @@ def coordinate_descent(
     scores = np.empty(W.shape[0])
     offset = np.zeros(n_outputs)
     total_derivative = np.zeros(n_outputs)
-    # Sparse centred columns (squared loss only) need the total derivative.
-    needs_total = not stores_every_row(problem.X) and problem.fit_intercept
+    # Sparse centred columns (squared loss only) need the total derivative;
+    # an uncentred sparse problem (other losses) does not.
+    needs_total = not stores_every_row(problem.X) and np.any(problem.x_mean != 0.0)
 
     status = MAX_ITER_REACHED
     n_iter = 0

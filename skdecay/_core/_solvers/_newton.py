@@ -2,8 +2,9 @@
 
 Each iteration solves the Newton system ``H s = -g`` of the smooth objective
 (loss plus ``l2 / 2 * ||W||^2``) inexactly by conjugate gradients,
-preconditioned with the Jacobi diagonal, then takes the longest step ``t s``,
-``t`` in 1, 1/2, 1/4, ..., that passes Armijo's sufficient-decrease test.
+preconditioned, then takes the longest step ``t s``, ``t`` in 1, 1/2,
+1/4, ..., that passes Armijo's sufficient-decrease test
+(:func:`._common.armijo_line_search`).
 Conjugate gradients only ever multiply by ``H``; the product is computed one
 of two ways, chosen once per solve:
 
@@ -38,17 +39,14 @@ from ._common import (
     CONVERGED,
     MAX_ITER_REACHED,
     NON_FINITE,
-    all_finite,
+    armijo_line_search,
     residual,
     smooth_gradient,
-    smooth_value,
 )
 
 #: Largest number of coordinates (features + intercept) for which the Hessian
 #: is formed explicitly.
 EXPLICIT_MAX_COORDINATES = 500
-#: Armijo's sufficient-decrease constant.
-ARMIJO = 1e-4
 #: Conjugate-gradient iterations allowed per Newton step, matrix-free.
 MAX_CG_MATRIX_FREE = 200
 
@@ -356,27 +354,15 @@ def newton(
                 s_intercept, Zv, Hz,
             )  # fmt: skip
 
-        # Armijo backtracking along the direction; Z moves linearly with it.
         design_matmul(X, S, s_intercept, problem.x_mean, Z_step)
-        slope = _pair_dot(S, s_intercept, grad, grad_intercept)
-        slack = problem.rel_eps * abs(value)
-        step = 1.0
-        for _ in range(60):
-            for i in range(n_samples):
-                for k in range(n_outputs):
-                    Z_new[i, k] = Z[i, k] + step * Z_step[i, k]
-            for j in range(n_features):
-                for k in range(n_outputs):
-                    W_new[j, k] = W[j, k] + step * S[j, k]
-            for k in range(n_outputs):
-                intercept_new[k] = intercept[k] + step * s_intercept[k]
-            new_value = smooth_value(problem, Z_new, W_new)
-            if new_value <= value + ARMIJO * step * slope + slack:
-                break
-            step *= 0.5
+        new_value = armijo_line_search(
+            problem, W, intercept, Z, S, s_intercept, Z_step, value,
+            _pair_dot(S, s_intercept, grad, grad_intercept), W_new,
+            intercept_new, Z_new,
+        )  # fmt: skip
         objective_out[it] = new_value
         n_iter = it + 1
-        if not (math.isfinite(new_value) and all_finite(W_new, intercept_new)):
+        if not math.isfinite(new_value):
             status = NON_FINITE
             break
         W, W_new = W_new, W

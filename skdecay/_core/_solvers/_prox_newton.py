@@ -11,7 +11,8 @@ the weighted first and second derivatives of the loss). Plus the elastic-net
 penalty, that model is solved by the working-set coordinate descent of
 :mod:`._cd` on the squared loss, where each coordinate step is exact. The
 step ``(W' - W, b' - b)`` is then scaled by ``t`` in 1, 1/2, 1/4, ... until
-the objective decreases by at least ``ARMIJO * t * Delta`` with Tseng & Yun's
+the objective decreases by at least ``ARMIJO * t * Delta``
+(:func:`._common.armijo_line_search`) with Tseng & Yun's
 (2009) predicted decrease ``Delta = g^T d + l1 (||W'||_1 - ||W||_1)``.
 
 This is the strategy of glmnet (Friedman, Hastie & Tibshirani, 2010) and of
@@ -35,13 +36,11 @@ from ._common import (
     MAX_ITER_REACHED,
     NON_FINITE,
     Problem,
+    armijo_line_search,
     residual,
     smooth_gradient,
-    smooth_value,
 )
 
-#: Armijo's sufficient-decrease constant.
-ARMIJO = 1e-4
 #: Sweeps allowed to coordinate descent on one quadratic model.
 MAX_INNER_SWEEPS = 2000
 #: The model is solved to this fraction of the current optimality residual.
@@ -168,20 +167,10 @@ def proximal_newton(
         for j in range(W.shape[0]):
             predicted += grad[j, 0] * S[j, 0]
         predicted += grad_intercept[0] * s_intercept[0]
-        slack = problem.rel_eps * abs(objective)
-        step = 1.0
-        new_objective = math.nan
-        for _ in range(40):
-            for i in range(n_samples):
-                Z_new[i, 0] = Z[i, 0] + step * Z_step[i, 0]
-            for j in range(W.shape[0]):
-                W_new[j, 0] = W[j, 0] + step * S[j, 0]
-            intercept_new[0] = intercept[0] + step * s_intercept[0]
-            new_objective = smooth_value(problem, Z_new, W_new)
-            new_objective += problem.l1 * l1_norm(W_new)
-            if new_objective <= objective + ARMIJO * step * predicted + slack:
-                break
-            step *= 0.5
+        new_objective = armijo_line_search(
+            problem, W, intercept, Z, S, s_intercept, Z_step, objective,
+            predicted, W_new, intercept_new, Z_new,
+        )  # fmt: skip
         objective_out[it] = new_objective
         n_iter = it + 1
         if not math.isfinite(new_objective):
