@@ -8,12 +8,22 @@ Ridge, Lasso, ElasticNet and LogisticRegression.
 from ._core._problem import NonFiniteIterateError
 from ._objective import decay_objective
 from .linear_model import DecayLinearRegressor, DecayLogisticClassifier
+from .plotting import (
+    CoefHistoryDisplay,
+    DecayCVCurveDisplay,
+    DecayPathDisplay,
+    LossCurveDisplay,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CoefHistoryDisplay",
+    "DecayCVCurveDisplay",
     "DecayLinearRegressor",
     "DecayLogisticClassifier",
+    "DecayPathDisplay",
+    "LossCurveDisplay",
     "NonFiniteIterateError",
     "__version__",
     "decay_objective",

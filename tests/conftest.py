@@ -3,6 +3,8 @@ import os
 # scikit-learn's check_array_api_input skips unless SciPy's array-API mode is
 # on, and SciPy reads the variable once, at import: set it before any import.
 os.environ.setdefault("SCIPY_ARRAY_API", "1")
+# Displays and their doctests draw headless, whatever the machine has.
+os.environ.setdefault("MPLBACKEND", "Agg")
 
 import numpy as np
 import pytest

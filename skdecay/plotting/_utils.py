@@ -1,0 +1,71 @@
+"""Helpers the display objects share; nothing here imports matplotlib."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import is_classifier
+
+
+def format_alpha(alpha: float) -> str:
+    """``alpha`` as a short legend label, e.g. ``'alpha=0.001'``."""
+    return f"alpha={alpha:.3g}"
+
+
+def path_loss(estimator, y) -> str:
+    """The loss of ``decay_path`` that matches ``estimator`` on targets ``y``.
+
+    A classifier minimises the binary logistic loss for two classes and the
+    multinomial cross-entropy for more; a regressor the squared loss.
+    """
+    if is_classifier(estimator):
+        return "logistic" if len(np.unique(np.asarray(y))) == 2 else "multinomial"
+    return "squared"
+
+
+def default_feature_names(n_features: int, X=None, estimator=None) -> list[str]:
+    """Names for the features: fitted names, DataFrame columns or ``x0, x1, ...``."""
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is None and X is not None and hasattr(X, "columns"):
+        names = X.columns
+    if names is None:
+        return [f"x{j}" for j in range(n_features)]
+    return [str(name) for name in names]
+
+
+def check_feature_names(feature_names, n_features: int) -> list[str]:
+    """Validate user-given feature names against the number of coefficients."""
+    if feature_names is None:
+        return [f"x{j}" for j in range(n_features)]
+    feature_names = [str(name) for name in feature_names]
+    if len(feature_names) != n_features:
+        raise ValueError(
+            f"feature_names has {len(feature_names)} names but there are "
+            f"{n_features} features."
+        )
+    return feature_names
+
+
+def axes_array(ax, n_panels: int, *, sharey: bool, panel_width: float = 4.0):
+    """``n_panels`` axes in a 1-D object array: new ones, or ``ax`` checked.
+
+    ``ax`` may be None (a new figure with one row of panels), a single Axes
+    when ``n_panels`` is 1, or an array-like of ``n_panels`` Axes.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, axes = plt.subplots(
+            1,
+            n_panels,
+            sharey=sharey,
+            squeeze=False,
+            figsize=(panel_width * n_panels, 4.0),
+            layout="constrained",
+        )
+        return np.asarray(axes).ravel()
+    axes = np.asarray(ax, dtype=object).ravel()
+    if axes.size != n_panels:
+        raise ValueError(
+            f"ax must hold {n_panels} Axes (one per panel), got {axes.size}."
+        )
+    return axes
