@@ -305,8 +305,6 @@ class DecayPathDisplay:
         display : DecayPathDisplay
             The display, with the artists as attributes.
         """
-        from .. import decay_path
-
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
         params = estimator.get_params(deep=False)
         penalty = params.get("penalty")
@@ -328,6 +326,8 @@ class DecayPathDisplay:
                 "The estimator has several l1_ratio values; fit it first (a CV "
                 "estimator then uses its l1_ratio_) or set one value."
             )
+        from .. import decay_path
+
         class_weight = params.get("class_weight")
         if class_weight is not None:
             class_sample_weight = compute_sample_weight(class_weight, y)
