@@ -4,6 +4,12 @@ This is the only place that turns validated arrays into what the kernels
 need: a :class:`~._linalg.DesignMatrix`, normalised weights, the implicit
 centering for the intercept, the diagonal preconditioner and an absolute
 tolerance. Solvers then run without touching Python.
+
+The work is split in two so that a regularisation path pays for it once:
+:func:`prepare_problem` does everything that does not depend on the penalty
+(layout, weights, column moments, the loss gradient at zero) and
+:func:`solve_prepared` solves for one ``(l1, l2)``, warm-started or not.
+:func:`fit_decay_problem` is the two in a row.
 """
 
 from __future__ import annotations
@@ -13,8 +19,14 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from ._linalg import column_major, make_design, weighted_column_moments
+from ._linalg import (
+    column_major,
+    design_matmul,
+    make_design,
+    weighted_column_moments,
+)
 from ._losses import CURVATURE, LOSS_CODES, intercept_at_zero
+from ._penalties import l1_norm
 from ._solvers import (
     COLUMN_SOLVERS,
     CONVERGED,
@@ -23,8 +35,9 @@ from ._solvers import (
     SMOOTH_SOLVERS,
     SOLVERS,
     Problem,
+    Trace,
 )
-from ._solvers._common import residual, smooth_gradient
+from ._solvers._common import residual, smooth_gradient, smooth_value
 
 
 @dataclass
@@ -36,6 +49,9 @@ class DecayResult:
     n_iter: int
     converged: bool
     objective_curve: np.ndarray  # (n_iter,)
+    objective: float = np.nan  # the objective at (coef, intercept)
+    coef_history: np.ndarray | None = None  # (n_iter, n_features, n_outputs)
+    intercept_history: np.ndarray | None = None  # (n_iter, n_outputs)
 
 
 class NonFiniteIterateError(FloatingPointError):
@@ -58,37 +74,58 @@ def _preconditioner(mean, spread, curvature, l2):
     return curvature * spread + l2
 
 
-def fit_decay_problem(
+@dataclass
+class PreparedProblem:
+    """Everything about one data set that does not depend on the penalty.
+
+    Built by :func:`prepare_problem`; :func:`solve_prepared` solves it for
+    any ``(l1, l2)``. ``grad_zero`` is the loss gradient at ``W = 0`` (with
+    the best intercept for ``W = 0``), in the raw, unpreconditioned units of
+    the coefficients: ``max |grad_zero|`` is the smallest L1 strength at
+    which every coefficient is zero.
+    """
+
+    problem: Problem  # with l1 = l2 = 0 and the l2-free preconditioner
+    solver: str
+    mean: np.ndarray  # (n_features,) float64 weighted means (zeros uncentred)
+    spread: np.ndarray  # (n_features,) weighted variances (or raw moments)
+    curvature: float
+    intercept_zero: np.ndarray  # (n_outputs,)
+    grad_zero: np.ndarray  # (n_features, n_outputs)
+    grad_intercept_zero: np.ndarray  # (n_outputs,)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """``(n_samples, n_features, n_outputs)``."""
+        X = self.problem.X
+        return X.n_samples, X.n_features, self.problem.Y.shape[1]
+
+    def with_penalty(self, l1: float, l2: float) -> Problem:
+        """The problem handle for these strengths (the preconditioner moves
+        with ``l2``)."""
+        base = self.problem
+        dtype = base.Y.dtype
+        scale = _preconditioner(self.mean, self.spread, self.curvature, l2)
+        return base._replace(l1=float(l1), l2=float(l2), scale=scale.astype(dtype))
+
+
+def _objective_at(problem: Problem, W, centred_intercept) -> float:
+    """The objective at ``(W, centred_intercept)``, with the kernels."""
+    Z = np.empty((problem.X.n_samples, W.shape[1]), dtype=W.dtype)
+    design_matmul(problem.X, W, centred_intercept, problem.x_mean, Z)
+    return float(smooth_value(problem, Z, W) + problem.l1 * l1_norm(W))
+
+
+def prepare_problem(
     X,
     Y,
     sample_weight,
     *,
     loss: str,
-    l1: float,
-    l2: float,
     fit_intercept: bool,
     solver: str,
-    max_iter: int,
-    tol: float,
-    learning_rate: float | None = None,
-    coef_init=None,
-    intercept_init=None,
-) -> DecayResult:
-    """Minimise the skdecay objective for one (loss, l1, l2).
-
-    Parameters are validated arrays: ``X`` dense (C or F order) or CSR/CSC
-    in float32 or float64; ``Y`` of shape (n_samples, n_outputs) (0/1 column
-    for the logistic loss, one-hot for the multinomial); ``sample_weight``
-    non-negative with a positive sum. ``tol`` is relative: the solver stops
-    when the optimality residual is at most ``tol`` times its value at
-    ``W = 0``. Raises :class:`NonFiniteIterateError` when the iterates become
-    non-finite.
-    """
-    if solver in SMOOTH_SOLVERS and l1 > 0.0:
-        raise ValueError(
-            f"solver={solver!r} needs a smooth objective (penalty 'l2' or None); "
-            "use solver='cd' or 'fista' with an L1 part."
-        )
+) -> PreparedProblem:
+    """Prepare a problem once for ``solver``; see :func:`fit_decay_problem`."""
     if solver in SINGLE_OUTPUT_SOLVERS and np.shape(Y)[1] > 1:
         raise ValueError(
             f"solver={solver!r} fits one output (a single-target regression or "
@@ -115,43 +152,83 @@ def fit_decay_problem(
     weights = np.ascontiguousarray(weights / weights.sum(), dtype=dtype)
 
     mean, spread = weighted_column_moments(design, weights, center)
-    scale = _preconditioner(mean, spread, curvature, l2).astype(dtype)
     x_mean = mean.astype(dtype)
-
     problem = Problem(
         design,
         Y,
         weights,
         x_mean,
         loss_code,
-        float(l1),
-        float(l2),
+        0.0,
+        0.0,
         bool(fit_intercept),
-        scale,
+        _preconditioner(mean, spread, curvature, 0.0).astype(dtype),
         float(curvature),
         float(n_features + fit_intercept),
         10.0 * float(np.finfo(dtype).eps),
     )
-
-    # Reference scale for the stopping rule: the loss gradient at W = 0 (with
-    # the best intercept for W = 0), in the preconditioner's units.
     if fit_intercept:
         intercept_zero = intercept_at_zero(loss_code, Y, weights).astype(dtype)
     else:
         intercept_zero = np.zeros(n_outputs, dtype=dtype)
-    W_zero = np.zeros((n_features, n_outputs), dtype=dtype)
     Z = np.empty((n_samples, n_outputs), dtype=dtype)
     Z[:] = intercept_zero
-    grad = np.empty_like(W_zero)
+    grad = np.empty((n_features, n_outputs), dtype=dtype)
     grad_intercept = np.empty(n_outputs, dtype=dtype)
-    smooth_gradient(
-        problem._replace(l1=0.0, l2=0.0), W_zero, Z, np.empty_like(Z), grad,
+    smooth_gradient(problem, np.zeros_like(grad), Z, np.empty_like(Z), grad,
+                    grad_intercept)  # fmt: skip
+    return PreparedProblem(
+        problem, solver, mean, spread, float(curvature), intercept_zero, grad,
         grad_intercept,
     )  # fmt: skip
-    reference = residual(problem._replace(l1=0.0), W_zero, grad, grad_intercept)
+
+
+def solve_prepared(
+    prepared: PreparedProblem,
+    *,
+    l1: float,
+    l2: float,
+    max_iter: int,
+    tol: float,
+    learning_rate: float | None = None,
+    coef_init=None,
+    intercept_init=None,
+    store_history: bool = False,
+) -> DecayResult:
+    """Minimise the objective of a prepared problem for one ``(l1, l2)``.
+
+    ``coef_init`` (n_features, n_outputs) and ``intercept_init`` warm-start
+    the solver, in the caller's (uncentred) parametrisation. With
+    ``store_history`` the iterate after every iteration is returned too.
+    """
+    solver = prepared.solver
+    if solver in SMOOTH_SOLVERS and l1 > 0.0:
+        raise ValueError(
+            f"solver={solver!r} needs a smooth objective (penalty 'l2' or None); "
+            "use solver='cd' or 'fista' with an L1 part."
+        )
+    problem = prepared.with_penalty(l1, l2)
+    _, n_features, n_outputs = prepared.shape
+    dtype = problem.Y.dtype
+    x_mean = problem.x_mean
+    W_zero = np.zeros((n_features, n_outputs), dtype=dtype)
+    intercept_zero = prepared.intercept_zero
+
+    # Reference scale for the stopping rule: the loss gradient at W = 0 (with
+    # the best intercept for W = 0), in the preconditioner's units.
+    reference = residual(
+        problem._replace(l1=0.0), W_zero, prepared.grad_zero,
+        prepared.grad_intercept_zero,
+    )  # fmt: skip
     if reference == 0.0:
         # The loss is flat at W = 0: zero coefficients are optimal.
-        return DecayResult(W_zero, intercept_zero.copy(), 0, True, np.empty(0))
+        return DecayResult(
+            W_zero, intercept_zero.copy(), 0, True, np.empty(0),
+            _objective_at(problem, W_zero, intercept_zero),
+            np.empty((0, n_features, n_outputs), dtype=dtype) if store_history
+            else None,
+            np.empty((0, n_outputs), dtype=dtype) if store_history else None,
+        )  # fmt: skip
 
     if coef_init is None:
         W_init = W_zero
@@ -163,7 +240,12 @@ def fit_decay_problem(
         b_init = np.array(intercept_init, dtype=dtype).reshape(n_outputs)
         b_init = (b_init + x_mean @ W_init).astype(dtype)  # centred intercept
 
-    objective_curve = np.empty(max_iter, dtype=np.float64)
+    n_recorded = int(max_iter) if store_history else 0
+    trace = Trace(
+        np.empty(max_iter, dtype=np.float64),
+        np.empty((n_recorded, n_features, n_outputs), dtype=dtype),
+        np.empty((n_recorded, n_outputs), dtype=dtype),
+    )
     W, b, n_iter, status, _ = SOLVERS[solver](
         problem,
         W_init,
@@ -171,7 +253,7 @@ def fit_decay_problem(
         int(max_iter),
         float(tol) * reference,
         0.0 if learning_rate is None else float(learning_rate),
-        objective_curve,
+        trace,
     )
     if status == NON_FINITE:
         if learning_rate is not None:
@@ -195,10 +277,69 @@ def fit_decay_problem(
     # Back from the centred parametrisation (x_mean and b are zero without an
     # intercept, so this holds in both cases).
     intercept = b - x_mean @ W
+    coef_history = intercept_history = None
+    if store_history:
+        coef_history = trace.coef[:n_iter].copy()
+        intercept_history = (
+            trace.intercept[:n_iter] - coef_history.transpose(0, 2, 1) @ x_mean
+        ).astype(dtype)
+    # A warm start that is already optimal runs no iteration.
+    objective = trace.objective[n_iter - 1] if n_iter else _objective_at(problem, W, b)
     return DecayResult(
         W,
         intercept.astype(dtype),
         int(n_iter),
         status == CONVERGED,
-        objective_curve[:n_iter].copy(),
+        trace.objective[:n_iter].copy(),
+        float(objective),
+        coef_history,
+        intercept_history,
+    )
+
+
+def fit_decay_problem(
+    X,
+    Y,
+    sample_weight,
+    *,
+    loss: str,
+    l1: float,
+    l2: float,
+    fit_intercept: bool,
+    solver: str,
+    max_iter: int,
+    tol: float,
+    learning_rate: float | None = None,
+    coef_init=None,
+    intercept_init=None,
+    store_history: bool = False,
+) -> DecayResult:
+    """Minimise the skdecay objective for one (loss, l1, l2).
+
+    Parameters are validated arrays: ``X`` dense (C or F order) or CSR/CSC
+    in float32 or float64; ``Y`` of shape (n_samples, n_outputs) (0/1 column
+    for the logistic loss, one-hot for the multinomial); ``sample_weight``
+    non-negative with a positive sum. ``tol`` is relative: the solver stops
+    when the optimality residual is at most ``tol`` times its value at
+    ``W = 0``. Raises :class:`NonFiniteIterateError` when the iterates become
+    non-finite.
+    """
+    if solver in SMOOTH_SOLVERS and l1 > 0.0:
+        raise ValueError(
+            f"solver={solver!r} needs a smooth objective (penalty 'l2' or None); "
+            "use solver='cd' or 'fista' with an L1 part."
+        )
+    prepared = prepare_problem(
+        X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver
+    )
+    return solve_prepared(
+        prepared,
+        l1=l1,
+        l2=l2,
+        max_iter=max_iter,
+        tol=tol,
+        learning_rate=learning_rate,
+        coef_init=coef_init,
+        intercept_init=intercept_init,
+        store_history=store_history,
     )

@@ -88,6 +88,7 @@ class _BaseDecayLinearModel(BaseEstimator):
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
+        "store_coef_history": ["boolean"],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -104,6 +105,7 @@ class _BaseDecayLinearModel(BaseEstimator):
         max_iter: int = 1000,
         tol: float = 1e-4,
         warm_start: bool = False,
+        store_coef_history: bool = False,
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
@@ -116,6 +118,7 @@ class _BaseDecayLinearModel(BaseEstimator):
         self.max_iter = max_iter
         self.tol = tol
         self.warm_start = warm_start
+        self.store_coef_history = store_coef_history
         self.random_state = random_state
         self.verbose = verbose
 
@@ -143,6 +146,7 @@ class _BaseDecayLinearModel(BaseEstimator):
             learning_rate=self.learning_rate,
             coef_init=coef_init,
             intercept_init=intercept_init,
+            store_history=self.store_coef_history,
         )
         if self.verbose:
             self._report(result, solver)
@@ -161,6 +165,24 @@ class _BaseDecayLinearModel(BaseEstimator):
                 stacklevel=3,
             )
         return result
+
+    def _set_history(self, result: DecayResult, *, squeeze: bool) -> None:
+        """``coef_history_`` and ``intercept_history_``, laid out as ``coef_``.
+
+        ``squeeze`` drops the output axis (a regression on a 1-D target).
+        Without ``store_coef_history`` neither attribute exists, and one left
+        by an earlier fit is removed.
+        """
+        if not self.store_coef_history:
+            for name in ("coef_history_", "intercept_history_"):
+                self.__dict__.pop(name, None)
+            return
+        coefs = result.coef_history.transpose(0, 2, 1)  # (n_iter, n_outputs, p)
+        intercepts = result.intercept_history
+        if squeeze:
+            coefs, intercepts = coefs[:, 0, :], intercepts[:, 0]
+        self.coef_history_ = np.ascontiguousarray(coefs)
+        self.intercept_history_ = np.ascontiguousarray(intercepts)
 
     @staticmethod
     def _report(result: DecayResult, solver: str) -> None:

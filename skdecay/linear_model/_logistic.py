@@ -93,6 +93,13 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
     warm_start : bool, default=False
         Start from the previous solution when refitting.
 
+    store_coef_history : bool, default=False
+        Record the coefficients and intercept after every iteration in
+        ``coef_history_`` and ``intercept_history_``, to see how each weight
+        evolves under a given decay (most telling with ``solver='gd'``, the
+        textbook weight-decay step). Costs ``max_iter`` copies of ``coef_``
+        in memory during the fit.
+
     random_state : int, RandomState instance or None, default=None
         Accepted for compatibility with SGDClassifier; every solver is
         deterministic and none uses it.
@@ -117,6 +124,14 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
 
     loss_curve_ : ndarray of shape (`n_iter_`,)
         The objective after each iteration.
+
+    coef_history_ : ndarray of shape (`n_iter_`, 1 or n_classes, n_features)
+        The coefficients after each iteration, laid out as ``coef_``; only
+        with ``store_coef_history=True``.
+
+    intercept_history_ : ndarray of shape (`n_iter_`, 1 or n_classes)
+        The intercepts after each iteration; only with
+        ``store_coef_history=True``.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -179,6 +194,7 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         tol: float = 1e-4,
         class_weight: dict | Literal["balanced"] | None = None,
         warm_start: bool = False,
+        store_coef_history: bool = False,
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
@@ -192,6 +208,7 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
             max_iter=max_iter,
             tol=tol,
             warm_start=warm_start,
+            store_coef_history=store_coef_history,
             random_state=random_state,
             verbose=verbose,
         )
@@ -277,11 +294,16 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
             intercept_init=intercept_init,
         )
         self.classes_ = classes
-        self.coef_ = np.ascontiguousarray(result.coef.T)
-        self.intercept_ = result.intercept
+        self._set_solution(result.coef, result.intercept)
         self.n_iter_ = result.n_iter
         self.loss_curve_ = result.objective_curve
+        self._set_history(result, squeeze=False)
         return self
+
+    def _set_solution(self, coef, intercept) -> None:
+        """``coef_`` and ``intercept_`` from a solver's (n_features, n_outputs)."""
+        self.coef_ = np.ascontiguousarray(coef.T)
+        self.intercept_ = intercept
 
     def decision_function(self, X: MatrixLike) -> np.ndarray:
         """Linear predictor ``X @ coef_.T + intercept_``.

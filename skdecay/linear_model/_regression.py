@@ -82,6 +82,13 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
     warm_start : bool, default=False
         Start from the previous solution when refitting.
 
+    store_coef_history : bool, default=False
+        Record the coefficients and intercept after every iteration in
+        ``coef_history_`` and ``intercept_history_``, to see how each weight
+        evolves under a given decay (most telling with ``solver='gd'``, the
+        textbook weight-decay step). Costs ``max_iter`` copies of ``coef_``
+        in memory during the fit.
+
     random_state : int, RandomState instance or None, default=None
         Accepted for compatibility with SGDRegressor; every solver is
         deterministic and none uses it.
@@ -102,6 +109,15 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
 
     loss_curve_ : ndarray of shape (`n_iter_`,)
         The objective after each iteration.
+
+    coef_history_ : ndarray of shape (`n_iter_`, n_features) or \
+            (`n_iter_`, n_targets, n_features)
+        The coefficients after each iteration; only with
+        ``store_coef_history=True``.
+
+    intercept_history_ : ndarray of shape (`n_iter_`,) or (`n_iter_`, n_targets)
+        The intercept after each iteration; only with
+        ``store_coef_history=True``.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -210,15 +226,20 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
             coef_init=coef_init,
             intercept_init=intercept_init,
         )
-        if y.ndim == 1:
-            self.coef_ = result.coef[:, 0].copy()
-            self.intercept_ = float(result.intercept[0])
-        else:
-            self.coef_ = np.ascontiguousarray(result.coef.T)
-            self.intercept_ = result.intercept
+        self._set_solution(result.coef, result.intercept, multi_output=y.ndim > 1)
         self.n_iter_ = result.n_iter
         self.loss_curve_ = result.objective_curve
+        self._set_history(result, squeeze=y.ndim == 1)
         return self
+
+    def _set_solution(self, coef, intercept, *, multi_output: bool) -> None:
+        """``coef_`` and ``intercept_`` from a solver's (n_features, n_targets)."""
+        if multi_output:
+            self.coef_ = np.ascontiguousarray(coef.T)
+            self.intercept_ = intercept
+        else:
+            self.coef_ = coef[:, 0].copy()
+            self.intercept_ = float(intercept[0])
 
     def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict with the linear model.

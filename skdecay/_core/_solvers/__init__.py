@@ -1,7 +1,7 @@
 """First-order solvers, one module per method.
 
 Every solver has the signature ``solver(problem, W_init, intercept_init,
-max_iter, tol, learning_rate, objective_out)`` and returns ``(W, intercept,
+max_iter, tol, learning_rate, trace)`` and returns ``(W, intercept,
 n_iter, status, lipschitz)``. The :class:`Problem` handle carries the design
 matrix, the loss code and the elastic-net strengths; a solver passes it to
 the shared pieces in ``_common`` and never inspects the layout, the loss or
@@ -9,7 +9,7 @@ the penalty itself.
 """
 
 from ._cd import coordinate_descent
-from ._common import CONVERGED, MAX_ITER_REACHED, NON_FINITE, Problem
+from ._common import CONVERGED, MAX_ITER_REACHED, NON_FINITE, Problem, Trace
 from ._fista import accelerated_proximal_gradient
 from ._gd import gradient_descent
 from ._newton import newton
@@ -39,4 +39,5 @@ __all__ = [
     "SMOOTH_SOLVERS",
     "SOLVERS",
     "Problem",
+    "Trace",
 ]

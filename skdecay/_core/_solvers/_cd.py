@@ -51,7 +51,13 @@ from .._losses import (
     loss_value,
 )
 from .._penalties import coordinate_violation, soft_threshold
-from ._common import CONVERGED, MAX_ITER_REACHED, NON_FINITE, smooth_gradient
+from ._common import (
+    CONVERGED,
+    MAX_ITER_REACHED,
+    NON_FINITE,
+    record_iterate,
+    smooth_gradient,
+)
 
 #: Size of the first working set.
 FIRST_WORKING_SET = 10
@@ -381,7 +387,7 @@ def _try_extrapolation(
 
 @njit(cache=True, nogil=True)
 def coordinate_descent(
-    problem, W_init, intercept_init, max_iter, tol, learning_rate, objective_out
+    problem, W_init, intercept_init, max_iter, tol, learning_rate, trace
 ):
     """Run working-set coordinate descent; return ``(W, intercept, n_iter, status, 1)``.
 
@@ -448,7 +454,7 @@ def coordinate_descent(
                     Z_trial, offset, delta,
                 )  # fmt: skip
                 stored = 0
-            objective_out[n_iter] = objective
+            record_iterate(trace, n_iter, objective, W, intercept)
             n_iter += 1
             if not math.isfinite(objective):
                 return W, intercept, n_iter, NON_FINITE, 1.0

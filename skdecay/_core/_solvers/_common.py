@@ -61,6 +61,29 @@ class Problem(NamedTuple):
     rel_eps: float  # rounding slack of the backtracking test
 
 
+class Trace(NamedTuple):
+    """Where a solver records each iteration.
+
+    ``objective`` has one slot per allowed iteration. ``coef`` and
+    ``intercept`` hold the iterates themselves (in the solver's centred
+    parametrisation) when they have as many rows as ``objective``; with zero
+    rows nothing but the objective is recorded, at no cost.
+    """
+
+    objective: np.ndarray  # (max_iter,) float64
+    coef: np.ndarray  # (max_iter or 0, n_features, n_outputs)
+    intercept: np.ndarray  # (max_iter or 0, n_outputs)
+
+
+@njit(cache=True, nogil=True)
+def record_iterate(trace, it, objective, W, intercept):
+    """Store iteration ``it``: its objective, and the iterate if asked for."""
+    trace.objective[it] = objective
+    if trace.coef.shape[0] > 0:
+        trace.coef[it] = W
+        trace.intercept[it] = intercept
+
+
 @njit(cache=True, nogil=True)
 def smooth_value(problem, Z, W):
     """Value of the smooth part: loss plus ``l2 / 2 * ||W||^2``."""

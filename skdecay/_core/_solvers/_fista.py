@@ -27,6 +27,7 @@ from ._common import (
     NON_FINITE,
     backtracking_prox_step,
     gradient_mapping_norm,
+    record_iterate,
     residual,
     smooth_gradient,
 )
@@ -62,7 +63,7 @@ def _extrapolate(current, previous, beta, out):
 
 @njit(cache=True, nogil=True)
 def accelerated_proximal_gradient(
-    problem, W_init, intercept_init, max_iter, tol, learning_rate, objective_out
+    problem, W_init, intercept_init, max_iter, tol, learning_rate, trace
 ):
     """Run FISTA; return ``(W, intercept, n_iter, status, L)``."""
     W = W_init.copy()
@@ -95,7 +96,7 @@ def accelerated_proximal_gradient(
             problem, W_y, intercept_y, Z_y, grad, grad_intercept, lipschitz,
             LIPSCHITZ_DECREASE, fixed_step, W_new, intercept_new, Z_new,
         )  # fmt: skip
-        objective_out[it] = objective
+        record_iterate(trace, it, objective, W_new, intercept_new)
         n_iter = it + 1
         if not math.isfinite(objective):
             status = NON_FINITE

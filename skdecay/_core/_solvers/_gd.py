@@ -20,6 +20,7 @@ from ._common import (
     MAX_ITER_REACHED,
     NON_FINITE,
     backtracking_prox_step,
+    record_iterate,
     residual,
     smooth_gradient,
 )
@@ -32,7 +33,7 @@ LIPSCHITZ_DECREASE = 0.8
 
 @njit(cache=True, nogil=True)
 def gradient_descent(
-    problem, W_init, intercept_init, max_iter, tol, learning_rate, objective_out
+    problem, W_init, intercept_init, max_iter, tol, learning_rate, trace
 ):
     """Run proximal gradient descent; return ``(W, intercept, n_iter, status, L)``.
 
@@ -65,7 +66,7 @@ def gradient_descent(
             problem, W, intercept, Z, grad, grad_intercept, lipschitz,
             LIPSCHITZ_DECREASE, fixed_step, W_new, intercept_new, Z_new,
         )  # fmt: skip
-        objective_out[it] = objective
+        record_iterate(trace, it, objective, W_new, intercept_new)
         n_iter = it + 1
         if not math.isfinite(objective):
             status = NON_FINITE

@@ -40,6 +40,7 @@ from ._common import (
     MAX_ITER_REACHED,
     NON_FINITE,
     armijo_line_search,
+    record_iterate,
     residual,
     smooth_gradient,
 )
@@ -268,9 +269,7 @@ def _newton_direction(
 
 
 @njit(cache=True, nogil=True)
-def newton(
-    problem, W_init, intercept_init, max_iter, tol, learning_rate, objective_out
-):
+def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace):
     """Run inexact Newton; return ``(W, intercept, n_iter, status, 1)``.
 
     ``max_iter`` bounds the Newton iterations; ``learning_rate`` is unused
@@ -360,7 +359,7 @@ def newton(
             _pair_dot(S, s_intercept, grad, grad_intercept), W_new,
             intercept_new, Z_new,
         )  # fmt: skip
-        objective_out[it] = new_value
+        record_iterate(trace, it, new_value, W_new, intercept_new)
         n_iter = it + 1
         if not math.isfinite(new_value):
             status = NON_FINITE

@@ -36,7 +36,9 @@ from ._common import (
     MAX_ITER_REACHED,
     NON_FINITE,
     Problem,
+    Trace,
     armijo_line_search,
+    record_iterate,
     residual,
     smooth_gradient,
 )
@@ -111,7 +113,7 @@ def _shift_intercept(intercept, W, new_mean, old_mean, out):
 
 @njit(cache=True, nogil=True)
 def proximal_newton(
-    problem, W_init, intercept_init, max_iter, tol, learning_rate, objective_out
+    problem, W_init, intercept_init, max_iter, tol, learning_rate, trace
 ):
     """Run proximal Newton; return ``(W, intercept, n_iter, status, 1)``.
 
@@ -131,7 +133,12 @@ def proximal_newton(
     grad_intercept = np.empty_like(intercept)
     target = np.empty_like(Z)
     curvature = np.empty(n_samples, dtype=W.dtype)
-    inner_curve = np.empty(MAX_INNER_SWEEPS)
+    # The inner solves record their objective only (no iterates).
+    inner_trace = Trace(
+        np.empty(MAX_INNER_SWEEPS),
+        np.empty((0, W.shape[0], W.shape[1]), dtype=W.dtype),
+        np.empty((0, W.shape[1]), dtype=W.dtype),
+    )
     W_new = np.empty_like(W)
     intercept_new = np.empty_like(intercept)
     model_start = np.empty_like(intercept)
@@ -153,7 +160,7 @@ def proximal_newton(
         inner_tol = INNER_TOLERANCE_RATIO * residual(model, W, grad, grad_intercept)
         _shift_intercept(intercept, W, model.x_mean, problem.x_mean, model_start)
         W_model, intercept_model, _, _, _ = coordinate_descent(
-            model, W, model_start, MAX_INNER_SWEEPS, inner_tol, 0.0, inner_curve
+            model, W, model_start, MAX_INNER_SWEEPS, inner_tol, 0.0, inner_trace
         )
         _shift_intercept(
             intercept_model, W_model, problem.x_mean, model.x_mean, intercept_model
@@ -171,7 +178,7 @@ def proximal_newton(
             problem, W, intercept, Z, S, s_intercept, Z_step, objective,
             predicted, W_new, intercept_new, Z_new,
         )  # fmt: skip
-        objective_out[it] = new_objective
+        record_iterate(trace, it, new_objective, W_new, intercept_new)
         n_iter = it + 1
         if not math.isfinite(new_objective):
             status = NON_FINITE
