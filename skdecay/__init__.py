@@ -8,6 +8,12 @@ Ridge, Lasso, ElasticNet and LogisticRegression.
 from ._core._problem import NonFiniteIterateError
 from ._objective import decay_objective
 from .linear_model import DecayLinearRegressor, DecayLogisticClassifier
+from .model_selection import (
+    DecayLinearRegressorCV,
+    DecayLogisticClassifierCV,
+    DecayPath,
+    decay_path,
+)
 from .plotting import (
     CoefHistoryDisplay,
     DecayCVCurveDisplay,
@@ -21,10 +27,14 @@ __all__ = [
     "CoefHistoryDisplay",
     "DecayCVCurveDisplay",
     "DecayLinearRegressor",
+    "DecayLinearRegressorCV",
     "DecayLogisticClassifier",
+    "DecayLogisticClassifierCV",
+    "DecayPath",
     "DecayPathDisplay",
     "LossCurveDisplay",
     "NonFiniteIterateError",
     "__version__",
     "decay_objective",
+    "decay_path",
 ]

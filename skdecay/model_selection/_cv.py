@@ -1,0 +1,749 @@
+"""Cross-validated estimators that choose alpha along warm-started paths.
+
+For every split (and every ``l1_ratio``) the training fold's problem is
+prepared once and solved along the whole grid of alphas, each solve starting
+from the previous solution; every solution is scored on the validation fold
+with any scikit-learn scorer. GridSearchCV with the same grid, splits and
+scorer fits every alpha from scratch and so chooses the same alpha, more
+slowly.
+"""
+
+from __future__ import annotations
+
+from numbers import Integral, Real
+from typing import Literal
+
+import numpy as np
+from joblib import Parallel, delayed
+from numpy.typing import ArrayLike
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    RegressorMixin,
+    _fit_context,
+    clone,
+    is_classifier,
+)
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import check_cv
+from sklearn.utils import _safe_indexing
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from .._core._problem import prepare_problem
+from .._core._solvers import SOLVERS
+from .._objective import penalty_strengths
+from .._typing import MatrixLike
+from ..linear_model import DecayLinearRegressor, DecayLogisticClassifier
+from ._path import alpha_grid, encode_targets, path_solver, solve_path
+
+
+def _refitted(cv_estimator) -> bool:
+    """``available_if`` test: predictions need ``refit=True``."""
+    if not cv_estimator.refit:
+        raise AttributeError(
+            f"{type(cv_estimator).__name__} was built with refit=False: it chose "
+            "alpha_ but fitted no final model; set refit=True to predict."
+        )
+    return True
+
+
+def _fold_scores(
+    base, X, y, Y, sample_weight, train, test, *, loss, alphas, l1_ratio,
+    solver, scorer, return_train_score, solution_params,
+):  # fmt: skip
+    """Solve one training fold along ``alphas``; score every solution.
+
+    Returns ``(test_scores, train_scores)``, arrays of shape (n_alphas,)
+    (``train_scores`` is None unless asked for).
+    """
+    X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
+    y_train, y_test = _safe_indexing(y, train), _safe_indexing(y, test)
+    weights = sample_weight[train]
+    if getattr(base, "class_weight", None) is not None:
+        # As a refit of the estimator on this fold would: 'balanced' is
+        # computed from the fold's own labels.
+        classes, index = np.unique(y_train, return_inverse=True)
+        per_class = compute_class_weight(base.class_weight, classes=classes, y=y_train)
+        weights = weights * per_class[index].astype(weights.dtype)
+    prepared = prepare_problem(
+        X_train, Y[train], weights, loss=loss, fit_intercept=base.fit_intercept,
+        solver=solver,
+    )  # fmt: skip
+    results = solve_path(
+        prepared, alphas, penalty=base.penalty, l1_ratio=l1_ratio,
+        max_iter=base.max_iter, tol=base.tol,
+    )  # fmt: skip
+    test_scores = np.empty(len(alphas))
+    train_scores = np.empty(len(alphas)) if return_train_score else None
+    # One fitted model per alpha, as a refit would leave it, for the scorer.
+    model = clone(base)
+    model.n_features_in_ = X.shape[1]
+    if is_classifier(model):
+        model.classes_ = np.unique(y)
+    for a, result in enumerate(results):
+        model._set_solution(result.coef, result.intercept, **solution_params)
+        test_scores[a] = scorer(model, X_test, y_test)
+        if return_train_score:
+            train_scores[a] = scorer(model, X_train, y_train)
+    return test_scores, train_scores
+
+
+class _BaseDecayCV(BaseEstimator):
+    """Path-based cross-validation shared by the regressor and the classifier."""
+
+    _parameter_constraints: dict = {
+        "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"})],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "eps": [Interval(Real, 0, 1, closed="right")],
+        "fit_intercept": ["boolean"],
+        "solver": [StrOptions({"auto", *SOLVERS})],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "cv": ["cv_object"],
+        "scoring": [StrOptions(set(get_scorer_names())), callable, None],
+        "selection": [StrOptions({"min", "1se"})],
+        "refit": ["boolean"],
+        "return_train_score": ["boolean"],
+        "n_jobs": [Integral, None],
+        "verbose": ["verbose"],
+    }
+
+    #: The estimator a candidate is, and the one refitted.
+    _estimator_class: type
+
+    def _base_estimator(self, alpha: float = 1.0, l1_ratio: float = 0.15):
+        params = {
+            name: getattr(self, name)
+            for name in ("penalty", "fit_intercept", "solver", "max_iter", "tol")
+        }
+        return self._estimator_class(alpha=alpha, l1_ratio=l1_ratio, **params)
+
+    def _l1_ratios(self) -> np.ndarray:
+        if self.penalty != "elasticnet":
+            # 'l1_ratio' has no effect with these penalties: one path.
+            return np.array([penalty_strengths(1.0, self.penalty, 0.0)[0]])
+        ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
+        if ratios.ndim != 1 or ratios.size == 0 or np.any((ratios < 0) | (ratios > 1)):
+            raise ValueError(
+                f"l1_ratio must be a number or a list of numbers in [0, 1], got "
+                f"{self.l1_ratio!r}."
+            )
+        return ratios
+
+    def _grid(self, prepared, l1_ratio: float) -> np.ndarray:
+        if isinstance(self.alphas, Integral):
+            return alpha_grid(prepared, l1_ratio, int(self.alphas), self.eps)
+        alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
+        if alphas.size == 0 or np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
+            raise ValueError(
+                "alphas must be a positive integer or a non-empty array of finite, "
+                "non-negative numbers."
+            )
+        return np.sort(alphas)[::-1]
+
+    def _validate(self, X, y):
+        raise NotImplementedError
+
+    def _fit(self, X, y, sample_weight, groups, *, loss, Y):
+        ratios = self._l1_ratios()
+        solver = path_solver(loss, self.penalty, float(ratios[0]), self.solver)
+        if self.penalty == "elasticnet" and self.solver == "auto":
+            # One rule for every ratio (an l1_ratio of 0 has no L1 part).
+            solvers = {path_solver(loss, "elasticnet", r, "auto") for r in ratios}
+            solver = solvers.pop() if len(solvers) == 1 else "fista"
+        # The grid comes from the whole training set, as in LassoCV, so that
+        # every split is scored on the same alphas.
+        full = prepare_problem(
+            X, Y, sample_weight, loss=loss, fit_intercept=self.fit_intercept,
+            solver=solver,
+        )  # fmt: skip
+        grids = np.array([self._grid(full, r) for r in ratios])
+        cv = check_cv(self.cv, y, classifier=is_classifier(self))
+        splits = list(cv.split(X, y, groups))
+        scorer = check_scoring(self._base_estimator(), scoring=self.scoring)
+        solution_params = {} if is_classifier(self) else {"multi_output": y.ndim > 1}
+
+        settings = {
+            "loss": loss,
+            "solver": solver,
+            "scorer": scorer,
+            "return_train_score": self.return_train_score,
+            "solution_params": solution_params,
+        }
+        jobs = (
+            delayed(_fold_scores)(
+                self._base_estimator(l1_ratio=r),
+                X,
+                y,
+                Y,
+                sample_weight,
+                train,
+                test,
+                alphas=grids[i],
+                l1_ratio=r,
+                **settings,
+            )
+            for i, r in enumerate(ratios)
+            for train, test in splits
+        )
+        out = Parallel(n_jobs=self.n_jobs, prefer="threads", verbose=self.verbose)(jobs)
+        n_splits = len(splits)
+        test = np.array([s for s, _ in out]).reshape(len(ratios), n_splits, -1)
+        self.cv_results_ = self._cv_results(ratios, grids, test, out, n_splits)
+        self.best_index_ = self._select(self.cv_results_, n_splits)
+        self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
+        self.alpha_ = float(self.cv_results_["param_alpha"][self.best_index_])
+        self.l1_ratio_ = float(self.cv_results_["param_l1_ratio"][self.best_index_])
+        self.alphas_ = grids[0] if grids.shape[0] == 1 else grids
+        self.n_splits_ = n_splits
+        self.selection_ = self.selection
+        if self.refit:
+            self.best_estimator_ = self._base_estimator(
+                alpha=self.alpha_, l1_ratio=self.l1_ratio_
+            ).fit(X, y, sample_weight=sample_weight)
+            for name in ("coef_", "intercept_", "n_iter_", "loss_curve_"):
+                setattr(self, name, getattr(self.best_estimator_, name))
+        return self
+
+    def _cv_results(self, ratios, grids, test, out, n_splits) -> dict:
+        """A ``cv_results_`` dict with GridSearchCV's keys and layout."""
+        n_ratios, n_alphas = grids.shape
+        flat_alphas = grids.ravel()
+        flat_ratios = np.repeat(ratios, n_alphas)
+        results: dict = {
+            "param_alpha": np.ma.MaskedArray(flat_alphas, mask=False),
+            "param_l1_ratio": np.ma.MaskedArray(flat_ratios, mask=False),
+            "params": [
+                {"alpha": float(a), "l1_ratio": float(r)}
+                for a, r in zip(flat_alphas, flat_ratios, strict=True)
+            ],
+        }
+        sets = {"test": test}
+        if self.return_train_score:
+            train = np.array([t for _, t in out]).reshape(n_ratios, n_splits, -1)
+            sets["train"] = train
+        for name, scores in sets.items():
+            per_split = scores.transpose(1, 0, 2).reshape(n_splits, -1)
+            for k in range(n_splits):
+                results[f"split{k}_{name}_score"] = per_split[k]
+            results[f"mean_{name}_score"] = per_split.mean(axis=0)
+            results[f"std_{name}_score"] = per_split.std(axis=0)
+        mean = results["mean_test_score"]
+        # As GridSearchCV: rank 1 is best, ties share the smaller rank.
+        order = np.argsort(-mean, kind="stable")
+        ranks = np.empty(mean.size, dtype=np.int32)
+        ranks[order] = np.arange(1, mean.size + 1)
+        for i in range(1, mean.size):
+            if mean[order[i]] == mean[order[i - 1]]:
+                ranks[order[i]] = ranks[order[i - 1]]
+        results["rank_test_score"] = ranks
+        return results
+
+    def _select(self, results: dict, n_splits: int) -> int:
+        """Index of the chosen candidate under ``selection``.
+
+        'min' takes the best mean validation score (the first candidate of
+        the best, as GridSearchCV); '1se' takes, among the alphas of the
+        best candidate's ``l1_ratio``, the largest alpha whose mean score is
+        within one standard error (std / sqrt(n_splits)) of the best.
+        """
+        mean = results["mean_test_score"]
+        if not np.all(np.isfinite(mean)):
+            raise ValueError(
+                "Some validation scores are not finite; check the scorer and the "
+                "data (e.g. a fold with a single class)."
+            )
+        best = int(np.argmin(results["rank_test_score"]))
+        if self.selection == "min":
+            return best
+        threshold = mean[best] - results["std_test_score"][best] / np.sqrt(n_splits)
+        ratios = results["param_l1_ratio"]
+        alphas = results["param_alpha"]
+        candidates = np.flatnonzero((ratios == ratios[best]) & (mean >= threshold))
+        return int(candidates[np.argmax(alphas[candidates])])
+
+    @available_if(_refitted)
+    def predict(self, X: MatrixLike) -> np.ndarray:
+        """Predict with the model refitted at ``alpha_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predictions of ``best_estimator_``.
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.predict(X)
+
+
+_CV_PARAMETERS_DOC = r"""
+    alphas : int or array-like of shape (n_alphas,), default=100
+        The grid: a number of alphas, log-spaced from the smallest alpha that
+        zeroes every coefficient (for pure weight decay, glmnet's convention,
+        see :func:`~skdecay.decay_path`) down to ``eps`` times it, computed on
+        the whole training set; or the alphas themselves.
+
+    penalty : {'l2', 'l1', 'elasticnet'}, default='l2'
+        As in the estimator; 'elasticnet' uses ``l1_ratio``.
+
+    l1_ratio : float or array-like of float, default=0.15
+        The elastic-net mixing; a list is searched too (one path each). Used
+        only with ``penalty='elasticnet'``.
+
+    eps : float, default=1e-3
+        Ratio of the smallest to the largest alpha when ``alphas`` is an int
+        (pure weight decay spans three decades more, see
+        :func:`~skdecay.decay_path`).
+
+    fit_intercept : bool, default=True
+        Whether to fit an (unpenalised) intercept.
+
+    solver : {'auto', 'gd', 'fista', 'cd', 'newton', 'prox_newton'}, \
+            default='auto'
+        The solver of every path and of the refit; 'auto' applies the
+        estimator's rule.
+
+    max_iter : int, default=1000
+        Iteration limit of each solve.
+
+    tol : float, default=1e-4
+        Relative stopping tolerance of each solve.
+
+    cv : int, cross-validation generator or iterable, default=None
+        Any scikit-learn splitter: None is 5-fold, an int the number of
+        folds (stratified for the classifier), or an iterable of
+        ``(train, test)`` index arrays.
+
+    scoring : str or callable, default=None
+        Any scikit-learn scorer name or callable ``scorer(estimator, X, y)``;
+        None uses the estimator's ``score``.
+
+    selection : {'min', '1se'}, default='min'
+        'min' chooses the best mean validation score; '1se' the largest alpha
+        whose mean score is within one standard error of the best (the
+        one-standard-error rule of Hastie, Tibshirani and Friedman), which
+        trades a little score for a simpler, more regularised model.
+
+    refit : bool, default=True
+        Refit on the whole training set at the chosen alpha (needed to
+        predict).
+
+    return_train_score : bool, default=False
+        Also score every solution on its training fold (the train curve of
+        :class:`~skdecay.DecayCVCurveDisplay`).
+
+    n_jobs : int, default=None
+        Splits (times l1_ratios) solved in parallel, on threads: the compiled
+        solvers release the GIL. None means 1 unless in a
+        :func:`joblib.parallel_backend` context (Dask's included).
+
+    verbose : int, default=0
+        Verbosity of the parallel loop."""
+
+_CV_ATTRIBUTES_DOC = r"""
+    alpha_ : float
+        The chosen alpha.
+
+    l1_ratio_ : float
+        The chosen l1_ratio (0 for 'l2', 1 for 'l1').
+
+    alphas_ : ndarray of shape (n_alphas,) or (n_l1_ratios, n_alphas)
+        The grid, in decreasing order (one row per l1_ratio for a list).
+
+    cv_results_ : dict of ndarrays
+        GridSearchCV's keys and layout, one entry per (l1_ratio, alpha)
+        candidate (l1_ratio outer, alphas decreasing): ``param_alpha``,
+        ``param_l1_ratio``, ``params``, ``split{k}_test_score``,
+        ``mean_test_score``, ``std_test_score``, ``rank_test_score`` and,
+        with ``return_train_score``, the ``train`` counterparts.
+
+    best_index_ : int
+        Index of the chosen candidate in ``cv_results_``.
+
+    best_score_ : float
+        Its mean validation score.
+
+    selection_ : str
+        The selection rule used.
+
+    n_splits_ : int
+        Number of cross-validation splits.
+
+    best_estimator_ : estimator
+        The model refitted at ``alpha_`` (with ``refit=True``).
+
+    n_iter_ : int
+        Iterations of the refit.
+
+    loss_curve_ : ndarray of shape (`n_iter_`,)
+        The objective along the refit.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when ``X`` has string column names."""
+
+
+class DecayLinearRegressorCV(RegressorMixin, _BaseDecayCV):
+    __doc__ = (
+        r"""Linear regression with weight decay, L1 or elastic net; alpha by CV.
+
+    Chooses ``alpha`` (and ``l1_ratio``) of :class:`~skdecay.DecayLinearRegressor`
+    by cross-validation along warm-started regularisation paths, then refits
+    at the chosen value. It minimises the same objective,
+
+    .. math::
+
+        \frac{1}{\sum_i s_i} \sum_i s_i \, \tfrac12 (y_i - x_i^\top w - b)^2
+        + \alpha \Big( \rho \|w\|_1 + \frac{1 - \rho}{2} \|w\|_2^2 \Big).
+
+    Read more in the :ref:`User Guide <paths>`.
+
+    Parameters
+    ----------"""
+        + _CV_PARAMETERS_DOC
+        + r"""
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,) or (n_targets, n_features)
+        Coefficients of the refitted model.
+
+    intercept_ : float or ndarray of shape (n_targets,)
+        Its intercept."""
+        + _CV_ATTRIBUTES_DOC
+        + r"""
+
+    See Also
+    --------
+    DecayLinearRegressor : The estimator at one alpha.
+    decay_path : The path itself.
+    sklearn.linear_model.RidgeCV : ``Ridge(alpha=a)`` is ``alpha=a / n_samples``
+        here.
+    sklearn.linear_model.LassoCV : The same alphas with ``penalty='l1'``.
+    sklearn.linear_model.ElasticNetCV : The same alphas and l1_ratio.
+
+    Notes
+    -----
+    Each split's problem is prepared once (layout, column moments, the
+    gradient at zero) and solved along the grid from the largest alpha,
+    each solve starting from the previous solution; GridSearchCV over the
+    same grid, splits and scorer fits every alpha from zero and chooses the
+    same alpha.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skdecay import DecayLinearRegressorCV
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = DecayLinearRegressorCV(penalty="l1", alphas=20, cv=5).fit(X, y)
+    >>> reg.alphas_.shape, reg.cv_results_["mean_test_score"].shape
+    ((20,), (20,))
+    >>> bool(reg.alpha_ in reg.alphas_)
+    True
+    >>> round(reg.score(X, y), 2)
+    0.52
+    """
+    )
+
+    _estimator_class = DecayLinearRegressor
+
+    def __init__(
+        self,
+        *,
+        alphas: int | ArrayLike = 100,
+        penalty: Literal["l2", "l1", "elasticnet"] = "l2",
+        l1_ratio: float | ArrayLike = 0.15,
+        eps: float = 1e-3,
+        fit_intercept: bool = True,
+        solver: str = "auto",
+        max_iter: int = 1000,
+        tol: float = 1e-4,
+        cv=None,
+        scoring=None,
+        selection: Literal["min", "1se"] = "min",
+        refit: bool = True,
+        return_train_score: bool = False,
+        n_jobs: int | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.alphas = alphas
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.scoring = scoring
+        self.selection = selection
+        self.refit = refit
+        self.return_train_score = return_train_score
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.target_tags.multi_output = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        groups: ArrayLike | None = None,
+    ) -> DecayLinearRegressorCV:
+        """Choose alpha by cross-validation and refit.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; CSR and CSC matrices are used without densifying.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights, used by the paths and the refit (not
+            by the scorer, as in GridSearchCV).
+
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group splitter.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+            multi_output=True, y_numeric=True,
+        )  # fmt: skip
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        Y, _ = encode_targets(y, "squared", X.dtype)
+        return self._fit(X, y, sample_weight, groups, loss="squared", Y=Y)
+
+
+class DecayLogisticClassifierCV(ClassifierMixin, _BaseDecayCV):
+    __doc__ = (
+        r"""Logistic regression with weight decay, L1 or elastic net; alpha by CV.
+
+    Chooses ``alpha`` (and ``l1_ratio``) of
+    :class:`~skdecay.DecayLogisticClassifier` by cross-validation along
+    warm-started regularisation paths, then refits at the chosen value: the
+    binary log-loss for two classes, the multinomial cross-entropy for more,
+    plus :math:`\alpha (\rho \|W\|_1 + \frac{1 - \rho}{2} \|W\|_2^2)`.
+
+    Read more in the :ref:`User Guide <paths>`.
+
+    Parameters
+    ----------"""
+        + _CV_PARAMETERS_DOC
+        + r"""
+
+    class_weight : dict, 'balanced' or None, default=None
+        As in :class:`~skdecay.DecayLogisticClassifier`; 'balanced' is
+        computed on each training fold, as a refit on that fold would.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
+        Coefficients of the refitted model.
+
+    intercept_ : ndarray of shape (1,) or (n_classes,)
+        Its intercepts."""
+        + _CV_ATTRIBUTES_DOC
+        + r"""
+
+    See Also
+    --------
+    DecayLogisticClassifier : The estimator at one alpha.
+    decay_path : The path itself.
+    sklearn.linear_model.LogisticRegressionCV : ``C=c`` is
+        ``alpha=1 / (c * n_samples)`` here.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skdecay import DecayLogisticClassifierCV
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> clf = make_pipeline(
+    ...     StandardScaler(), DecayLogisticClassifierCV(alphas=10, selection="1se")
+    ... ).fit(X, y)
+    >>> cv = clf[-1]
+    >>> cv.cv_results_["mean_test_score"].shape
+    (10,)
+    >>> bool(cv.alpha_ >= cv.alphas_[cv.cv_results_["rank_test_score"].argmin()])
+    True
+    """
+    )
+
+    _estimator_class = DecayLogisticClassifier
+    _parameter_constraints: dict = {
+        **_BaseDecayCV._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        *,
+        alphas: int | ArrayLike = 100,
+        penalty: Literal["l2", "l1", "elasticnet"] = "l2",
+        l1_ratio: float | ArrayLike = 0.15,
+        eps: float = 1e-3,
+        fit_intercept: bool = True,
+        solver: str = "auto",
+        max_iter: int = 1000,
+        tol: float = 1e-4,
+        cv=None,
+        scoring=None,
+        selection: Literal["min", "1se"] = "min",
+        refit: bool = True,
+        return_train_score: bool = False,
+        class_weight: dict | Literal["balanced"] | None = None,
+        n_jobs: int | None = None,
+        verbose: int = 0,
+    ) -> None:
+        self.alphas = alphas
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.eps = eps
+        self.fit_intercept = fit_intercept
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.cv = cv
+        self.scoring = scoring
+        self.selection = selection
+        self.refit = refit
+        self.return_train_score = return_train_score
+        self.class_weight = class_weight
+        self.n_jobs = n_jobs
+        self.verbose = verbose
+
+    def _base_estimator(self, alpha: float = 1.0, l1_ratio: float = 0.15):
+        model = super()._base_estimator(alpha, l1_ratio)
+        return model.set_params(class_weight=self.class_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        groups: ArrayLike | None = None,
+    ) -> DecayLogisticClassifierCV:
+        """Choose alpha by cross-validation and refit.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data; CSR and CSC matrices are used without densifying.
+
+        y : array-like of shape (n_samples,)
+            Class labels.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights, used by the paths and the refit (not
+            by the scorer, as in GridSearchCV).
+
+        groups : array-like of shape (n_samples,), default=None
+            Group labels for a group splitter.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        X, y = validate_data(
+            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
+        )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        Y, classes = encode_targets(y, "multinomial", X.dtype)
+        loss = "logistic" if len(classes) == 2 else "multinomial"
+        if loss == "logistic":
+            Y = Y[:, 1:]
+        self.classes_ = classes
+        return self._fit(X, y, sample_weight, groups, loss=loss, Y=Y)
+
+    @available_if(_refitted)
+    def decision_function(self, X: MatrixLike) -> np.ndarray:
+        """Linear predictor of the refitted model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            As :meth:`DecayLogisticClassifier.decision_function`.
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.decision_function(X)
+
+    @available_if(_refitted)
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
+        """Class probabilities of the refitted model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            In the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.predict_proba(X)
+
+    @available_if(_refitted)
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
+        """Log class probabilities of the refitted model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            In the order of ``classes_``.
+        """
+        check_is_fitted(self)
+        return self.best_estimator_.predict_log_proba(X)

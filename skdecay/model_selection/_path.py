@@ -1,0 +1,363 @@
+r"""Regularisation paths: one problem solved for a decreasing grid of alphas.
+
+Each solve starts from the previous solution (a warm start), and everything
+that does not depend on the penalty (layout, weights, column moments, the
+gradient at zero) is prepared once for the whole path, so a path of 100
+alphas costs a few cold fits, not 100.
+
+The top of the grid
+-------------------
+With an L1 part (:math:`\rho > 0`) the top is the smallest alpha at which
+every coefficient is zero,
+
+.. math::
+
+    \alpha_{\max} = \frac{\max_{j,k} |\nabla_{jk} f(0)|}{\rho},
+
+where :math:`f` is the (weighted mean) loss and :math:`\nabla f(0)` its
+gradient at :math:`W = 0` with the best intercept for :math:`W = 0`. Pure
+weight decay (:math:`\rho = 0`) never makes a coefficient exactly zero, so
+it has no such alpha; skdecay uses glmnet's convention and computes the top
+as if :math:`\rho = 10^{-3}`, where the coefficients are at most about
+a thousandth of the gradient's size, so the path starts at a model that is
+all but constant.
+
+The grid has ``n_alphas`` points, log-spaced from :math:`\alpha_{\max}`
+down to :math:`\varepsilon\,\alpha_{\max}`. For pure weight decay it goes
+three decades further, down to :math:`\varepsilon \max |\nabla f(0)|`, the
+bottom of the lasso's grid: shrinking smoothly, ridge needs about six
+decades to go from all but constant to all but unpenalised.
+"""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+from typing import Literal, NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_array, check_X_y
+
+from .._core._problem import (
+    DecayResult,
+    PreparedProblem,
+    prepare_problem,
+    solve_prepared,
+)
+from .._core._solvers import SOLVERS
+from .._objective import LOSSES, penalty_strengths
+from .._typing import MatrixLike
+from ..linear_model._base import auto_solver
+
+#: The l1_ratio at which the top of a pure-L2 grid is computed (glmnet's).
+L2_TOP_RATIO = 1e-3
+
+
+class DecayPath(NamedTuple):
+    """What :func:`decay_path` returns; unpacks like a tuple.
+
+    Attributes
+    ----------
+    alphas : ndarray of shape (n_alphas,)
+        The regularisation strengths, in decreasing order.
+    coefs : ndarray of shape (n_features, n_alphas) or \
+            (n_outputs, n_features, n_alphas)
+        The coefficients at each alpha; 3-D for several outputs (targets, or
+        classes of the multinomial loss), as in :func:`sklearn.linear_model.lasso_path`.
+    intercepts : ndarray of shape (n_alphas,) or (n_outputs, n_alphas)
+        The intercepts at each alpha.
+    n_iter : ndarray of shape (n_alphas,)
+        Iterations the solver ran at each alpha.
+    objective : ndarray of shape (n_alphas,)
+        The objective (see :mod:`skdecay._objective`) at each solution.
+    classes : ndarray or None
+        The class labels for the logistic losses (the binary coefficients are
+        those of ``classes[1]``), None for the squared loss.
+    """
+
+    alphas: np.ndarray
+    coefs: np.ndarray
+    intercepts: np.ndarray
+    n_iter: np.ndarray
+    objective: np.ndarray
+    classes: np.ndarray | None
+
+
+def encode_targets(y, loss: str, dtype) -> tuple[np.ndarray, np.ndarray | None]:
+    """``Y`` of shape (n_samples, n_outputs) for the kernels, and the classes.
+
+    The squared loss takes numeric targets as they are; 'logistic' takes two
+    class labels (a 0/1 column for ``classes[1]``), 'multinomial' two or more
+    (one-hot columns), as :class:`~skdecay.DecayLogisticClassifier` does.
+    """
+    if loss == "squared":
+        y = np.asarray(y, dtype=dtype)
+        return y.reshape(y.shape[0], -1), None
+    check_classification_targets(y)
+    encoder = LabelEncoder()
+    index = encoder.fit_transform(y)
+    classes = encoder.classes_
+    if len(classes) < 2:
+        raise ValueError(
+            f"loss={loss!r} needs samples of at least 2 classes; the data "
+            f"contains only {classes[0]!r}."
+        )
+    if loss == "logistic":
+        if len(classes) > 2:
+            raise ValueError(
+                f"loss='logistic' is for two classes, y has {len(classes)}; use "
+                "loss='multinomial'."
+            )
+        return (index == 1).astype(dtype).reshape(-1, 1), classes
+    Y = np.zeros((index.shape[0], len(classes)), dtype=dtype)
+    Y[np.arange(index.shape[0]), index] = 1.0
+    return Y, classes
+
+
+def alpha_max(prepared: PreparedProblem, l1_ratio: float) -> float:
+    """The top of the grid for this ``l1_ratio`` (see the module docstring)."""
+    top = float(np.max(np.abs(prepared.grad_zero), initial=0.0))
+    return top / max(float(l1_ratio), L2_TOP_RATIO)
+
+
+def alpha_grid(
+    prepared: PreparedProblem, l1_ratio: float, n_alphas: int, eps: float
+) -> np.ndarray:
+    """``n_alphas`` log-spaced alphas from :func:`alpha_max` down by ``eps``
+    (by ``eps * 1e-3`` for pure weight decay; see the module docstring)."""
+    top = alpha_max(prepared, l1_ratio)
+    if top <= np.finfo(np.float64).resolution:
+        # The loss is flat at zero (e.g. a constant target): any alpha gives
+        # zero coefficients; a grid of tiny values, as scikit-learn's.
+        return np.full(n_alphas, np.finfo(np.float64).resolution)
+    if l1_ratio < L2_TOP_RATIO:
+        eps *= L2_TOP_RATIO
+    return np.geomspace(top, top * eps, num=n_alphas)
+
+
+def solve_path(
+    prepared: PreparedProblem,
+    alphas: np.ndarray,
+    *,
+    penalty: str,
+    l1_ratio: float,
+    max_iter: int,
+    tol: float,
+    coef_init=None,
+    intercept_init=None,
+) -> list[DecayResult]:
+    """Solve a prepared problem for each alpha in turn, warm-starting each.
+
+    ``alphas`` should be decreasing: each solution is then a good start for
+    the next. Warns once if some alphas hit ``max_iter``.
+    """
+    results = []
+    coef, intercept = coef_init, intercept_init
+    for alpha in alphas:
+        l1, l2 = penalty_strengths(alpha, penalty, l1_ratio)
+        result = solve_prepared(
+            prepared,
+            l1=l1,
+            l2=l2,
+            max_iter=max_iter,
+            tol=tol,
+            coef_init=coef,
+            intercept_init=intercept,
+        )
+        results.append(result)
+        coef, intercept = result.coef, result.intercept
+    stalled = [a for a, r in zip(alphas, results, strict=True) if not r.converged]
+    if stalled:
+        warnings.warn(
+            f"Solver {prepared.solver!r} did not converge in max_iter={max_iter} "
+            f"iterations for {len(stalled)} of {len(alphas)} alphas (the smallest "
+            f"is {min(stalled):.3g}). Increase max_iter, loosen tol, or raise "
+            "eps to stop the path at a larger alpha.",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return results
+
+
+def path_solver(loss: str, penalty: str, l1_ratio: float, solver: str) -> str:
+    """The solver a path uses: ``solver``, or the estimators' 'auto' rule."""
+    if solver != "auto":
+        return solver
+    l1, _ = penalty_strengths(1.0, penalty, l1_ratio)
+    return auto_solver(loss, l1, None)
+
+
+@validate_params(
+    {
+        "X": ["array-like", "sparse matrix"],
+        "y": ["array-like"],
+        "loss": [StrOptions(set(LOSSES))],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"})],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "alphas": ["array-like", None],
+        "n_alphas": [Interval(Integral, 1, None, closed="left")],
+        "eps": [Interval(Real, 0, 1, closed="right")],
+        "fit_intercept": ["boolean"],
+        "sample_weight": ["array-like", None],
+        "solver": [StrOptions({"auto", *SOLVERS})],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+    },
+    prefer_skip_nested_validation=True,
+)
+def decay_path(
+    X: MatrixLike,
+    y: ArrayLike,
+    *,
+    loss: Literal["squared", "logistic", "multinomial"] = "squared",
+    penalty: Literal["l2", "l1", "elasticnet"] = "l2",
+    l1_ratio: float = 0.5,
+    alphas: ArrayLike | None = None,
+    n_alphas: int = 100,
+    eps: float = 1e-3,
+    fit_intercept: bool = True,
+    sample_weight: ArrayLike | None = None,
+    solver: str = "auto",
+    tol: float = 1e-4,
+    max_iter: int = 1000,
+) -> DecayPath:
+    r"""Compute the regularisation path: the solution for each alpha.
+
+    Minimises the objective of :class:`~skdecay.DecayLinearRegressor` and
+    :class:`~skdecay.DecayLogisticClassifier`,
+
+    .. math::
+
+        \frac{1}{\sum_i s_i} \sum_i s_i \, \ell(y_i, x_i^\top W + b)
+        + \alpha \Big( \rho \|W\|_1 + \frac{1 - \rho}{2} \|W\|_2^2 \Big),
+
+    for each alpha of a decreasing grid, each solve warm-started from the
+    previous solution.
+
+    Read more in the :ref:`User Guide <paths>`.
+
+    Parameters
+    ----------
+    X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        Training data; CSR and CSC matrices are used without densifying.
+
+    y : array-like of shape (n_samples,) or (n_samples, n_targets)
+        Targets: numbers for the squared loss, class labels for the logistic
+        losses (two classes for 'logistic').
+
+    loss : {'squared', 'logistic', 'multinomial'}, default='squared'
+        The data-fit term :math:`\ell`.
+
+    penalty : {'l2', 'l1', 'elasticnet'}, default='l2'
+        'l2' is weight decay (:math:`\rho = 0`), 'l1' the lasso
+        (:math:`\rho = 1`), 'elasticnet' uses ``l1_ratio``.
+
+    l1_ratio : float, default=0.5
+        The mixing :math:`\rho`, used only when ``penalty='elasticnet'``.
+
+    alphas : array-like of shape (n_alphas,), default=None
+        The alphas; sorted into decreasing order. None makes a grid of
+        ``n_alphas`` from the top (see Notes) down to ``eps`` times it.
+
+    n_alphas : int, default=100
+        Grid size when ``alphas`` is None.
+
+    eps : float, default=1e-3
+        Ratio of the smallest to the largest alpha of the grid (for pure
+        weight decay, of the smallest to the lasso's top: see Notes).
+
+    fit_intercept : bool, default=True
+        Whether to fit an (unpenalised) intercept.
+
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative sample weights.
+
+    solver : {'auto', 'gd', 'fista', 'cd', 'newton', 'prox_newton'}, \
+            default='auto'
+        As in the estimators; 'auto' applies their rule.
+
+    tol : float, default=1e-4
+        Relative stopping tolerance of each solve.
+
+    max_iter : int, default=1000
+        Iteration limit of each solve.
+
+    Returns
+    -------
+    path : DecayPath
+        A named tuple ``(alphas, coefs, intercepts, n_iter, objective,
+        classes)``; see :class:`DecayPath`.
+
+    See Also
+    --------
+    sklearn.linear_model.lasso_path : The lasso path (same alphas with
+        ``penalty='l1'``).
+    sklearn.linear_model.enet_path : The elastic-net path.
+    DecayLinearRegressorCV : Chooses alpha along such paths by
+        cross-validation.
+
+    Notes
+    -----
+    With an L1 part the grid's top is the smallest alpha at which every
+    coefficient is zero, ``max |gradient at 0| / rho``; pure weight decay
+    has no such alpha and takes glmnet's convention, the same formula with
+    ``rho = 1e-3``, and its grid ends where the lasso's does,
+    ``eps * max |gradient at 0|`` (six decades for the default ``eps``).
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from skdecay import decay_path
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> path = decay_path(X, y, penalty="l1", n_alphas=5)
+    >>> path.coefs.shape
+    (10, 5)
+    >>> [int((path.coefs[:, k] != 0).sum()) for k in range(5)]
+    [0, 4, 7, 9, 10]
+    """
+    X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
+    if loss == "squared":
+        X, y = check_X_y(
+            X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
+            multi_output=True, y_numeric=True,
+        )  # fmt: skip
+    else:
+        X, y = check_X_y(
+            X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
+        )
+    sample_weight = _check_sample_weight(
+        sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+    )
+    Y, classes = encode_targets(y, loss, X.dtype)
+    solver = path_solver(loss, penalty, l1_ratio, solver)
+    prepared = prepare_problem(
+        X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver
+    )
+    if alphas is None:
+        rho, _ = penalty_strengths(1.0, penalty, l1_ratio)
+        alphas = alpha_grid(prepared, rho, n_alphas, eps)
+    else:
+        alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
+        if alphas.size == 0 or np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
+            raise ValueError("alphas must be non-empty, finite and non-negative.")
+    results = solve_path(
+        prepared, alphas, penalty=penalty, l1_ratio=l1_ratio, max_iter=max_iter,
+        tol=tol,
+    )  # fmt: skip
+    coefs = np.stack([r.coef.T for r in results], axis=-1)  # (k, p, n_alphas)
+    intercepts = np.stack([r.intercept for r in results], axis=-1)  # (k, n_alphas)
+    if coefs.shape[0] == 1:
+        coefs, intercepts = coefs[0], intercepts[0]
+    return DecayPath(
+        alphas,
+        coefs,
+        intercepts,
+        np.array([r.n_iter for r in results]),
+        np.array([r.objective for r in results]),
+        classes,
+    )
