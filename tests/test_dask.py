@@ -1,0 +1,105 @@
+"""skdecay on a real Dask cluster: worker processes on loopback.
+
+One ``LocalCluster`` (two worker processes, one thread each) serves the whole
+module and is always shut down. The workers import skdecay and run its Numba
+kernels (from the on-disk cache, or compiling them), and every estimator
+travels to them by pickle.
+"""
+
+import joblib
+import numpy as np
+import pytest
+from distributed import Client, LocalCluster, get_task_stream
+from sklearn.datasets import make_classification, make_regression
+from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV
+
+from skdecay import DecayLinearRegressor, DecayLogisticClassifier
+
+
+@pytest.fixture(scope="module")
+def client():
+    cluster = LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def _on_cluster(client, search, X, y, **fit_params):
+    """Fit ``search`` through joblib's dask backend; return it and the number
+    of tasks the workers ran (so a silent local fallback would be caught)."""
+    with get_task_stream(client) as stream, joblib.parallel_backend("dask"):
+        search.fit(X, y, **fit_params)
+    return search, len(stream.data)
+
+
+def test_workers_are_separate_processes_that_import_skdecay(client):
+    import os
+
+    def probe():
+        import skdecay
+
+        return os.getpid(), skdecay.__version__
+
+    answers = client.run(probe)
+    assert len(answers) == 2
+    pids = {pid for pid, _ in answers.values()}
+    assert os.getpid() not in pids and len(pids) == 2
+
+
+def test_grid_search_on_the_cluster_equals_a_local_run(client):
+    X, y = make_regression(
+        n_samples=200, n_features=20, n_informative=5, noise=5.0, random_state=0
+    )
+    grid = {"alpha": np.logspace(-3, 1, 5), "penalty": ["l1", "l2"]}
+    cv = KFold(4, shuffle=True, random_state=0)
+    local = GridSearchCV(DecayLinearRegressor(tol=1e-8), grid, cv=cv).fit(X, y)
+    remote, n_tasks = _on_cluster(
+        client, GridSearchCV(DecayLinearRegressor(tol=1e-8), grid, cv=cv, n_jobs=-1),
+        X, y,
+    )  # fmt: skip
+    assert n_tasks > 0
+    assert remote.best_params_ == local.best_params_
+    np.testing.assert_allclose(
+        remote.cv_results_["mean_test_score"],
+        local.cv_results_["mean_test_score"],
+        rtol=1e-10,
+    )
+    np.testing.assert_allclose(
+        remote.best_estimator_.coef_, local.best_estimator_.coef_, rtol=1e-10
+    )
+
+
+def test_randomized_search_on_the_cluster_equals_a_local_run(client):
+    X, y = make_classification(
+        n_samples=200, n_features=10, n_classes=3, n_informative=5, random_state=0
+    )
+    params = {"alpha": np.logspace(-3, 0, 20), "l1_ratio": [0.2, 0.5, 0.8]}
+
+    def search(**kwargs):
+        return RandomizedSearchCV(
+            DecayLogisticClassifier(penalty="elasticnet"),
+            params,
+            n_iter=6,
+            cv=3,
+            random_state=0,
+            **kwargs,
+        )
+
+    local = search().fit(X, y)
+    remote, n_tasks = _on_cluster(client, search(n_jobs=-1), X, y)
+    assert n_tasks > 0
+    assert remote.best_params_ == local.best_params_
+    np.testing.assert_allclose(
+        remote.cv_results_["mean_test_score"],
+        local.cv_results_["mean_test_score"],
+        rtol=1e-10,
+    )
