@@ -14,6 +14,7 @@ from .model_selection import (
     DecayPath,
     decay_path,
 )
+from .neural_network import DecayMLPClassifier, DecayMLPRegressor
 from .plotting import (
     CoefHistoryDisplay,
     DecayCVCurveDisplay,
@@ -30,6 +31,8 @@ __all__ = [
     "DecayLinearRegressorCV",
     "DecayLogisticClassifier",
     "DecayLogisticClassifierCV",
+    "DecayMLPClassifier",
+    "DecayMLPRegressor",
     "DecayPath",
     "DecayPathDisplay",
     "LossCurveDisplay",

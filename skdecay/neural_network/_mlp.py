@@ -1,0 +1,1155 @@
+"""DecayMLPRegressor and DecayMLPClassifier: MLPs trained with weight decay.
+
+The estimators validate their input with scikit-learn's tools, keep the
+per-epoch logic (learning-rate schedule, stopping rule, early stopping,
+history) in Python and hand every epoch's mini-batches to the compiled
+:func:`~._kernels.train_epoch`. Nothing is stored on the estimator until an
+epoch loop finished, so a failed fit leaves the estimator as it was.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import warnings
+from numbers import Integral, Real
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import ArrayLike
+from scipy.special import expit, log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.extmath import safe_sparse_dot
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
+
+from .._core._linalg import readonly
+from .._core._problem import NonFiniteIterateError
+from .._typing import MatrixLike, RandomState
+from ..linear_model._base import restore_state_on_error
+from . import _kernels as kernels
+
+Activation = Literal["identity", "logistic", "tanh", "relu"]
+LearningRate = Literal["constant", "invscaling", "adaptive", "cosine"]
+
+
+def _hidden_activation(A: np.ndarray, activation: str) -> None:
+    """Apply a hidden activation in place (prediction path, no dropout)."""
+    if activation == "relu":
+        np.maximum(A, 0, out=A)
+    elif activation == "tanh":
+        np.tanh(A, out=A)
+    elif activation == "logistic":
+        expit(A, out=A)
+
+
+class _BaseDecayMLP(BaseEstimator):
+    """Parameters, initialisation and the training loop of both estimators."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "solver": [StrOptions({"sgd", "adam"})],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "decay_mode": [StrOptions({"l2", "decoupled"})],
+        "penalty": [StrOptions({"l2", "l1"})],
+        "decay_bias": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes: int | tuple[int, ...] = (100,),
+        activation: Activation = "relu",
+        *,
+        solver: Literal["sgd", "adam"] = "adam",
+        weight_decay: float = 1e-4,
+        decay_mode: Literal["l2", "decoupled"] = "l2",
+        penalty: Literal["l2", "l1"] = "l2",
+        decay_bias: bool = False,
+        dropout: float = 0.0,
+        batch_size: int | Literal["auto"] = "auto",
+        learning_rate: LearningRate = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: RandomState = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = 10,
+    ) -> None:
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.weight_decay = weight_decay
+        self.decay_mode = decay_mode
+        self.penalty = penalty
+        self.decay_bias = decay_bias
+        self.dropout = dropout
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    # -- what the subclasses provide -------------------------------------
+
+    def _validate_targets(self, X, y, *, incremental: bool, reset: bool):
+        """Validated ``X`` and the 2-D float target matrix ``Y``."""
+        raise NotImplementedError
+
+    def _validation_score(self, X, y, sample_weight) -> float:
+        """Score on held-out data for early stopping (accuracy or R^2)."""
+        raise NotImplementedError
+
+    # -- shapes and parameters --------------------------------------------
+
+    def _hidden_sizes(self) -> list[int]:
+        sizes = self.hidden_layer_sizes
+        sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
+        if any(int(size) != size or size <= 0 for size in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {sizes}."
+            )
+        return [int(size) for size in sizes]
+
+    def _init_layers(self, units, dtype, rng):
+        """Glorot-uniform weights and biases, drawn as scikit-learn's MLP
+        draws them, so the same ``random_state`` starts from the same point."""
+        coefs, intercepts = [], []
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        for fan_in, fan_out in itertools.pairwise(units):
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            coefs.append(rng.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype))
+            intercepts.append(rng.uniform(-bound, bound, fan_out).astype(dtype))
+        return coefs, intercepts
+
+    @staticmethod
+    def _layout(units):
+        """Start offsets of each layer's weights and biases in the flat buffer."""
+        sizes = [a * b for a, b in itertools.pairwise(units)]
+        coef_start = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        intercept_start = coef_start[-1] + np.concatenate(
+            [[0], np.cumsum(units[1:])]
+        ).astype(np.int64)
+        return coef_start, intercept_start
+
+    @classmethod
+    def _unflatten(cls, theta, units):
+        """Views of the flat buffer as per-layer weights and biases."""
+        coef_start, intercept_start = cls._layout(units)
+        coefs = [
+            theta[start:stop].reshape(shape)
+            for start, stop, shape in zip(
+                coef_start[:-1], coef_start[1:], itertools.pairwise(units), strict=True
+            )
+        ]
+        intercepts = [
+            theta[start:stop] for start, stop in itertools.pairwise(intercept_start)
+        ]
+        return coefs, intercepts
+
+    def _decay_end(self, coef_start, intercept_start) -> int:
+        return int(intercept_start[-1] if self.decay_bias else coef_start[-1])
+
+    # -- training ---------------------------------------------------------
+
+    def _fit(self, X, y, sample_weight, *, incremental: bool):
+        hidden = self._hidden_sizes()
+        first_pass = not hasattr(self, "coefs_") or (
+            not self.warm_start and not incremental
+        )
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+        X, Y, y = self._validate_targets(
+            X, y, incremental=incremental, reset=first_pass
+        )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        if sp.issparse(X):
+            X = X.tocsr()
+        n_samples, n_features = X.shape
+        dtype = X.dtype
+        units = [n_features, *hidden, Y.shape[1]]
+        rng = check_random_state(self.random_state)
+
+        if first_pass:
+            coefs, intercepts = self._init_layers(units, dtype, rng)
+            history = {"loss": [], "norm": [], "val": []}
+            best_loss = np.inf
+            best_val = -np.inf
+            no_improvement = 0
+            t = 0
+        else:
+            expected = list(itertools.pairwise(units))
+            if [c.shape for c in self.coefs_] != expected:
+                raise ValueError(
+                    "The network of the previous fit has layers "
+                    f"{[c.shape for c in self.coefs_]}, this one needs {expected}: "
+                    "hidden_layer_sizes or the number of outputs changed. Refit "
+                    "with warm_start=False."
+                )
+            coefs, intercepts = self.coefs_, self.intercepts_
+            history = {
+                "loss": list(self.loss_curve_),
+                "norm": list(self.weight_norm_curve_),
+                "val": list(self.validation_scores_ or []),
+            }
+            best_loss = np.inf if self.best_loss_ is None else self.best_loss_
+            best_val = (
+                -np.inf
+                if self.best_validation_score_ is None
+                else self.best_validation_score_
+            )
+            no_improvement = self._no_improvement_count
+            t = self.t_
+
+        coef_start, intercept_start = self._layout(units)
+        decay_end = self._decay_end(coef_start, intercept_start)
+        theta = np.concatenate(
+            [c.ravel() for c in coefs] + [b.ravel() for b in intercepts]
+        ).astype(dtype)
+
+        reuse_optimizer = (
+            incremental
+            and hasattr(self, "_optimizer")
+            and self._optimizer["a"].shape == theta.shape
+        )
+        if reuse_optimizer:
+            opt = {
+                k: v.copy() if isinstance(v, np.ndarray) else v
+                for k, v in self._optimizer.items()
+            }
+            opt["a"] = opt["a"].astype(dtype)
+            opt["b"] = opt["b"].astype(dtype)
+        else:
+            opt = {
+                "a": np.zeros_like(theta),
+                "b": np.zeros_like(theta) if self.solver == "adam" else theta[:0],
+                "adam_step": 0,
+                "learning_rate": float(self.learning_rate_init),
+                "epoch": 0,
+            }
+
+        # Early stopping holds out a (stratified, for single-label
+        # classification) validation split, as scikit-learn's MLP does.
+        if self.early_stopping:
+            stratify = y if self._stratify_early_stopping(Y) else None
+            train_idx, val_idx = train_test_split(
+                np.arange(n_samples),
+                random_state=rng,
+                test_size=self.validation_fraction,
+                stratify=stratify,
+            )
+            if len(val_idx) < 2:
+                raise ValueError(
+                    "The validation set is too small. Increase "
+                    "'validation_fraction' or the size of your dataset."
+                )
+            X_val, y_val, sw_val = X[val_idx], y[val_idx], sample_weight[val_idx]
+            X_train, Y_train = X[train_idx], Y[train_idx]
+            sw_train = sample_weight[train_idx]
+            best_theta = theta.copy()
+        else:
+            X_train, Y_train, sw_train = X, Y, sample_weight
+        n_train = X_train.shape[0]
+
+        if self.batch_size == "auto":
+            batch_size = min(200, n_train)
+        else:
+            if self.batch_size > n_train:
+                warnings.warn(
+                    f"batch_size={self.batch_size} is larger than the "
+                    f"{n_train} training samples; it is clipped to {n_train}.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            batch_size = min(self.batch_size, n_train)
+
+        if sp.issparse(X_train):
+            dense = np.empty((0, n_features), dtype=dtype)
+            data = X_train.data
+            indices = X_train.indices.astype(np.int64, copy=False)
+            indptr = X_train.indptr.astype(np.int64, copy=False)
+        else:
+            dense = np.ascontiguousarray(X_train)
+            data = np.empty(0, dtype=dtype)
+            indices = indptr = np.empty(0, dtype=np.int64)
+        Y_train = np.ascontiguousarray(Y_train, dtype=dtype)
+        sw_train = np.ascontiguousarray(sw_train, dtype=dtype)
+        arrays = [readonly(a) for a in (dense, data, indices, indptr, Y_train)]
+        sw_train = readonly(sw_train)
+        units_arr = np.asarray(units, dtype=np.int64)
+        config = {
+            "activation": kernels.ACTIVATIONS[self.activation],
+            "out_kind": self._out_kind,
+            "solver": kernels.ADAM if self.solver == "adam" else kernels.SGD,
+        }
+        coupled = self.decay_mode == "l2"
+        n_epochs = 1 if incremental else self.max_iter
+
+        n_iter = 0
+        for _ in range(n_epochs):
+            rate = self._epoch_learning_rate(opt)
+            order = rng.permutation(n_train) if self.shuffle else np.arange(n_train)
+            seed = int(rng.randint(np.iinfo(np.int32).max)) if self.dropout else 0
+            status, loss_sum, weight_sum, adam_step = kernels.train_epoch(
+                *arrays[:4],
+                sp.issparse(X_train),
+                arrays[4],
+                sw_train,
+                order.astype(np.int64),
+                int(batch_size),
+                theta,
+                opt["a"],
+                opt["b"],
+                units_arr,
+                coef_start,
+                intercept_start,
+                decay_end,
+                config["activation"],
+                config["out_kind"],
+                config["solver"],
+                float(rate),
+                int(opt["adam_step"]),
+                float(self.momentum),
+                bool(self.nesterovs_momentum),
+                float(self.beta_1),
+                float(self.beta_2),
+                float(self.epsilon),
+                float(self.weight_decay),
+                coupled,
+                self.penalty == "l1",
+                float(self.dropout),
+                seed,
+            )
+            opt["adam_step"] = int(adam_step)
+            opt["epoch"] += 1
+            if status != kernels.OK or weight_sum <= 0 or not np.isfinite(loss_sum):
+                raise NonFiniteIterateError(
+                    f"The training loss or the weights became non-finite in epoch "
+                    f"{len(history['loss']) + 1} (learning rate {rate:g}): the "
+                    "steps diverged. Lower learning_rate_init, or scale the input."
+                )
+            loss = loss_sum / weight_sum
+            n_iter += 1
+            t += n_train
+            history["loss"].append(loss)
+            history["norm"].append(float(np.linalg.norm(theta[:decay_end])))
+            if self.verbose:
+                print(f"Iteration {len(history['loss'])}, loss = {loss:.8f}")
+
+            # The stopping rule of scikit-learn's MLP: n_iter_no_change
+            # epochs in a row without an improvement of at least tol.
+            if self.early_stopping:
+                score = self._validation_score_theta(theta, units, X_val, y_val, sw_val)
+                history["val"].append(score)
+                if self.verbose:
+                    print(f"Validation score: {score:f}")
+                improved = score >= best_val + self.tol
+                no_improvement = 0 if improved else no_improvement + 1
+                if score > best_val:
+                    best_val = score
+                    best_theta = theta.copy()
+            else:
+                improved = loss <= best_loss - self.tol
+                no_improvement = 0 if improved else no_improvement + 1
+                best_loss = min(best_loss, loss)
+
+            if self.learning_rate == "invscaling":
+                opt["learning_rate"] = self.learning_rate_init / (t + 1) ** self.power_t
+            if no_improvement > self.n_iter_no_change:
+                what = (
+                    "Validation score did not improve"
+                    if self.early_stopping
+                    else "Training loss did not improve"
+                )
+                message = (
+                    f"{what} more than tol={self.tol:g} for "
+                    f"{self.n_iter_no_change} consecutive epochs."
+                )
+                if self.learning_rate == "adaptive" and opt["learning_rate"] > 1e-6:
+                    opt["learning_rate"] /= 5.0
+                    no_improvement = 0
+                    if self.verbose:
+                        print(f"{message} Learning rate: {opt['learning_rate']:g}")
+                else:
+                    if self.verbose:
+                        print(f"{message} Stopping.")
+                    break
+            if not incremental and n_iter == self.max_iter:
+                warnings.warn(
+                    f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=3,
+                )
+
+        if self.early_stopping:
+            theta = best_theta
+        coefs, intercepts = self._unflatten(theta, units)
+        self.coefs_ = [W.copy() for W in coefs]
+        self.intercepts_ = [b.copy() for b in intercepts]
+        self.n_iter_ = n_iter
+        self.t_ = t
+        self.n_layers_ = len(units)
+        self.n_outputs_ = Y.shape[1]
+        self.loss_curve_ = np.asarray(history["loss"])
+        self.weight_norm_curve_ = np.asarray(history["norm"])
+        if self.early_stopping:
+            self.validation_scores_ = np.asarray(history["val"])
+            self.best_validation_score_ = best_val
+            self.best_loss_ = None
+        else:
+            self.validation_scores_ = None
+            self.best_validation_score_ = None
+            self.best_loss_ = best_loss
+        self.loss_ = history["loss"][-1]
+        self._no_improvement_count = no_improvement
+        self._optimizer = opt
+        return self
+
+    def _epoch_learning_rate(self, opt) -> float:
+        """The learning rate of the coming epoch."""
+        if self.learning_rate == "cosine":
+            done = min(opt["epoch"], self.max_iter)
+            return (
+                self.learning_rate_init
+                * 0.5
+                * (1.0 + math.cos(math.pi * done / self.max_iter))
+            )
+        return opt["learning_rate"]
+
+    def _stratify_early_stopping(self, Y) -> bool:
+        return False
+
+    # -- prediction -------------------------------------------------------
+
+    def _forward(self, X, coefs, intercepts) -> np.ndarray:
+        """The output layer's pre-activation."""
+        A = X
+        last = len(coefs) - 1
+        for layer, (W, b) in enumerate(zip(coefs, intercepts, strict=True)):
+            A = safe_sparse_dot(A, W)
+            A += b
+            if layer < last:
+                _hidden_activation(A, self.activation)
+        return A
+
+    def _raw_output(self, X) -> np.ndarray:
+        check_is_fitted(self)
+        X = validate_data(
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=False,
+        )
+        return self._forward(X, self.coefs_, self.intercepts_)
+
+    def _validation_score_theta(self, theta, units, X, y, sample_weight) -> float:
+        coefs, intercepts = self._unflatten(theta, units)
+        raw = self._forward(X, coefs, intercepts)
+        return self._validation_score(raw, y, sample_weight)
+
+
+_DOC_OBJECTIVE = r"""
+    Minimises over the weights :math:`W_l` and biases :math:`b_l` of the
+    network :math:`f`, mini-batch by mini-batch,
+
+    .. math::
+
+        \frac{1}{\sum_i s_i} \sum_i s_i \, \ell\big(y_i, f(x_i)\big)
+        + \lambda\, R(W), \qquad
+        R(W) = \tfrac12 \sum_l \|W_l\|_F^2 \ \text{(L2)} \quad\text{or}\quad
+        \sum_l \|W_l\|_1 \ \text{(L1)},
+
+    with :math:`\lambda` = ``weight_decay`` and :math:`s_i` the sample
+    weights; the biases enter :math:`R` only when ``decay_bias=True``.
+    With :math:`g` the gradient of a batch's weighted mean loss and
+    :math:`\eta_t` the learning rate of the epoch, the update of a decayed
+    parameter :math:`w` is
+
+    * ``decay_mode='l2'`` (coupled, as MLPClassifier's ``alpha``):
+      :math:`g \leftarrow g + \lambda w`, then the optimiser's step;
+      momentum and Adam's moments see the decay;
+    * ``decay_mode='decoupled'`` (AdamW): :math:`w \leftarrow (1 - \eta_t
+      \lambda)\, w`, then the optimiser's step on :math:`g` alone.
+
+    The optimiser's step is :math:`v \leftarrow \mu v - \eta_t g`,
+    :math:`w \leftarrow w + v` (``'sgd'``; Nesterov:
+    :math:`w \leftarrow w + \mu v - \eta_t g`) or
+    :math:`w \leftarrow w - \eta_t \frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}
+    \frac{m}{\sqrt{v} + \epsilon}` (``'adam'``, with :math:`m, v` the
+    moving averages of :math:`g` and :math:`g^2`). With ``penalty='l1'`` the
+    step is followed by the soft-threshold :math:`w \leftarrow
+    \operatorname{sign}(w) \max(|w| - \tau, 0)`, the proximal operator of
+    :math:`\tau |w|`, which sets weights exactly to zero: :math:`\tau =
+    \eta_t \lambda` for ``'sgd'`` and for decoupled Adam, :math:`\tau =
+    \eta_t \lambda \sqrt{1 - \beta_2^t} / (\sqrt{v} + \epsilon)` (the
+    proximal step in Adam's own metric) for coupled Adam.
+
+    With plain SGD (``momentum=0``) the two modes are the same update,
+    :math:`w - \eta_t (g + \lambda w) = (1 - \eta_t \lambda) w - \eta_t g`,
+    for the same ``weight_decay``: the decoupled decay is scaled by the
+    current learning rate, as in PyTorch's AdamW. With momentum or Adam they
+    differ.
+"""
+
+_DOC_PARAMETERS = r"""
+    hidden_layer_sizes : int or array-like of shape (n_layers - 2,), \
+            default=(100,)
+        Number of units of each hidden layer.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
+        Activation of the hidden layers.
+
+    solver : {'sgd', 'adam'}, default='adam'
+        Stochastic gradient descent with (Nesterov) momentum, or Adam.
+
+    weight_decay : float, default=1e-4
+        Strength :math:`\lambda` of the penalty, per unit of the mean loss.
+        ``MLPClassifier(alpha=a)`` with batches of ``B`` samples decays with
+        ``weight_decay = a / B`` (see Notes).
+
+    decay_mode : {'l2', 'decoupled'}, default='l2'
+        'l2' adds the penalty's gradient to the loss gradient (coupled);
+        'decoupled' shrinks the weights in the update, outside the
+        optimiser's state, as AdamW (Loshchilov & Hutter).
+
+    penalty : {'l2', 'l1'}, default='l2'
+        'l2' is weight decay; 'l1' applies a proximal soft-threshold after
+        every step, which gives exact zeros.
+
+    decay_bias : bool, default=False
+        Whether the biases are decayed too.
+
+    dropout : float, default=0.0
+        Probability of zeroing each hidden unit during training (inverted
+        dropout: the kept units are scaled by ``1 / (1 - dropout)``, so
+        prediction uses the network as is). Not applied to the input or the
+        output layer.
+
+    batch_size : int or 'auto', default='auto'
+        Size of the mini-batches; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
+            default='constant'
+        Schedule of :math:`\eta_t`, for both solvers (scikit-learn's MLP
+        applies it to 'sgd' only). 'constant' keeps ``learning_rate_init``;
+        'invscaling' uses ``learning_rate_init / (t_ + 1) ** power_t`` after
+        the first epoch, ``t_`` the number of samples seen; 'adaptive'
+        divides it by 5 each time the stopping rule would stop (and stops
+        once it is below 1e-6); 'cosine' anneals it over ``max_iter`` epochs,
+        ``learning_rate_init * (1 + cos(pi * epoch / max_iter)) / 2``.
+
+    learning_rate_init : float, default=0.001
+        Initial learning rate.
+
+    power_t : float, default=0.5
+        Exponent of 'invscaling'.
+
+    max_iter : int, default=200
+        Maximum number of epochs.
+
+    shuffle : bool, default=True
+        Whether to shuffle the samples at each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights (drawn as scikit-learn's MLP draws them),
+        the shuffling, the validation split and dropout. An int makes the
+        fit deterministic.
+
+    tol : float, default=1e-4
+        Training stops when the training loss (or, with early stopping, the
+        validation score) has not improved by at least ``tol`` for
+        ``n_iter_no_change`` consecutive epochs.
+
+    verbose : bool, default=False
+        Print the loss after each epoch.
+
+    warm_start : bool, default=False
+        Start from the previous fit's weights (with a fresh optimiser state).
+
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data, stop when its
+        score stops improving and keep the weights of the best epoch.
+
+    validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first moment.
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second moment.
+
+    epsilon : float, default=1e-8
+        Adam's numerical-stability constant.
+
+    n_iter_no_change : int, default=10
+        Number of epochs without improvement that the stopping rule waits.
+"""
+
+_DOC_ATTRIBUTES = r"""
+    loss_ : float
+        Training loss of the last epoch.
+
+    best_loss_ : float or None
+        Smallest training loss seen; None with early stopping.
+
+    loss_curve_ : ndarray of shape (n_epochs,)
+        Training loss of each epoch: the running mean of the batches' losses
+        at the weights each batch was evaluated at, plus the penalty
+        :math:`\lambda R(W)` when ``decay_mode='l2'`` (with
+        'decoupled' there is no objective that includes it). Its length is
+        ``n_iter_`` after a cold fit; warm-started fits and ``partial_fit``
+        append to it.
+
+    validation_scores_ : ndarray of shape (n_epochs,) or None
+        Score on the validation split after each epoch (early stopping
+        only).
+
+    best_validation_score_ : float or None
+        Best validation score (early stopping only).
+
+    weight_norm_curve_ : ndarray of shape (n_epochs,)
+        L2 norm of all decayed parameters (the weights, and the biases when
+        ``decay_bias=True``) at the end of each epoch.
+
+    t_ : int
+        Number of training samples seen.
+
+    coefs_ : list of ndarray of shape (n_units[l], n_units[l + 1])
+        Weight matrices, one per layer.
+
+    intercepts_ : list of ndarray of shape (n_units[l + 1],)
+        Bias vectors, one per layer.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during fit, when ``X`` has string column names.
+
+    n_iter_ : int
+        Number of epochs run by the last call to ``fit`` or ``partial_fit``.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of outputs.
+"""
+
+_DOC_NOTES = r"""
+    Mapping to scikit-learn's MLP: its loss on a batch of :math:`B` samples
+    is the mean loss plus :math:`\frac{\alpha}{2B}\sum_l \|W_l\|^2` (with
+    sample weights, :math:`B` is the batch's weight sum), so
+    ``MLPClassifier(alpha=a, batch_size=B)`` decays as
+    ``weight_decay=a / B, decay_mode='l2', penalty='l2'``, exactly for every
+    full batch (scikit-learn decays a smaller last batch more). Its weight
+    initialisation is drawn in the same order from ``random_state``. Its
+    ``learning_rate`` schedule applies to 'sgd' only; here it applies to
+    both solvers.
+
+    Mapping to PyTorch: ``AdamW(lr=a, weight_decay=d)`` is
+    ``solver='adam', decay_mode='decoupled', learning_rate_init=a,
+    weight_decay=d`` (with ``decay_bias=True`` when AdamW gets every
+    parameter). Loshchilov & Hutter write the decoupled step as
+    :math:`w \leftarrow w - \eta_t(\alpha\,\cdot\text{Adam step} + \lambda'
+    w)`, with a schedule multiplier :math:`\eta_t` and :math:`\alpha` =
+    ``learning_rate_init``: their :math:`\lambda'` is
+    ``learning_rate_init * weight_decay``.
+
+    Every epoch runs in one compiled Numba function (forward pass, backward
+    pass and update of every mini-batch); dense input goes through BLAS,
+    CSR input through a sparse product for the first layer. Float32 input
+    trains float32 weights.
+"""
+
+_DOC_REFERENCES = r"""
+    I. Loshchilov and F. Hutter, "Decoupled Weight Decay Regularization",
+    ICLR 2019.
+
+    D. Kingma and J. Ba, "Adam: A Method for Stochastic Optimization", ICLR
+    2015.
+
+    N. Srivastava et al., "Dropout: A Simple Way to Prevent Neural Networks
+    from Overfitting", JMLR 2014.
+"""
+
+
+class DecayMLPRegressor(RegressorMixin, _BaseDecayMLP):
+    __doc__ = (
+        r"""Multi-layer perceptron regressor with coupled or decoupled weight decay.
+
+    The loss is the half squared error summed over the outputs,
+    :math:`\ell(y, f) = \frac12 \|y - f\|^2`, with an identity output layer.
+"""
+        + _DOC_OBJECTIVE
+        + """
+    Read more in the :ref:`User Guide <neural_network>`.
+
+    Parameters
+    ----------"""
+        + _DOC_PARAMETERS
+        + """
+    Attributes
+    ----------"""
+        + _DOC_ATTRIBUTES
+        + """
+    out_activation_ : str
+        'identity'.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPRegressor : Coupled L2 decay (``alpha``) only.
+    DecayMLPClassifier : The same network for classification.
+
+    Notes
+    -----"""
+        + _DOC_NOTES
+        + """
+    References
+    ----------"""
+        + _DOC_REFERENCES
+        + """
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from skdecay import DecayMLPRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0,
+    ...                        random_state=0)
+    >>> reg = DecayMLPRegressor(hidden_layer_sizes=(32,), solver="adam",
+    ...                         decay_mode="decoupled", weight_decay=1e-3,
+    ...                         learning_rate_init=0.01, max_iter=300,
+    ...                         random_state=0).fit(X, y)
+    >>> [W.shape for W in reg.coefs_]
+    [(5, 32), (32, 1)]
+    >>> reg.score(X, y) > 0.99
+    True
+    """
+    )
+
+    _out_kind = kernels.SQUARED
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @restore_state_on_error
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> DecayMLPRegressor:
+        """Fit the network to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data, float64 or float32 (kept as is); CSR and CSC
+            matrices are used without densifying.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights; None means unit weights.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @restore_state_on_error
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> DecayMLPRegressor:
+        """Train for one epoch over ``X`` and ``y``, from the current weights.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights; None means unit weights.
+
+        Returns
+        -------
+        self : object
+            Updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def predict(self, X: MatrixLike) -> np.ndarray:
+        """Predict with the network.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values.
+        """
+        out = self._raw_output(X)
+        return out.ravel() if out.shape[1] == 1 else out
+
+    @property
+    def out_activation_(self) -> str:
+        check_is_fitted(self)
+        return "identity"
+
+    def _validate_targets(self, X, y, *, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=[np.float64, np.float32],
+            reset=reset,
+        )
+        Y = np.asarray(y, dtype=X.dtype)
+        if Y.ndim == 1:
+            Y = Y.reshape(-1, 1)
+        return X, Y, Y
+
+    def _validation_score(self, raw, y, sample_weight):
+        if not np.isfinite(raw).all():
+            return np.nan
+        return r2_score(y, raw, sample_weight=sample_weight)
+
+
+class DecayMLPClassifier(ClassifierMixin, _BaseDecayMLP):
+    __doc__ = (
+        r"""Multi-layer perceptron classifier with coupled or decoupled weight decay.
+
+    Multi-class targets use a softmax output and the cross-entropy; binary
+    targets and multi-label indicator matrices use a logistic output per
+    column and the binary log-loss summed over the columns.
+"""
+        + _DOC_OBJECTIVE
+        + """
+    Read more in the :ref:`User Guide <neural_network>`.
+
+    Parameters
+    ----------"""
+        + _DOC_PARAMETERS
+        + """
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray
+        Class labels (for multi-label targets, the column indices).
+"""
+        + _DOC_ATTRIBUTES
+        + """
+    out_activation_ : str
+        'softmax' for multi-class targets, 'logistic' otherwise.
+
+    See Also
+    --------
+    sklearn.neural_network.MLPClassifier : Coupled L2 decay (``alpha``) only.
+    DecayMLPRegressor : The same network for regression.
+    DecayLogisticClassifier : No hidden layer, solved to optimality.
+
+    Notes
+    -----"""
+        + _DOC_NOTES
+        + """
+    References
+    ----------"""
+        + _DOC_REFERENCES
+        + """
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skdecay import DecayMLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = DecayMLPClassifier(hidden_layer_sizes=(16,), solver="adam",
+    ...                          decay_mode="decoupled", weight_decay=1e-2,
+    ...                          learning_rate_init=0.01, max_iter=300,
+    ...                          random_state=0).fit(X, y)
+    >>> clf.predict(X[[0, 75, 149]])
+    array([0, 1, 2])
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 3)
+    >>> clf.score(X, y) > 0.95
+    True
+    """
+    )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @restore_state_on_error
+    def fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> DecayMLPClassifier:
+        """Fit the network to ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data, float64 or float32 (kept as is); CSR and CSC
+            matrices are used without densifying.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels, or a binary indicator matrix for multi-label
+            classification.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights; None means unit weights.
+
+        Returns
+        -------
+        self : object
+            Fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @restore_state_on_error
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        classes: ArrayLike | None = None,
+    ) -> DecayMLPClassifier:
+        """Train for one epoch over ``X`` and ``y``, from the current weights.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+
+        y : array-like of shape (n_samples,) or (n_samples, n_classes)
+            Class labels or a multi-label indicator matrix.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights; None means unit weights.
+
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the whole training set (for a multi-label
+            indicator matrix, the column indices); required on the first
+            call, ignored afterwards. ``y`` need not contain all of them.
+
+        Returns
+        -------
+        self : object
+            Updated estimator.
+        """
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _validate_targets(self, X, y, *, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=[np.float64, np.float32],
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y.ravel()
+        if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
+            binarizer = LabelBinarizer().fit(y)
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        f"classes as in the previous call to fit. Previously got "
+                        f"{self.classes_}, `y` has {classes}."
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{self.classes_}. `y` has {classes}."
+                )
+        Y = self._label_binarizer.transform(y).astype(X.dtype)
+        return X, Y, y
+
+    @property
+    def _out_kind(self) -> int:
+        if self._label_binarizer.y_type_ == "multiclass":
+            return kernels.MULTINOMIAL
+        return kernels.BINARY
+
+    @property
+    def out_activation_(self) -> str:
+        check_is_fitted(self)
+        return "softmax" if self._out_kind == kernels.MULTINOMIAL else "logistic"
+
+    def _stratify_early_stopping(self, Y) -> bool:
+        return self._label_binarizer.y_type_ in ("binary", "multiclass")
+
+    def _probabilities(self, raw: np.ndarray) -> np.ndarray:
+        if self._out_kind == kernels.MULTINOMIAL:
+            return softmax(raw, axis=1)
+        return expit(raw)
+
+    def _labels(self, raw: np.ndarray) -> np.ndarray:
+        proba = self._probabilities(raw)
+        if proba.shape[1] == 1:
+            proba = proba.ravel()
+        return self._label_binarizer.inverse_transform(proba)
+
+    def _validation_score(self, raw, y, sample_weight):
+        if not np.isfinite(raw).all():
+            return np.nan
+        return accuracy_score(y, self._labels(raw), sample_weight=sample_weight)
+
+    def predict(self, X: MatrixLike) -> np.ndarray:
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            Predicted labels, or an indicator matrix for multi-label targets.
+        """
+        return self._labels(self._raw_output(X))
+
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, in the order of ``classes_`` (for
+            multi-label targets, of each label independently).
+        """
+        proba = self._probabilities(self._raw_output(X))
+        if proba.shape[1] == 1 and self._label_binarizer.y_type_ == "binary":
+            return np.hstack([1.0 - proba, proba])
+        return proba
+
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
+        """Logarithm of the class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class, in the order of ``classes_``.
+        """
+        raw = self._raw_output(X)
+        if self._out_kind == kernels.MULTINOMIAL:
+            return log_softmax(raw, axis=1)
+        if raw.shape[1] == 1 and self._label_binarizer.y_type_ == "binary":
+            raw = np.hstack([np.zeros_like(raw), raw])
+            return log_softmax(raw, axis=1)
+        return -np.logaddexp(0, -raw)
