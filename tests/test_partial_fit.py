@@ -1,11 +1,14 @@
 """Streaming updates: the penalty flow, lazy sparse steps and ``partial_fit``."""
 
+import pickle
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.datasets import make_classification, make_regression
 from sklearn.preprocessing import StandardScaler
 
+from skdecay import DecayLinearRegressor, DecayLogisticClassifier, decay_objective
 from skdecay._core._problem import NonFiniteIterateError
 from skdecay._core._sgd import (
     new_stream_state,
@@ -134,3 +137,172 @@ def test_progressive_objective_decreases_over_passes():
     _, objectives = _passes(X, y.reshape(-1, 1).astype(float), 6, loss="logistic")
     assert objectives[-1] < objectives[0]
     assert np.all(np.isfinite(objectives))
+
+
+# --- the estimators -------------------------------------------------------
+
+
+def _epochs(est, X, y, n_epochs, n_chunks=5, **kwargs):
+    chunks = np.array_split(np.arange(X.shape[0]), n_chunks)
+    for _ in range(n_epochs):
+        for chunk in chunks:
+            est.partial_fit(X[chunk], y[chunk], **kwargs)
+    return est
+
+
+def _regression(n_samples=400, n_features=10, n_targets=1):
+    X, y = make_regression(
+        n_samples=n_samples, n_features=n_features, n_targets=n_targets,
+        n_informative=5, noise=10.0, random_state=0,
+    )  # fmt: skip
+    return StandardScaler().fit_transform(X), y / y.std()
+
+
+@pytest.mark.parametrize(
+    "make_estimator, data, loss",
+    [
+        (lambda: DecayLinearRegressor(alpha=1e-2), _regression, "squared"),
+        (
+            lambda: DecayLinearRegressor(
+                alpha=1e-2, penalty="elasticnet", l1_ratio=0.5
+            ),
+            _regression,
+            "squared",
+        ),
+        (
+            lambda: DecayLogisticClassifier(alpha=1e-2),
+            lambda: make_classification(400, 10, random_state=0),
+            "logistic",
+        ),
+        (
+            lambda: DecayLogisticClassifier(alpha=1e-2, penalty="l1"),
+            lambda: make_classification(400, 10, random_state=0),
+            "logistic",
+        ),
+        (
+            lambda: DecayLogisticClassifier(alpha=1e-2),
+            lambda: make_classification(
+                400, 10, n_classes=3, n_informative=5, random_state=0
+            ),
+            "multinomial",
+        ),
+    ],
+)
+def test_repeated_passes_reach_the_solution_of_fit(make_estimator, data, loss):
+    """The documented tolerance: 30 passes, objective within 0.2 % and
+    coefficients within 10 % (relative Euclidean distance) of fit's solution;
+    1 % and 50 % for an L1 part with the logistic loss."""
+    X, y = data()
+    X = StandardScaler().fit_transform(X)
+    reference = make_estimator().set_params(tol=1e-10).fit(X, y)
+    classes = {"classes": np.unique(y)} if loss != "squared" else {}
+    est = make_estimator()
+    est.partial_fit(X[:10], y[:10], **classes)
+    _epochs(est, X, y, 30)
+    params = est.get_params()
+    objective = {
+        name: decay_objective(
+            X,
+            y,
+            model.coef_,
+            model.intercept_,
+            loss=loss,
+            alpha=params["alpha"],
+            penalty=params["penalty"],
+            l1_ratio=params["l1_ratio"],
+        )
+        for name, model in (("sgd", est), ("fit", reference))
+    }
+    distance = np.linalg.norm(est.coef_ - reference.coef_)
+    l1_part = params["penalty"] in ("l1", "elasticnet") and loss != "squared"
+    objective_tol, coef_tol = (1e-2, 0.5) if l1_part else (2e-3, 0.1)
+    assert objective["sgd"] <= objective["fit"] * (1 + objective_tol)
+    assert distance <= coef_tol * np.linalg.norm(reference.coef_)
+    assert est.n_iter_ == 151 and est.t_ == 10 + 30 * X.shape[0] + 1
+    assert est.loss_curve_.shape == (151,)
+
+
+def test_averaging_after_the_first_pass_gets_closer():
+    X, y = make_classification(400, 10, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    reference = DecayLogisticClassifier(alpha=1e-2, tol=1e-10).fit(X, y)
+    distances = []
+    for average in (False, 400):
+        est = DecayLogisticClassifier(alpha=1e-2, average=average)
+        _epochs(est, X, y, 20, classes=[0, 1])
+        distances.append(np.linalg.norm(est.coef_ - reference.coef_))
+    assert distances[1] < distances[0]
+
+
+def test_raw_features_on_different_scales_need_no_scaler():
+    """The preconditioner uses the running variances: multiplying a feature by
+    1e4 changes nothing but its coefficient."""
+    X, y = _regression()
+    scales = np.logspace(-2, 4, X.shape[1])
+    standard = _epochs(DecayLinearRegressor(alpha=0.0), X, y, 10)
+    raw = _epochs(DecayLinearRegressor(alpha=0.0), X * scales, y, 10)
+    np.testing.assert_allclose(raw.coef_ * scales, standard.coef_, rtol=1e-6)
+
+
+def test_classes_are_required_then_checked():
+    X, y = make_classification(60, 4, random_state=0)
+    clf = DecayLogisticClassifier()
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        clf.partial_fit(X, y)
+    assert not hasattr(clf, "classes_")
+    clf.partial_fit(X[y == 0], y[y == 0], classes=[0, 1])
+    np.testing.assert_array_equal(clf.classes_, [0, 1])
+    with pytest.raises(ValueError, match=r"labels \[2\] that are not in classes"):
+        clf.partial_fit(X, np.where(y == 1, 2, 0))
+    with pytest.raises(ValueError, match="balanced"):
+        DecayLogisticClassifier(class_weight="balanced").partial_fit(
+            X, y, classes=[0, 1]
+        )
+    with pytest.raises(ValueError, match="4 features"):
+        clf.partial_fit(X[:, :3], y)
+
+
+def test_partial_fit_continues_from_fit_and_fit_starts_afresh():
+    X, y = _regression()
+    fitted = DecayLinearRegressor(alpha=1e-2, tol=1e-10).fit(X, y)
+    continued = clone_fitted = DecayLinearRegressor(alpha=1e-2, tol=1e-10).fit(X, y)
+    continued.partial_fit(X, y)
+    # From the optimum, one pass of small steps stays close to it.
+    assert np.linalg.norm(continued.coef_ - fitted.coef_) < 0.05 * np.linalg.norm(
+        fitted.coef_
+    )
+    assert continued.n_iter_ == 1 and continued.t_ == X.shape[0] + 1
+    clone_fitted.fit(X, y)
+    assert not hasattr(clone_fitted, "t_")
+    np.testing.assert_allclose(clone_fitted.coef_, fitted.coef_, rtol=1e-8)
+
+
+def test_a_failed_pass_leaves_the_estimator_as_it_was():
+    X, y = _regression()
+    reg = DecayLinearRegressor(learning_rate=1e6).partial_fit(X[:5], y[:5] * 0)
+    before = {k: np.copy(v) for k, v in vars(reg).items() if k.endswith("_")}
+    with pytest.raises(NonFiniteIterateError, match="learning_rate=1e"):
+        reg.partial_fit(X * 1e100, y * 1e100)
+    for name, value in before.items():
+        np.testing.assert_array_equal(getattr(reg, name), value)
+    assert np.all(np.isfinite(reg.coef_))
+
+
+def test_pickled_stream_continues_identically():
+    X, y = make_classification(300, 6, n_classes=3, n_informative=4, random_state=0)
+    clf = DecayLogisticClassifier(average=100).partial_fit(X, y, classes=[0, 1, 2])
+    copy = pickle.loads(pickle.dumps(clf))
+    clf.partial_fit(X, y)
+    copy.partial_fit(X, y)
+    np.testing.assert_array_equal(copy.coef_, clf.coef_)
+    np.testing.assert_array_equal(copy.loss_curve_, clf.loss_curve_)
+
+
+def test_sparse_chunks_and_multi_target_regression():
+    X, Y = _regression(n_targets=2)
+    dense = _epochs(DecayLinearRegressor(fit_intercept=False), X, Y, 2)
+    sparse = _epochs(DecayLinearRegressor(fit_intercept=False), sp.csr_matrix(X), Y, 2)
+    assert dense.coef_.shape == (2, X.shape[1])
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-9, atol=1e-12)
+    with pytest.raises(ValueError, match="targets"):
+        dense.partial_fit(X, Y[:, 0])

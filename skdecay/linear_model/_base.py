@@ -13,6 +13,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -20,6 +21,7 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core._problem import DecayResult, fit_decay_problem
+from .._core._sgd import new_stream_state, stream_pass
 from .._core._solvers import SOLVERS
 from .._objective import penalty_strengths
 from .._typing import Penalty, RandomState, Solver
@@ -89,6 +91,9 @@ class _BaseDecayLinearModel(BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "store_coef_history": ["boolean"],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "average": ["boolean", Interval(Integral, 1, None, closed="left")],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -106,6 +111,9 @@ class _BaseDecayLinearModel(BaseEstimator):
         tol: float = 1e-4,
         warm_start: bool = False,
         store_coef_history: bool = False,
+        batch_size: int = 1,
+        power_t: float = 0.5,
+        average: bool | int = False,
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
@@ -119,6 +127,9 @@ class _BaseDecayLinearModel(BaseEstimator):
         self.tol = tol
         self.warm_start = warm_start
         self.store_coef_history = store_coef_history
+        self.batch_size = batch_size
+        self.power_t = power_t
+        self.average = average
         self.random_state = random_state
         self.verbose = verbose
 
@@ -165,6 +176,67 @@ class _BaseDecayLinearModel(BaseEstimator):
                 stacklevel=3,
             )
         return result
+
+    def _end_stream(self) -> None:
+        """``fit`` starts afresh: forget any ``partial_fit`` state."""
+        for name in ("_stream_state", "t_"):
+            self.__dict__.pop(name, None)
+
+    def _stream_pass(self, X, Y, sample_weight, *, loss):
+        """One ``partial_fit`` pass; returns ``(coef, intercept)`` to report.
+
+        The streaming state lives in ``_stream_state``; without one (the first
+        call, or the first after ``fit``) it starts from ``coef_`` and
+        ``intercept_`` if they exist with matching shape, else from zero.
+        Sets ``n_iter_`` (passes since the state started), ``t_`` (samples
+        seen plus one, as SGDRegressor) and ``loss_curve_`` (one progressive
+        objective per pass). Nothing is set if the pass fails.
+        """
+        n_features, n_outputs = X.shape[1], Y.shape[1]
+        state = getattr(self, "_stream_state", None)
+        curve = list(getattr(self, "loss_curve_", [])) if state is not None else []
+        if state is None:
+            coef = intercept = None
+            if hasattr(self, "coef_"):
+                coef = np.asarray(self.coef_, dtype=np.float64)
+                coef = coef.reshape(-1, n_features).T
+                intercept = np.asarray(self.intercept_, dtype=np.float64).ravel()
+                if coef.shape[1] != n_outputs:
+                    coef = intercept = None
+            state = new_stream_state(
+                n_features,
+                n_outputs,
+                centered=self.fit_intercept and not sp.issparse(X),
+                coef=coef,
+                intercept=intercept,
+            )
+        if isinstance(self.average, bool):
+            average_after = 0 if self.average else -1
+        else:
+            average_after = int(self.average)
+        l1, l2 = penalty_strengths(self.alpha, self.penalty, self.l1_ratio)
+        state, objective = stream_pass(
+            X,
+            Y,
+            sample_weight,
+            state,
+            loss=loss,
+            l1=l1,
+            l2=l2,
+            fit_intercept=self.fit_intercept,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            power_t=self.power_t,
+            average_after=average_after,
+        )
+        self._stream_state = state
+        self.n_iter_ = len(curve) + 1
+        self.t_ = float(state.samples_seen + 1)
+        self.loss_curve_ = np.array([*curve, objective])
+        for name in ("coef_history_", "intercept_history_"):
+            self.__dict__.pop(name, None)
+        coef, intercept = state.coefficients()
+        return coef.astype(X.dtype), intercept.astype(X.dtype)
 
     def _set_history(self, result: DecayResult, *, squeeze: bool) -> None:
         """``coef_history_`` and ``intercept_history_``, laid out as ``coef_``.

@@ -11,7 +11,10 @@ from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+)
 from sklearn.utils.validation import (
     _check_sample_weight,
     validate_data,
@@ -100,9 +103,31 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         textbook weight-decay step). Costs ``max_iter`` copies of ``coef_``
         in memory during the fit.
 
+    batch_size : int, default=1
+        Rows per stochastic step in :meth:`partial_fit` (unused by ``fit``).
+        One row per step made the most progress per pass in our measurements;
+        larger batches take fewer, less noisy steps.
+
+    power_t : float, default=0.5
+        Decay of the :meth:`partial_fit` step: mini-batch step ``t`` (counted
+        over all calls) has length ``eta0 / (1 + eta0 * t) ** power_t`` on the
+        preconditioned problem, where ``eta0`` is ``learning_rate`` if set,
+        else the inverse of a curvature bound of the mini-batches seen (stable
+        without tuning). 0.5 is robust; 1 is the ``1 / t`` schedule of
+        strongly convex problems, fast only when the standardised problem is
+        well conditioned.
+
+    average : bool or int, default=False
+        With True, :meth:`partial_fit` reports the average of the iterates
+        (weighted by step length, so that it can be kept lazily on sparse
+        rows) instead of the last one; an integer starts averaging once that
+        many samples have been seen. Averaging from the start keeps the early,
+        poor iterates in the average: start it after the first pass.
+
     random_state : int, RandomState instance or None, default=None
         Accepted for compatibility with SGDClassifier; every solver is
-        deterministic and none uses it.
+        deterministic (``partial_fit`` takes the rows in the order given) and
+        none uses it.
 
     verbose : int, default=0
         If positive, print the objective along the iterations after a fit.
@@ -120,10 +145,13 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         Intercepts; zeros when ``fit_intercept=False``.
 
     n_iter_ : int
-        Number of iterations run.
+        Number of iterations run; after :meth:`partial_fit`, the number of
+        passes (calls) since the streaming state started.
 
     loss_curve_ : ndarray of shape (`n_iter_`,)
-        The objective after each iteration.
+        The objective after each iteration; after :meth:`partial_fit`, one
+        entry per pass: the weighted mean loss of its rows, each taken before
+        the step that used it (progressive validation), plus the penalty.
 
     coef_history_ : ndarray of shape (`n_iter_`, 1 or n_classes, n_features)
         The coefficients after each iteration, laid out as ``coef_``; only
@@ -132,6 +160,10 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
     intercept_history_ : ndarray of shape (`n_iter_`, 1 or n_classes)
         The intercepts after each iteration; only with
         ``store_coef_history=True``.
+
+    t_ : float
+        After :meth:`partial_fit`: the number of samples seen plus one (as in
+        SGDClassifier); ``fit`` removes it.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -195,6 +227,9 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         class_weight: dict | Literal["balanced"] | None = None,
         warm_start: bool = False,
         store_coef_history: bool = False,
+        batch_size: int = 1,
+        power_t: float = 0.5,
+        average: bool | int = False,
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
@@ -209,6 +244,9 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
             tol=tol,
             warm_start=warm_start,
             store_coef_history=store_coef_history,
+            batch_size=batch_size,
+            power_t=power_t,
+            average=average,
             random_state=random_state,
             verbose=verbose,
         )
@@ -293,11 +331,127 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
             coef_init=coef_init,
             intercept_init=intercept_init,
         )
+        self._end_stream()
         self.classes_ = classes
         self._set_solution(result.coef, result.intercept)
         self.n_iter_ = result.n_iter
         self.loss_curve_ = result.objective_curve
         self._set_history(result, squeeze=False)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @restore_state_on_error
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        classes: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+    ) -> DecayLogisticClassifier:
+        """Update the model with one pass of stochastic steps over ``(X, y)``.
+
+        One pass over the rows in mini-batches of ``batch_size``, each a
+        preconditioned stochastic step on the *same* objective as ``fit``
+        (sample weights are divided by their running mean), followed by the
+        exact flow of the penalty over the step's length: weight decay
+        ``exp(-alpha (1 - l1_ratio) eta / d_j)`` and the L1 shrinkage, with
+        ``d_j`` the running variance-based preconditioner of feature ``j``.
+        Features absent from a sparse mini-batch are updated lazily in one
+        exact flow when next used, so a CSR row costs O(its non-zeros). Dense
+        rows are centred with the running means. The first call starts from
+        the coefficients of a previous ``fit`` (with matching shape), else from
+        zero; ``fit`` afterwards starts afresh (unless ``warm_start``).
+
+        Repeated passes approach the solution of ``fit``: on standardised
+        data, 30 passes with the defaults bring the objective within 0.2 %
+        (relative) and the coefficients within 10 % (relative Euclidean
+        distance) of it in the tests; with an L1 part and the logistic loss,
+        within 1 % and 50 % (coefficients near zero keep being pushed across
+        it by the noisy steps). Correlated features slow it, as any diagonally
+        preconditioned stochastic method.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data (a NumPy memmap slice works as is).
+
+        y : array-like of shape (n_samples,)
+            Class labels, all within ``classes``.
+
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the whole stream; required on the first call (as
+            in SGDClassifier) unless the model was fitted before, and
+            ignored or checked later.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights; None means unit weights. A dict
+            ``class_weight`` multiplies them; 'balanced' needs the whole
+            stream's class counts and is not supported here.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_iris
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from skdecay import DecayLogisticClassifier
+        >>> X, y = load_iris(return_X_y=True)
+        >>> X = StandardScaler().fit_transform(X)
+        >>> clf = DecayLogisticClassifier(alpha=1e-3)
+        >>> clf = clf.partial_fit(X[:75], y[:75], classes=[0, 1, 2])
+        >>> for epoch in range(20):
+        ...     clf = clf.partial_fit(X, y)
+        >>> round(clf.score(X, y), 2)
+        0.95
+        """
+        first_call = _check_partial_fit_first_call(self, classes)
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' needs the class counts of the whole "
+                "stream, which partial_fit does not see; pass a dict of class "
+                "weights computed beforehand (compute_class_weight)."
+            )
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=first_call or not hasattr(self, "n_features_in_"),
+        )
+        check_classification_targets(y)
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels {unknown.tolist()} that are not in "
+                f"classes {self.classes_.tolist()} (given on the first call)."
+            )
+        n_classes = len(self.classes_)
+        if n_classes < 2:
+            raise ValueError(
+                f"classes must hold at least 2 classes, got {self.classes_.tolist()}."
+            )
+        y_index = np.searchsorted(self.classes_, y)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        if self.class_weight is not None:
+            per_class = compute_class_weight(
+                self.class_weight, classes=self.classes_, y=y
+            )
+            sample_weight = sample_weight * per_class[y_index].astype(X.dtype)
+        if n_classes == 2:
+            loss = "logistic"
+            Y = (y_index == 1).astype(X.dtype).reshape(-1, 1)
+        else:
+            loss = "multinomial"
+            Y = np.zeros((X.shape[0], n_classes), dtype=X.dtype)
+            Y[np.arange(X.shape[0]), y_index] = 1.0
+        coef, intercept = self._stream_pass(X, Y, sample_weight, loss=loss)
+        self._set_solution(coef, intercept)
         return self
 
     def _set_solution(self, coef, intercept) -> None:

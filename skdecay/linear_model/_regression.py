@@ -89,9 +89,31 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         textbook weight-decay step). Costs ``max_iter`` copies of ``coef_``
         in memory during the fit.
 
+    batch_size : int, default=1
+        Rows per stochastic step in :meth:`partial_fit` (unused by ``fit``).
+        One row per step made the most progress per pass in our measurements;
+        larger batches take fewer, less noisy steps.
+
+    power_t : float, default=0.5
+        Decay of the :meth:`partial_fit` step: mini-batch step ``t`` (counted
+        over all calls) has length ``eta0 / (1 + eta0 * t) ** power_t`` on the
+        preconditioned problem, where ``eta0`` is ``learning_rate`` if set,
+        else the inverse of a curvature bound of the mini-batches seen (stable
+        without tuning). 0.5 is robust; 1 is the ``1 / t`` schedule of
+        strongly convex problems, fast only when the standardised problem is
+        well conditioned.
+
+    average : bool or int, default=False
+        With True, :meth:`partial_fit` reports the average of the iterates
+        (weighted by step length, so that it can be kept lazily on sparse
+        rows) instead of the last one; an integer starts averaging once that
+        many samples have been seen. Averaging from the start keeps the early,
+        poor iterates in the average: start it after the first pass.
+
     random_state : int, RandomState instance or None, default=None
         Accepted for compatibility with SGDRegressor; every solver is
-        deterministic and none uses it.
+        deterministic (``partial_fit`` takes the rows in the order given) and
+        none uses it.
 
     verbose : int, default=0
         If positive, print the objective along the iterations after a fit.
@@ -105,10 +127,13 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         Intercept; 0.0 when ``fit_intercept=False``.
 
     n_iter_ : int
-        Number of iterations run.
+        Number of iterations run; after :meth:`partial_fit`, the number of
+        passes (calls) since the streaming state started.
 
     loss_curve_ : ndarray of shape (`n_iter_`,)
-        The objective after each iteration.
+        The objective after each iteration; after :meth:`partial_fit`, one
+        entry per pass: the weighted mean loss of its rows, each taken before
+        the step that used it (progressive validation), plus the penalty.
 
     coef_history_ : ndarray of shape (`n_iter_`, n_features) or \
             (`n_iter_`, n_targets, n_features)
@@ -118,6 +143,10 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
     intercept_history_ : ndarray of shape (`n_iter_`,) or (`n_iter_`, n_targets)
         The intercept after each iteration; only with
         ``store_coef_history=True``.
+
+    t_ : float
+        After :meth:`partial_fit`: the number of samples seen plus one (as in
+        SGDRegressor); ``fit`` removes it.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -226,10 +255,101 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
             coef_init=coef_init,
             intercept_init=intercept_init,
         )
+        self._end_stream()
         self._set_solution(result.coef, result.intercept, multi_output=y.ndim > 1)
         self.n_iter_ = result.n_iter
         self.loss_curve_ = result.objective_curve
         self._set_history(result, squeeze=y.ndim == 1)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    @restore_state_on_error
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> DecayLinearRegressor:
+        """Update the model with one pass of stochastic steps over ``(X, y)``.
+
+        One pass over the rows in mini-batches of ``batch_size``, each a
+        preconditioned stochastic step on the *same* objective as ``fit``
+        (sample weights are divided by their running mean), followed by the
+        exact flow of the penalty over the step's length: weight decay
+        ``exp(-alpha (1 - l1_ratio) eta / d_j)`` and the L1 shrinkage, with
+        ``d_j`` the running variance-based preconditioner of feature ``j``.
+        Features absent from a sparse mini-batch are updated lazily in one
+        exact flow when next used, so a CSR row costs O(its non-zeros). Dense
+        rows are centred with the running means. The first call starts from
+        the coefficients of a previous ``fit`` (with matching shape), else from
+        zero; ``fit`` afterwards starts afresh (unless ``warm_start``).
+
+        Repeated passes approach the solution of ``fit``: on standardised
+        data, 30 passes with the defaults bring the objective within 0.2 %
+        (relative) and the coefficients within 10 % (relative Euclidean
+        distance) of it in the tests; with an L1 part and the logistic loss,
+        within 1 % and 50 % (coefficients near zero keep being pushed across
+        it by the noisy steps). Correlated features slow it, as any diagonally
+        preconditioned stochastic method.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            A chunk of training data (a NumPy memmap slice works as is).
+
+        y : array-like of shape (n_samples,) or (n_samples, n_targets)
+            Target values; the number of targets is fixed by the first call.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights; None means unit weights.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from skdecay import DecayLinearRegressor
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.randn(1000, 3)
+        >>> y = X @ [1.0, -2.0, 0.5] + 0.1 * rng.randn(1000)
+        >>> reg = DecayLinearRegressor(alpha=1e-4)
+        >>> for epoch in range(5):
+        ...     for chunk in np.array_split(np.arange(1000), 10):
+        ...         reg = reg.partial_fit(X[chunk], y[chunk])
+        >>> np.round(reg.coef_, 1)
+        array([ 1. , -2. ,  0.5])
+        >>> reg.n_iter_, reg.t_
+        (50, 5001.0)
+        """
+        first_call = not hasattr(self, "coef_")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=True,
+            reset=first_call,
+        )
+        multi_output = y.ndim > 1
+        if not first_call and multi_output != (np.ndim(self.coef_) > 1):
+            raise ValueError(
+                "y has a different number of targets than in the previous calls "
+                f"({'2-D' if multi_output else '1-D'} y, "
+                f"coef_ of shape {np.shape(self.coef_)})."
+            )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        Y = y.reshape(X.shape[0], -1)
+        if not first_call and Y.shape[1] != np.atleast_2d(self.coef_).shape[0]:
+            raise ValueError(
+                f"y has {Y.shape[1]} targets, but the model was fitted with "
+                f"{np.atleast_2d(self.coef_).shape[0]}."
+            )
+        coef, intercept = self._stream_pass(X, Y, sample_weight, loss="squared")
+        self._set_solution(coef, intercept, multi_output=multi_output)
         return self
 
     def _set_solution(self, coef, intercept, *, multi_output: bool) -> None:
