@@ -448,3 +448,24 @@ def test_coef_history_display_needs_recorded_weights(diabetes):
         CoefHistoryDisplay(
             coef_histories=[np.ones((3, 2)), np.ones((3, 4))], alphas=[1.0, 2.0]
         ).plot()
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_loss_curve_display_of_an_mlp_per_weight_decay(diabetes):
+    from skdecay import DecayMLPRegressor
+
+    X, y = diabetes
+    mlp = DecayMLPRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    display = LossCurveDisplay.from_estimator(
+        mlp,
+        X,
+        y / 100,
+        alphas=[1e-4, 1e-1],
+        param_name="weight_decay",
+        attribute="weight_norm_curve_",
+    )
+    fitted = mlp.set_params(weight_decay=1e-1).fit(X, y / 100)
+    assert_allclose(display.lines_[1].get_ydata(), fitted.weight_norm_curve_)
+    assert display.lines_[1].get_label() == "weight_decay=0.1"
+    with pytest.raises(ValueError, match="no parameter 'alpha'"):
+        LossCurveDisplay.from_estimator(mlp, X, y, alphas=[1.0])

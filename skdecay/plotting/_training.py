@@ -25,25 +25,32 @@ _Y_LABELS = {
 }
 
 
-def _fit_per_alpha(estimator, X, y, alphas, fit_params, **params):
-    """Fit a clone of ``estimator`` for each alpha (with ``params`` set)."""
+def _fit_per_alpha(estimator, X, y, alphas, fit_params, param_name, **params):
+    """Fit a clone of ``estimator`` per value of its ``param_name`` (and ``params``)."""
     alphas = np.asarray(alphas, dtype=float).ravel()
     if alphas.size == 0:
         raise ValueError("alphas must hold at least one value.")
+    if param_name not in estimator.get_params(deep=True):
+        raise ValueError(
+            f"{type(estimator).__name__} has no parameter {param_name!r}; pass "
+            "param_name to name its decay strength (e.g. 'weight_decay')."
+        )
     fit_params = {} if fit_params is None else fit_params
     return [
-        clone(estimator).set_params(alpha=alpha, **params).fit(X, y, **fit_params)
+        clone(estimator)
+        .set_params(**{param_name: alpha}, **params)
+        .fit(X, y, **fit_params)
         for alpha in alphas
     ]
 
 
-def _default_labels(estimators) -> list[str]:
-    """``alpha=...`` for estimators with an ``alpha``, else their class name."""
+def _default_labels(estimators, param_name: str) -> list[str]:
+    """``<param_name>=...`` for estimators that have it, else their class name."""
     labels = []
     for k, estimator in enumerate(estimators):
-        alpha = getattr(estimator, "alpha", None)
-        if isinstance(alpha, int | float | np.floating):
-            labels.append(format_alpha(alpha))
+        value = estimator.get_params(deep=True).get(param_name)
+        if isinstance(value, int | float | np.floating):
+            labels.append(format_alpha(value, param_name))
         else:
             labels.append(f"{type(estimator).__name__} {k}")
     return labels
@@ -176,6 +183,7 @@ class LossCurveDisplay:
         *,
         labels: list[str] | None = None,
         attribute: str = "loss_curve_",
+        param_name: str = "alpha",
         ax=None,
         log_y: bool = False,
         line_kw: dict | None = None,
@@ -188,12 +196,17 @@ class LossCurveDisplay:
             Fitted estimators, each with ``attribute``.
 
         labels : list of str, default=None
-            A legend label for each estimator; None uses ``alpha=...`` for an
-            estimator with an ``alpha``, else its class name.
+            A legend label for each estimator; None uses
+            ``<param_name>=value`` for an estimator with that parameter,
+            else its class name.
 
         attribute : str, default='loss_curve_'
             The fitted attribute to draw: a 1-D array, one value per
             iteration.
+
+        param_name : str, default='alpha'
+            The parameter that labels the curves by default
+            (``'weight_decay'`` for skdecay's MLPs).
 
         ax : matplotlib Axes, default=None
             Axes to draw on; None creates a figure.
@@ -223,7 +236,7 @@ class LossCurveDisplay:
                 )
             curves.append(curve)
         if labels is None:
-            labels = _default_labels(estimators)
+            labels = _default_labels(estimators, param_name)
         display = cls(curves=curves, labels=labels, attribute=attribute)
         return display.plot(ax=ax, log_y=log_y, line_kw=line_kw)
 
@@ -236,6 +249,7 @@ class LossCurveDisplay:
         *,
         alphas: ArrayLike,
         attribute: str = "loss_curve_",
+        param_name: str = "alpha",
         fit_params: dict | None = None,
         ax=None,
         log_y: bool = False,
@@ -246,7 +260,7 @@ class LossCurveDisplay:
         Parameters
         ----------
         estimator : estimator instance
-            An estimator with an ``alpha`` parameter whose fit records
+            An estimator with a ``param_name`` parameter whose fit records
             ``attribute``; it is not modified.
 
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
@@ -260,6 +274,10 @@ class LossCurveDisplay:
 
         attribute : str, default='loss_curve_'
             The fitted attribute to draw.
+
+        param_name : str, default='alpha'
+            The estimator's decay-strength parameter, set to each of
+            ``alphas`` (``'weight_decay'`` for skdecay's MLPs).
 
         fit_params : dict, default=None
             Keyword arguments passed to every ``fit``.
@@ -279,9 +297,14 @@ class LossCurveDisplay:
             The display, with the artists as attributes.
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
-        estimators = _fit_per_alpha(estimator, X, y, alphas, fit_params)
+        estimators = _fit_per_alpha(estimator, X, y, alphas, fit_params, param_name)
         return cls.from_estimators(
-            estimators, attribute=attribute, ax=ax, log_y=log_y, line_kw=line_kw
+            estimators,
+            attribute=attribute,
+            param_name=param_name,
+            ax=ax,
+            log_y=log_y,
+            line_kw=line_kw,
         )
 
 
@@ -524,7 +547,7 @@ class CoefHistoryDisplay:
                 "CoefHistoryDisplay needs an estimator that records its weights."
             )
         estimators = _fit_per_alpha(
-            estimator, X, y, alphas, fit_params, store_coef_history=True
+            estimator, X, y, alphas, fit_params, "alpha", store_coef_history=True
         )
         return cls.from_estimators(
             estimators, feature_names=feature_names, ax=ax, line_kw=line_kw

@@ -6,9 +6,9 @@ import numpy as np
 from sklearn.base import is_classifier
 
 
-def format_alpha(alpha: float) -> str:
+def format_alpha(alpha: float, name: str = "alpha") -> str:
     """``alpha`` as a short legend label, e.g. ``'alpha=0.001'``."""
-    return f"alpha={alpha:.3g}"
+    return f"{name}={alpha:.3g}"
 
 
 def path_loss(estimator, y) -> str:
