@@ -318,6 +318,22 @@ def test_cv_display_from_cv_estimator(diabetes):
     )
 
 
+def test_cv_display_band_matches_the_estimators_one_standard_error_rule(diabetes):
+    from skdecay import DecayLinearRegressorCV
+
+    X, y = diabetes
+    folds = KFold(4, shuffle=True, random_state=0)
+    cv = DecayLinearRegressorCV(penalty="l1", alphas=12, cv=folds, selection="1se")
+    cv.fit(X, y)
+    display = DecayCVCurveDisplay.from_estimator(cv)
+    threshold = display.one_se_line_.get_ydata()[0]
+    means = display.lines_["test"].get_ydata()
+    alphas = display.lines_["test"].get_xdata()
+    # alpha_ is the largest alpha whose mean validation score reaches the band.
+    assert cv.alpha_ == pytest.approx(alphas[means >= threshold].max())
+    assert cv.alpha_ > alphas[np.argmax(means)]
+
+
 def test_cv_display_needs_a_fitted_search():
     with pytest.raises(Exception, match="not fitted"):
         DecayCVCurveDisplay.from_estimator(GridSearchCV(Ridge(), {"alpha": [1.0]}))
