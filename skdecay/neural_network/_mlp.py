@@ -24,7 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state
+from sklearn.utils import check_random_state, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import (
@@ -796,7 +796,7 @@ class DecayMLPRegressor(RegressorMixin, _BaseDecayMLP):
     ...                        random_state=0)
     >>> reg = DecayMLPRegressor(hidden_layer_sizes=(32,), solver="adam",
     ...                         decay_mode="decoupled", weight_decay=1e-3,
-    ...                         learning_rate_init=0.01, max_iter=300,
+    ...                         learning_rate_init=0.05, max_iter=300,
     ...                         random_state=0).fit(X, y)
     >>> [W.shape for W in reg.coefs_]
     [(5, 32), (32, 1)]
@@ -1047,7 +1047,7 @@ class DecayMLPClassifier(ClassifierMixin, _BaseDecayMLP):
             reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
+            y = column_or_1d(y, warn=True)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             binarizer = LabelBinarizer().fit(y)
             self._label_binarizer = binarizer
