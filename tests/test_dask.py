@@ -103,3 +103,56 @@ def test_randomized_search_on_the_cluster_equals_a_local_run(client):
         local.cv_results_["mean_test_score"],
         rtol=1e-10,
     )
+
+
+def test_cv_estimators_on_the_cluster_equal_a_local_run(client):
+    from skdecay import DecayLinearRegressorCV, DecayLogisticClassifierCV
+
+    X, y = make_regression(n_samples=150, n_features=15, noise=5.0, random_state=0)
+    local = DecayLinearRegressorCV(penalty="l1", n_jobs=2).fit(X, y)
+    remote, n_tasks = _on_cluster(
+        client, DecayLinearRegressorCV(penalty="l1", n_jobs=2), X, y
+    )
+    assert n_tasks > 0
+    assert remote.alpha_ == local.alpha_
+    np.testing.assert_allclose(remote.coef_, local.coef_, rtol=1e-10)
+
+    X, y = make_classification(n_samples=150, n_features=8, random_state=0)
+    local = DecayLogisticClassifierCV(n_jobs=2).fit(X, y)
+    remote, n_tasks = _on_cluster(client, DecayLogisticClassifierCV(n_jobs=2), X, y)
+    assert n_tasks > 0
+    assert remote.alpha_ == local.alpha_
+    np.testing.assert_allclose(remote.coef_, local.coef_, rtol=1e-10)
+
+
+@pytest.mark.parametrize("sparse_blocks", [False, True])
+def test_incremental_trains_over_a_dask_array(client, sparse_blocks):
+    """dask-ml's Incremental feeds the blocks of a dask array to partial_fit
+    (in order, with shuffle_blocks=False): the same as calling it on each chunk
+    ourselves."""
+    import dask.array as da
+    import scipy.sparse as sp
+    from dask_ml.wrappers import Incremental
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_classification(
+        n_samples=600, n_features=10, n_classes=3, n_informative=5, random_state=0
+    )
+    X = StandardScaler().fit_transform(X)
+    X_dask = da.from_array(X, chunks=(150, 10))
+    if sparse_blocks:
+        X_dask = X_dask.map_blocks(sp.csr_matrix)
+    y_dask = da.from_array(y, chunks=150)
+    estimator = DecayLogisticClassifier(alpha=1e-3, fit_intercept=not sparse_blocks)
+    model = Incremental(estimator, scoring="accuracy", shuffle_blocks=False)
+    model.fit(X_dask, y_dask, classes=[0, 1, 2])
+
+    by_hand = DecayLogisticClassifier(alpha=1e-3, fit_intercept=not sparse_blocks)
+    for start in range(0, 600, 150):
+        chunk = X[start : start + 150]
+        if sparse_blocks:
+            chunk = sp.csr_matrix(chunk)
+        by_hand.partial_fit(chunk, y[start : start + 150], classes=[0, 1, 2])
+    np.testing.assert_allclose(model.estimator_.coef_, by_hand.coef_, rtol=1e-10)
+    assert model.estimator_.t_ == 601
+    assert model.score(X_dask, y_dask) > 0.7
