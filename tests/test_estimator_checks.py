@@ -2,7 +2,12 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skdecay import DecayLinearRegressor, DecayLogisticClassifier
+from skdecay import (
+    DecayLinearRegressor,
+    DecayLinearRegressorCV,
+    DecayLogisticClassifier,
+    DecayLogisticClassifierCV,
+)
 
 
 @parametrize_with_checks(
@@ -16,6 +21,16 @@ from skdecay import DecayLinearRegressor, DecayLogisticClassifier
         DecayLogisticClassifier(penalty="elasticnet", l1_ratio=0.5),
         DecayLogisticClassifier(penalty="elasticnet", l1_ratio=0.5, solver="gd"),
         DecayLogisticClassifier(solver="fista"),
+        # Small grids and three folds keep the checks fast.
+        DecayLinearRegressorCV(alphas=5, cv=3),
+        # eps stops the path where the lasso estimators above sit: below,
+        # with 30 features and 15 samples, the solution is ill-posed and
+        # tol=1e-4 does not pin it to the 7 digits the checks compare.
+        DecayLinearRegressorCV(
+            penalty="elasticnet", l1_ratio=[0.2, 0.8], alphas=4, eps=1e-2, cv=3
+        ),
+        DecayLogisticClassifierCV(alphas=5, cv=3),
+        DecayLogisticClassifierCV(penalty="l1", alphas=5, cv=3, selection="1se"),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):

@@ -37,7 +37,12 @@ from ._solvers import (
     Problem,
     Trace,
 )
-from ._solvers._common import residual, smooth_gradient, smooth_value
+from ._solvers._common import (
+    record_iterate,
+    residual,
+    smooth_gradient,
+    smooth_value,
+)
 
 
 @dataclass
@@ -220,41 +225,40 @@ def solve_prepared(
         problem._replace(l1=0.0), W_zero, prepared.grad_zero,
         prepared.grad_intercept_zero,
     )  # fmt: skip
-    if reference == 0.0:
-        # The loss is flat at W = 0: zero coefficients are optimal.
-        return DecayResult(
-            W_zero, intercept_zero.copy(), 0, True, np.empty(0),
-            _objective_at(problem, W_zero, intercept_zero),
-            np.empty((0, n_features, n_outputs), dtype=dtype) if store_history
-            else None,
-            np.empty((0, n_outputs), dtype=dtype) if store_history else None,
-        )  # fmt: skip
-
-    if coef_init is None:
-        W_init = W_zero
-        b_init = intercept_zero
-    else:
-        W_init = np.array(coef_init, dtype=dtype, order="C").reshape(
-            n_features, n_outputs
-        )
-        b_init = np.array(intercept_init, dtype=dtype).reshape(n_outputs)
-        b_init = (b_init + x_mean @ W_init).astype(dtype)  # centred intercept
-
     n_recorded = int(max_iter) if store_history else 0
     trace = Trace(
         np.empty(max_iter, dtype=np.float64),
         np.empty((n_recorded, n_features, n_outputs), dtype=dtype),
         np.empty((n_recorded, n_outputs), dtype=dtype),
     )
-    W, b, n_iter, status, _ = SOLVERS[solver](
-        problem,
-        W_init,
-        b_init,
-        int(max_iter),
-        float(tol) * reference,
-        0.0 if learning_rate is None else float(learning_rate),
-        trace,
-    )
+    if reference == 0.0:
+        # The loss is flat at W = 0: zero coefficients are optimal.
+        W, b, n_iter, status = W_zero, intercept_zero.copy(), 0, CONVERGED
+    else:
+        if coef_init is None:
+            W_init = W_zero
+            b_init = intercept_zero
+        else:
+            W_init = np.array(coef_init, dtype=dtype, order="C").reshape(
+                n_features, n_outputs
+            )
+            b_init = np.array(intercept_init, dtype=dtype).reshape(n_outputs)
+            b_init = (b_init + x_mean @ W_init).astype(dtype)  # centred intercept
+        W, b, n_iter, status, _ = SOLVERS[solver](
+            problem,
+            W_init,
+            b_init,
+            int(max_iter),
+            float(tol) * reference,
+            0.0 if learning_rate is None else float(learning_rate),
+            trace,
+        )
+    if n_iter == 0:
+        # The start was already optimal: the check that found it so is the
+        # one iteration, and the start its iterate (n_iter_ >= 1 always, as
+        # in scikit-learn).
+        record_iterate(trace, 0, _objective_at(problem, W, b), W, b)
+        n_iter = 1
     if status == NON_FINITE:
         if learning_rate is not None:
             advice = (
@@ -283,15 +287,13 @@ def solve_prepared(
         intercept_history = (
             trace.intercept[:n_iter] - coef_history.transpose(0, 2, 1) @ x_mean
         ).astype(dtype)
-    # A warm start that is already optimal runs no iteration.
-    objective = trace.objective[n_iter - 1] if n_iter else _objective_at(problem, W, b)
     return DecayResult(
         W,
         intercept.astype(dtype),
         int(n_iter),
         status == CONVERGED,
         trace.objective[:n_iter].copy(),
-        float(objective),
+        float(trace.objective[n_iter - 1]),
         coef_history,
         intercept_history,
     )

@@ -127,8 +127,11 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         Intercept; 0.0 when ``fit_intercept=False``.
 
     n_iter_ : int
-        Number of iterations run; after :meth:`partial_fit`, the number of
-        passes (calls) since the streaming state started.
+        Number of iterations run; at least 1: when the start is already
+        optimal (a refit at the optimum, or ``alpha`` above the value that
+        zeroes every coefficient) the check that finds it so is the one
+        iteration. After :meth:`partial_fit`, the number of passes (calls)
+        since the streaming state started.
 
     loss_curve_ : ndarray of shape (`n_iter_`,)
         The objective after each iteration; after :meth:`partial_fit`, one

@@ -56,7 +56,7 @@ def _refitted(cv_estimator) -> bool:
 
 def _fold_scores(
     base, X, y, Y, sample_weight, train, test, *, loss, alphas, l1_ratio,
-    solver, scorer, return_train_score, solution_params,
+    solver, scorer, return_train_score, solution_params, unit_weights,
 ):  # fmt: skip
     """Solve one training fold along ``alphas``; score every solution.
 
@@ -87,11 +87,14 @@ def _fold_scores(
     model.n_features_in_ = X.shape[1]
     if is_classifier(model):
         model.classes_ = np.unique(y)
+    # Given weights count in the scores too, so that a weight is a repeat.
+    test_weights = {} if unit_weights else {"sample_weight": sample_weight[test]}
+    train_weights = {} if unit_weights else {"sample_weight": sample_weight[train]}
     for a, result in enumerate(results):
         model._set_solution(result.coef, result.intercept, **solution_params)
-        test_scores[a] = scorer(model, X_test, y_test)
+        test_scores[a] = scorer(model, X_test, y_test, **test_weights)
         if return_train_score:
-            train_scores[a] = scorer(model, X_train, y_train)
+            train_scores[a] = scorer(model, X_train, y_train, **train_weights)
     return test_scores, train_scores
 
 
@@ -152,7 +155,7 @@ class _BaseDecayCV(BaseEstimator):
     def _validate(self, X, y):
         raise NotImplementedError
 
-    def _fit(self, X, y, sample_weight, groups, *, loss, Y):
+    def _fit(self, X, y, sample_weight, groups, *, loss, Y, unit_weights):
         ratios = self._l1_ratios()
         solver = path_solver(loss, self.penalty, float(ratios[0]), self.solver)
         if self.penalty == "elasticnet" and self.solver == "auto":
@@ -177,6 +180,7 @@ class _BaseDecayCV(BaseEstimator):
             "scorer": scorer,
             "return_train_score": self.return_train_score,
             "solution_params": solution_params,
+            "unit_weights": unit_weights,
         }
         jobs = (
             delayed(_fold_scores)(
@@ -521,8 +525,10 @@ class DecayLinearRegressorCV(RegressorMixin, _BaseDecayCV):
             Target values.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights, used by the paths and the refit (not
-            by the scorer, as in GridSearchCV).
+            Non-negative sample weights, used by the paths, the refit and the
+            scorer (on both folds), so that an integer weight counts as that
+            many repeats, as in LassoCV. (GridSearchCV passes them to the
+            scorer only through metadata routing.)
 
         groups : array-like of shape (n_samples,), default=None
             Group labels for a group splitter.
@@ -536,11 +542,14 @@ class DecayLinearRegressorCV(RegressorMixin, _BaseDecayCV):
             self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
             multi_output=True, y_numeric=True,
         )  # fmt: skip
+        unit_weights = sample_weight is None
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
         Y, _ = encode_targets(y, "squared", X.dtype)
-        return self._fit(X, y, sample_weight, groups, loss="squared", Y=Y)
+        return self._fit(
+            X, y, sample_weight, groups, loss="squared", Y=Y, unit_weights=unit_weights
+        )
 
 
 class DecayLogisticClassifierCV(ClassifierMixin, _BaseDecayCV):
@@ -673,8 +682,10 @@ class DecayLogisticClassifierCV(ClassifierMixin, _BaseDecayCV):
             Class labels.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights, used by the paths and the refit (not
-            by the scorer, as in GridSearchCV).
+            Non-negative sample weights, used by the paths, the refit and the
+            scorer (on both folds), so that an integer weight counts as that
+            many repeats, as in LassoCV. (GridSearchCV passes them to the
+            scorer only through metadata routing.)
 
         groups : array-like of shape (n_samples,), default=None
             Group labels for a group splitter.
@@ -687,6 +698,7 @@ class DecayLogisticClassifierCV(ClassifierMixin, _BaseDecayCV):
         X, y = validate_data(
             self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32]
         )
+        unit_weights = sample_weight is None
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
@@ -695,7 +707,9 @@ class DecayLogisticClassifierCV(ClassifierMixin, _BaseDecayCV):
         if loss == "logistic":
             Y = Y[:, 1:]
         self.classes_ = classes
-        return self._fit(X, y, sample_weight, groups, loss=loss, Y=Y)
+        return self._fit(
+            X, y, sample_weight, groups, loss=loss, Y=Y, unit_weights=unit_weights
+        )
 
     @available_if(_refitted)
     def decision_function(self, X: MatrixLike) -> np.ndarray:

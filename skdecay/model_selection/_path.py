@@ -105,7 +105,7 @@ def encode_targets(y, loss: str, dtype) -> tuple[np.ndarray, np.ndarray | None]:
     if len(classes) < 2:
         raise ValueError(
             f"loss={loss!r} needs samples of at least 2 classes; the data "
-            f"contains only {classes[0]!r}."
+            f"contain only one class: {classes[0]!r}."
         )
     if loss == "logistic":
         if len(classes) > 2:

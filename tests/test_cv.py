@@ -1,0 +1,161 @@
+"""The CV estimators choose what GridSearchCV would, along paths."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import make_classification
+from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skdecay import (
+    DecayLinearRegressor,
+    DecayLinearRegressorCV,
+    DecayLogisticClassifier,
+    DecayLogisticClassifierCV,
+)
+
+
+def _grid_search_twin(cv_estimator, base, X, y, **fit_params):
+    """GridSearchCV over exactly the candidates of a fitted CV estimator."""
+    grid = [
+        {"alpha": [p["alpha"]], "l1_ratio": [p["l1_ratio"]]}
+        for p in cv_estimator.cv_results_["params"]
+    ]
+    return GridSearchCV(
+        base, grid, cv=cv_estimator.cv, scoring=cv_estimator.scoring
+    ).fit(X, y, **fit_params)
+
+
+@pytest.mark.parametrize(
+    "penalty, l1_ratio, scoring",
+    [
+        ("l2", 0.15, None),
+        ("l1", 0.15, "neg_mean_squared_error"),
+        ("elasticnet", [0.2, 0.7], "neg_mean_absolute_error"),
+    ],
+)
+def test_regressor_cv_chooses_like_grid_search(diabetes, penalty, l1_ratio, scoring):
+    X, y = diabetes
+    folds = KFold(5, shuffle=True, random_state=0)
+    reg = DecayLinearRegressorCV(
+        penalty=penalty, l1_ratio=l1_ratio, alphas=12, cv=folds, scoring=scoring,
+        tol=1e-8,
+    ).fit(X, y)  # fmt: skip
+    grid = _grid_search_twin(reg, DecayLinearRegressor(penalty=penalty, tol=1e-8), X, y)
+    assert reg.best_index_ == grid.best_index_
+    assert reg.alpha_ == grid.best_params_["alpha"]
+    np.testing.assert_allclose(
+        reg.cv_results_["mean_test_score"], grid.cv_results_["mean_test_score"],
+        rtol=1e-6, atol=1e-9,
+    )  # fmt: skip
+    np.testing.assert_array_equal(
+        reg.cv_results_["rank_test_score"], grid.cv_results_["rank_test_score"]
+    )
+    np.testing.assert_allclose(
+        reg.coef_, grid.best_estimator_.coef_, rtol=1e-6, atol=1e-9
+    )
+
+
+@pytest.mark.parametrize(
+    "dataset, penalty",
+    [("breast_cancer", "l1"), ("breast_cancer", "l2"), ("wine", "l2")],
+)
+def test_classifier_cv_chooses_like_grid_search(request, dataset, penalty):
+    X, y = request.getfixturevalue(dataset)
+    X = StandardScaler().fit_transform(X)
+    clf = DecayLogisticClassifierCV(
+        penalty=penalty, alphas=10, cv=StratifiedKFold(4), scoring="neg_log_loss",
+        tol=1e-8, class_weight="balanced",
+    ).fit(X, y)  # fmt: skip
+    grid = _grid_search_twin(
+        clf,
+        DecayLogisticClassifier(penalty=penalty, tol=1e-8, class_weight="balanced"),
+        X,
+        y,
+    )
+    assert clf.alpha_ == grid.best_params_["alpha"]
+    np.testing.assert_allclose(
+        clf.cv_results_["mean_test_score"], grid.cv_results_["mean_test_score"],
+        rtol=1e-5,
+    )  # fmt: skip
+    np.testing.assert_allclose(
+        clf.predict_proba(X), grid.best_estimator_.predict_proba(X), atol=1e-7
+    )
+
+
+def test_one_standard_error_rule(diabetes):
+    X, y = diabetes
+    kw = dict(penalty="l1", alphas=30, cv=KFold(5, shuffle=True, random_state=1))
+    best = DecayLinearRegressorCV(**kw).fit(X, y)
+    simple = DecayLinearRegressorCV(selection="1se", **kw).fit(X, y)
+    res = simple.cv_results_
+    se = res["std_test_score"][best.best_index_] / np.sqrt(5)
+    assert simple.selection_ == "1se"
+    assert simple.alpha_ > best.alpha_
+    assert simple.best_score_ >= best.best_score_ - se
+    # ... and it is the largest such alpha.
+    larger = res["param_alpha"] > simple.alpha_
+    assert np.all(res["mean_test_score"][larger] < best.best_score_ - se)
+    assert np.count_nonzero(simple.coef_) <= np.count_nonzero(best.coef_)
+
+
+def test_refit_false_train_scores_threads_and_groups(diabetes):
+    X, y = diabetes
+    groups = np.arange(X.shape[0]) % 7
+    kw = dict(penalty="l1", alphas=8, cv=GroupKFold(3), return_train_score=True)
+    one = DecayLinearRegressorCV(refit=False, **kw).fit(X, y, groups=groups)
+    assert not hasattr(one, "coef_")
+    with pytest.raises(AttributeError, match="predict") as error:
+        one.predict(X)
+    assert "refit=False" in str(error.value.__cause__)
+    assert one.n_splits_ == 3
+    assert {"mean_train_score", "split2_train_score"} <= set(one.cv_results_)
+    # Train scores rise as alpha falls: the overfitting side of the curve.
+    assert np.all(np.diff(one.cv_results_["mean_train_score"]) >= -1e-12)
+    two = DecayLinearRegressorCV(n_jobs=2, **kw).fit(X, y, groups=groups)
+    for key in ("mean_test_score", "mean_train_score", "param_alpha"):
+        np.testing.assert_array_equal(one.cv_results_[key], two.cv_results_[key])
+    assert two.predict(X).shape == y.shape
+
+
+def test_sparse_multitarget_and_pipeline(linnerud):
+    X, Y = linnerud
+    reg = DecayLinearRegressorCV(alphas=5, cv=4).fit(sp.csr_matrix(X), Y)
+    dense = DecayLinearRegressorCV(alphas=5, cv=4).fit(X, Y)
+    assert reg.coef_.shape == (3, 3)
+    assert reg.alpha_ == dense.alpha_
+    pipe = make_pipeline(StandardScaler(), DecayLinearRegressorCV(alphas=5, cv=4))
+    assert pipe.fit(X, Y).predict(X).shape == Y.shape
+
+
+def test_given_alphas_and_l1_ratio_grid():
+    X, y = make_classification(n_samples=200, n_features=10, random_state=0)
+    clf = DecayLogisticClassifierCV(
+        penalty="elasticnet", l1_ratio=[0.1, 0.9], alphas=[1e-3, 1e-1, 1e-2], cv=3
+    ).fit(X, y)
+    np.testing.assert_array_equal(clf.alphas_, [[1e-1, 1e-2, 1e-3]] * 2)
+    assert clf.cv_results_["mean_test_score"].shape == (6,)
+    np.testing.assert_array_equal(
+        clf.cv_results_["param_l1_ratio"], [0.1, 0.1, 0.1, 0.9, 0.9, 0.9]
+    )
+    assert clf.l1_ratio_ in (0.1, 0.9)
+    assert clf.best_estimator_.l1_ratio == clf.l1_ratio_
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"alphas": [1.0, -2.0]}, "alphas"),
+        ({"alphas": 0}, "alphas"),
+        ({"penalty": "elasticnet", "l1_ratio": [0.5, 1.5]}, "l1_ratio"),
+        ({"selection": "best"}, "selection"),
+        ({"scoring": "no_such_scorer"}, "scoring"),
+    ],
+)
+def test_bad_parameters_are_rejected_without_fitting(diabetes, params, message):
+    X, y = diabetes
+    reg = DecayLinearRegressorCV(**params)
+    with pytest.raises(ValueError, match=message):
+        reg.fit(X, y)
+    assert not hasattr(reg, "alpha_")
