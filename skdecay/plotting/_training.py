@@ -84,7 +84,7 @@ class LossCurveDisplay:
     labels : list of str, default=None
         A legend label for each curve; None uses ``curve 0, ...``.
 
-    attribute : str, default='loss_curve_'
+    attribute : str, default ``'loss_curve_'``
         The attribute the curves were read from; it sets the y-axis label.
 
     Attributes
@@ -200,7 +200,7 @@ class LossCurveDisplay:
             ``<param_name>=value`` for an estimator with that parameter,
             else its class name.
 
-        attribute : str, default='loss_curve_'
+        attribute : str, default ``'loss_curve_'``
             The fitted attribute to draw: a 1-D array, one value per
             iteration.
 
@@ -272,7 +272,7 @@ class LossCurveDisplay:
         alphas : array-like of shape (n_alphas,)
             The decay strengths, one fit and one curve each.
 
-        attribute : str, default='loss_curve_'
+        attribute : str, default ``'loss_curve_'``
             The fitted attribute to draw.
 
         param_name : str, default='alpha'
