@@ -2,8 +2,9 @@
 
 Writes a float64 regression dataset (``--rows`` x ``--features``) to a raw
 file in a temporary folder, then runs each mode in a fresh Python process and
-reads that process's peak resident set size (``ru_maxrss``, which counts the
-NumPy buffers, the Numba runtime and any mapped file pages alike):
+reads that process's peak resident set size (Linux's ``VmHWM``, which counts
+the NumPy buffers, the Numba runtime and any mapped file pages alike, reset
+through ``/proc/self/clear_refs`` after the imports and a warm-up fit):
 
 * ``stream``: ``--epochs`` passes of ``partial_fit`` over chunks of
   ``--chunk-rows`` rows, each chunk a ``np.memmap`` of just those rows that is
@@ -11,9 +12,9 @@ NumPy buffers, the Numba runtime and any mapped file pages alike):
   read resident, and so counted in the RSS, until it is closed);
 * ``whole``: ``np.fromfile`` of the whole file, then ``fit``.
 
-The figure reported is the peak minus the RSS after imports and a warm-up fit
-on 100 rows (which compiles, or loads from the cache, the Numba kernels), so it
-is the memory the data and the fit add. Run from the repository root:
+The figure reported is the peak minus the RSS at that reset, so it is the
+memory the data and the fit add (compiling the kernels, whose transient peak
+would otherwise hide them, is done before). Run from the repository root:
 
     python benchmarks/bench_out_of_core.py
 """
@@ -32,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 import numpy as np
 from skdecay import DecayLinearRegressor
 
@@ -41,11 +42,14 @@ rows, features, chunk_rows, epochs = map(int, (rows, features, chunk_rows, epoch
 row_bytes = (features + 1) * 8  # the target is the last column
 
 def rss_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with open("/proc/self/status") as f:
+        return next(int(l.split()[1]) for l in f if l.startswith("VmHWM")) / 1024
 
 rng = np.random.RandomState(0)
 DecayLinearRegressor().partial_fit(rng.randn(100, features), rng.randn(100))
 DecayLinearRegressor().fit(rng.randn(100, features), rng.randn(100))
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # reset the peak: compiling must not hide the fit's own
 baseline = rss_mib()
 start = time.perf_counter()
 model = DecayLinearRegressor(alpha=1e-4)

@@ -80,7 +80,7 @@ def test_grid_search_on_the_cluster_equals_a_local_run(client):
 
 def test_randomized_search_on_the_cluster_equals_a_local_run(client):
     X, y = make_classification(
-        n_samples=200, n_features=10, n_classes=3, n_informative=5, random_state=0
+        n_samples=150, n_features=8, n_classes=3, n_informative=5, random_state=0
     )
     params = {"alpha": np.logspace(-3, 0, 20), "l1_ratio": [0.2, 0.5, 0.8]}
 
@@ -88,7 +88,7 @@ def test_randomized_search_on_the_cluster_equals_a_local_run(client):
         return RandomizedSearchCV(
             DecayLogisticClassifier(penalty="elasticnet"),
             params,
-            n_iter=6,
+            n_iter=4,
             cv=3,
             random_state=0,
             **kwargs,
