@@ -32,6 +32,7 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
+from sklearn.utils.parallel import _get_threadpool_controller
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -43,6 +44,10 @@ from .._core._problem import NonFiniteIterateError
 from .._typing import MatrixLike, RandomState
 from ..linear_model._base import restore_state_on_error
 from . import _kernels as kernels
+
+#: Below this many multiply-adds in a layer's product with a mini-batch, BLAS
+#: runs single-threaded during training (see the Notes of the estimators).
+SMALL_PRODUCT = 2**23
 
 Activation = Literal["identity", "logistic", "tanh", "relu"]
 LearningRate = Literal["constant", "invscaling", "adaptive", "cosine"]
@@ -355,102 +360,113 @@ class _BaseDecayMLP(BaseEstimator):
         coupled = self.decay_mode == "l2"
         n_epochs = 1 if incremental else self.max_iter
 
-        n_iter = 0
-        for _ in range(n_epochs):
-            rate = self._epoch_learning_rate(opt)
-            order = rng.permutation(n_train) if self.shuffle else np.arange(n_train)
-            seed = int(rng.randint(np.iinfo(np.int32).max)) if self.dropout else 0
-            status, loss_sum, weight_sum, adam_step = kernels.train_epoch(
-                *arrays[:4],
-                sp.issparse(X_train),
-                arrays[4],
-                sw_train,
-                order.astype(np.int64),
-                int(batch_size),
-                theta,
-                opt["a"],
-                opt["b"],
-                units_arr,
-                coef_start,
-                intercept_start,
-                decay_end,
-                config["activation"],
-                config["out_kind"],
-                config["solver"],
-                float(rate),
-                int(opt["adam_step"]),
-                float(self.momentum),
-                bool(self.nesterovs_momentum),
-                float(self.beta_1),
-                float(self.beta_2),
-                float(self.epsilon),
-                float(self.weight_decay),
-                coupled,
-                self.penalty == "l1",
-                float(self.dropout),
-                seed,
-            )
-            opt["adam_step"] = int(adam_step)
-            opt["epoch"] += 1
-            if status != kernels.OK or weight_sum <= 0 or not np.isfinite(loss_sum):
-                raise NonFiniteIterateError(
-                    f"The training loss or the weights became non-finite in epoch "
-                    f"{len(history['loss']) + 1} (learning rate {rate:g}): the "
-                    "steps diverged. Lower learning_rate_init, or scale the input."
+        largest_product = batch_size * max(a * b for a, b in itertools.pairwise(units))
+        blas_threads = 1 if largest_product < SMALL_PRODUCT else None
+        # Mini-batch products are small: a second BLAS thread only adds
+        # synchronisation (10x slower epochs were measured on a busy 2-core
+        # machine), as scikit-learn's KMeans limits BLAS in its iterations.
+        controller = _get_threadpool_controller()
+        with controller.limit(limits=blas_threads, user_api="blas"):
+            n_iter = 0
+            for _ in range(n_epochs):
+                rate = self._epoch_learning_rate(opt)
+                order = rng.permutation(n_train) if self.shuffle else np.arange(n_train)
+                seed = int(rng.randint(np.iinfo(np.int32).max)) if self.dropout else 0
+                status, loss_sum, weight_sum, adam_step = kernels.train_epoch(
+                    *arrays[:4],
+                    sp.issparse(X_train),
+                    arrays[4],
+                    sw_train,
+                    order.astype(np.int64),
+                    int(batch_size),
+                    theta,
+                    opt["a"],
+                    opt["b"],
+                    units_arr,
+                    coef_start,
+                    intercept_start,
+                    decay_end,
+                    config["activation"],
+                    config["out_kind"],
+                    config["solver"],
+                    float(rate),
+                    int(opt["adam_step"]),
+                    float(self.momentum),
+                    bool(self.nesterovs_momentum),
+                    float(self.beta_1),
+                    float(self.beta_2),
+                    float(self.epsilon),
+                    float(self.weight_decay),
+                    coupled,
+                    self.penalty == "l1",
+                    float(self.dropout),
+                    seed,
                 )
-            loss = loss_sum / weight_sum
-            n_iter += 1
-            t += n_train
-            history["loss"].append(loss)
-            history["norm"].append(float(np.linalg.norm(theta[:decay_end])))
-            if self.verbose:
-                print(f"Iteration {len(history['loss'])}, loss = {loss:.8f}")
-
-            # The stopping rule of scikit-learn's MLP: n_iter_no_change
-            # epochs in a row without an improvement of at least tol.
-            if self.early_stopping:
-                score = self._validation_score_theta(theta, units, X_val, y_val, sw_val)
-                history["val"].append(score)
+                opt["adam_step"] = int(adam_step)
+                opt["epoch"] += 1
+                if status != kernels.OK or weight_sum <= 0 or not np.isfinite(loss_sum):
+                    raise NonFiniteIterateError(
+                        f"The training loss or the weights became non-finite in epoch "
+                        f"{len(history['loss']) + 1} (learning rate {rate:g}): the "
+                        "steps diverged. Lower learning_rate_init, or scale the input."
+                    )
+                loss = loss_sum / weight_sum
+                n_iter += 1
+                t += n_train
+                history["loss"].append(loss)
+                history["norm"].append(float(np.linalg.norm(theta[:decay_end])))
                 if self.verbose:
-                    print(f"Validation score: {score:f}")
-                improved = score >= best_val + self.tol
-                no_improvement = 0 if improved else no_improvement + 1
-                if score > best_val:
-                    best_val = score
-                    best_theta = theta.copy()
-            else:
-                improved = loss <= best_loss - self.tol
-                no_improvement = 0 if improved else no_improvement + 1
-                best_loss = min(best_loss, loss)
+                    print(f"Iteration {len(history['loss'])}, loss = {loss:.8f}")
 
-            if self.learning_rate == "invscaling":
-                opt["learning_rate"] = self.learning_rate_init / (t + 1) ** self.power_t
-            if no_improvement > self.n_iter_no_change:
-                what = (
-                    "Validation score did not improve"
-                    if self.early_stopping
-                    else "Training loss did not improve"
-                )
-                message = (
-                    f"{what} more than tol={self.tol:g} for "
-                    f"{self.n_iter_no_change} consecutive epochs."
-                )
-                if self.learning_rate == "adaptive" and opt["learning_rate"] > 1e-6:
-                    opt["learning_rate"] /= 5.0
-                    no_improvement = 0
+                # The stopping rule of scikit-learn's MLP: n_iter_no_change
+                # epochs in a row without an improvement of at least tol.
+                if self.early_stopping:
+                    score = self._validation_score_theta(
+                        theta, units, X_val, y_val, sw_val
+                    )
+                    history["val"].append(score)
                     if self.verbose:
-                        print(f"{message} Learning rate: {opt['learning_rate']:g}")
+                        print(f"Validation score: {score:f}")
+                    improved = score >= best_val + self.tol
+                    no_improvement = 0 if improved else no_improvement + 1
+                    if score > best_val:
+                        best_val = score
+                        best_theta = theta.copy()
                 else:
-                    if self.verbose:
-                        print(f"{message} Stopping.")
-                    break
-            if not incremental and n_iter == self.max_iter:
-                warnings.warn(
-                    f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
-                    "reached and the optimization hasn't converged yet.",
-                    ConvergenceWarning,
-                    stacklevel=3,
-                )
+                    improved = loss <= best_loss - self.tol
+                    no_improvement = 0 if improved else no_improvement + 1
+                    best_loss = min(best_loss, loss)
+
+                if self.learning_rate == "invscaling":
+                    opt["learning_rate"] = (
+                        self.learning_rate_init / (t + 1) ** self.power_t
+                    )
+                if no_improvement > self.n_iter_no_change:
+                    what = (
+                        "Validation score did not improve"
+                        if self.early_stopping
+                        else "Training loss did not improve"
+                    )
+                    message = (
+                        f"{what} more than tol={self.tol:g} for "
+                        f"{self.n_iter_no_change} consecutive epochs."
+                    )
+                    if self.learning_rate == "adaptive" and opt["learning_rate"] > 1e-6:
+                        opt["learning_rate"] /= 5.0
+                        no_improvement = 0
+                        if self.verbose:
+                            print(f"{message} Learning rate: {opt['learning_rate']:g}")
+                    else:
+                        if self.verbose:
+                            print(f"{message} Stopping.")
+                        break
+                if not incremental and n_iter == self.max_iter:
+                    warnings.warn(
+                        f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
+                        "reached and the optimization hasn't converged yet.",
+                        ConvergenceWarning,
+                        stacklevel=3,
+                    )
 
         if self.early_stopping:
             theta = best_theta
@@ -738,7 +754,10 @@ _DOC_NOTES = r"""
     Every epoch runs in one compiled Numba function (forward pass, backward
     pass and update of every mini-batch); dense input goes through BLAS,
     CSR input through a sparse product for the first layer. Float32 input
-    trains float32 weights.
+    trains float32 weights. While training, BLAS runs single-threaded when
+    every layer's product with a mini-batch is smaller than ``2**23``
+    multiply-adds: threads cannot pay for their synchronisation on such
+    products (as in scikit-learn's KMeans).
 """
 
 _DOC_REFERENCES = r"""
