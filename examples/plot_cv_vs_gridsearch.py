@@ -50,7 +50,7 @@ from skdecay import (
 )
 
 # Tight tolerances, so both sides compare solutions rather than stopping rules.
-TOL = 1e-8
+TOL = 1e-6
 X_reg, y_reg = load_diabetes(return_X_y=True)
 X_clf, y_clf = load_breast_cancer(return_X_y=True)
 problems = {
