@@ -583,3 +583,30 @@ def test_validation_split_too_small():
     X, y = make_regression(n_samples=10, n_features=2, random_state=0)
     with pytest.raises(ValueError, match="validation set is too small"):
         DecayMLPRegressor(early_stopping=True, validation_fraction=0.1).fit(X, y)
+
+
+def test_zero_sample_weights_raise(small_classification):
+    X, y = small_classification
+    with pytest.raises(ValueError, match="non-zero"):
+        DecayMLPClassifier(max_iter=1).fit(X, y, sample_weight=np.zeros(len(y)))
+
+
+def test_histories_feed_the_loss_curve_display(small_classification):
+    pytest.importorskip("matplotlib")
+    from skdecay import LossCurveDisplay
+
+    X, y = small_classification
+    est = DecayMLPClassifier(
+        hidden_layer_sizes=(8,), decay_mode="decoupled", max_iter=5, random_state=0
+    )
+    display = LossCurveDisplay.from_estimator(
+        est,
+        X,
+        y,
+        alphas=[0.0, 10.0],
+        attribute="weight_norm_curve_",
+        param_name="weight_decay",
+    )
+    free, decayed = (line.get_ydata() for line in display.lines_)
+    assert len(free) == len(decayed) == 5
+    assert decayed[-1] < free[-1]

@@ -580,8 +580,7 @@ _DOC_OBJECTIVE = r"""
 """
 
 _DOC_PARAMETERS = r"""
-    hidden_layer_sizes : int or array-like of shape (n_layers - 2,), \
-            default=(100,)
+    hidden_layer_sizes : int or array-like of shape (n_layers - 2,), default=(100,)
         Number of units of each hidden layer.
 
     activation : {'identity', 'logistic', 'tanh', 'relu'}, default='relu'
@@ -616,9 +615,9 @@ _DOC_PARAMETERS = r"""
     batch_size : int or 'auto', default='auto'
         Size of the mini-batches; 'auto' is ``min(200, n_samples)``.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive', 'cosine'}, \
-            default='constant'
-        Schedule of :math:`\eta_t`, for both solvers (scikit-learn's MLP
+    learning_rate : str, default='constant'
+        One of 'constant', 'invscaling', 'adaptive' or 'cosine': the
+        schedule of :math:`\eta_t`, for both solvers (scikit-learn's MLP
         applies it to 'sgd' only). 'constant' keeps ``learning_rate_init``;
         'invscaling' uses ``learning_rate_init / (t_ + 1) ** power_t`` after
         the first epoch, ``t_`` the number of samples seen; 'adaptive'
