@@ -408,6 +408,10 @@ def test_early_stopping(digits):
     assert est.best_validation_score_ == np.max(est.validation_scores_)
     assert est.best_loss_ is None
     assert est.loss_curve_.shape == (est.n_iter_,)
+    n_first = est.n_iter_
+    est.set_params(warm_start=True, max_iter=2, n_iter_no_change=5).fit(X, y)
+    assert est.validation_scores_.shape == (n_first + 2,)
+    assert est.loss_curve_.shape == (n_first + 2,)
     plain = DecayMLPClassifier(hidden_layer_sizes=(32,), max_iter=3, random_state=0)
     plain.fit(X, y)
     assert plain.validation_scores_ is None
@@ -610,3 +614,20 @@ def test_histories_feed_the_loss_curve_display(small_classification):
     free, decayed = (line.get_ydata() for line in display.lines_)
     assert len(free) == len(decayed) == 5
     assert decayed[-1] < free[-1]
+
+
+def test_no_hidden_layer_is_logistic_regression(small_classification):
+    """hidden_layer_sizes=() is a softmax regression, stepped as sklearn's."""
+    X, y = small_classification
+    common = dict(
+        hidden_layer_sizes=(),
+        learning_rate_init=0.05,
+        max_iter=30,
+        shuffle=False,
+        random_state=0,
+    )
+    est = DecayMLPClassifier(weight_decay=1e-4 / len(y), **common).fit(X, y)
+    ref = MLPClassifier(alpha=1e-4, **common).fit(X, y)
+    assert [W.shape for W in est.coefs_] == [(6, 3)]
+    assert_allclose(est.coefs_[0], ref.coefs_[0], rtol=1e-9)
+    assert est.score(X, y) > 0.6

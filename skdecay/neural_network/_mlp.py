@@ -265,7 +265,9 @@ class _BaseDecayMLP(BaseEstimator):
             history = {
                 "loss": list(self.loss_curve_),
                 "norm": list(self.weight_norm_curve_),
-                "val": list(self.validation_scores_ or []),
+                "val": []
+                if self.validation_scores_ is None
+                else list(self.validation_scores_),
             }
             best_loss = np.inf if self.best_loss_ is None else self.best_loss_
             best_val = (
