@@ -132,3 +132,44 @@ def test_logistic_path_refuses_three_classes(iris):
     X, y = iris
     with pytest.raises(ValueError, match="multinomial"):
         decay_path(X, y, loss="logistic")
+
+
+@pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_compressed_least_squares_matches_the_full_problem(
+    linnerud, penalty, fit_intercept
+):
+    """Dense least squares with n >> p runs on its n_features-row compressed
+    form; sparse input does not: both must give the same path."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(120, 6) * [1.0, 10.0, 0.1, 1.0, 1.0, 1.0] + 5.0
+    X[:, 5] = X[:, 4]  # a rank-deficient Gram matrix
+    Y = X @ rng.randn(6, 2) + rng.randn(120, 2)
+    weights = rng.uniform(0.2, 2.0, 120)
+    kw = dict(
+        penalty=penalty, l1_ratio=0.4, n_alphas=6, fit_intercept=fit_intercept,
+        sample_weight=weights, tol=1e-10, max_iter=5000,
+    )  # fmt: skip
+    dense = decay_path(X, Y, **kw)
+    sparse = decay_path(sp.csc_matrix(X), Y, **kw)
+    np.testing.assert_allclose(dense.alphas, sparse.alphas)
+    np.testing.assert_allclose(dense.objective, sparse.objective, rtol=1e-8)
+    np.testing.assert_allclose(
+        dense.intercepts, sparse.intercepts, rtol=1e-5, atol=1e-6
+    )
+    # The duplicated columns share their weight only under an L2 part.
+    if penalty != "l1":
+        np.testing.assert_allclose(dense.coefs, sparse.coefs, rtol=1e-5, atol=1e-6)
+    assert np.all(dense.n_iter >= 1)
+
+
+def test_logistic_newton_path_with_a_gram_preconditioner(breast_cancer):
+    """On a path 'newton' preconditions with a Gram matrix formed once; each
+    solution is still the estimator's."""
+    X, y = breast_cancer
+    X = StandardScaler().fit_transform(X)
+    path = decay_path(X, y, loss="logistic", n_alphas=8, eps=1e-4, tol=1e-10)
+    for k in (2, 7):
+        clf = DecayLogisticClassifier(alpha=path.alphas[k], tol=1e-10).fit(X, y)
+        np.testing.assert_allclose(path.coefs[:, k], clf.coef_[0], rtol=1e-6, atol=1e-8)
+        assert path.objective[k] == pytest.approx(clf.loss_curve_[-1], rel=1e-10)

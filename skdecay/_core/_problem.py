@@ -14,12 +14,13 @@ The work is split in two so that a regularisation path pays for it once:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from ._linalg import (
+    DENSE,
     column_major,
     design_matmul,
     make_design,
@@ -43,6 +44,7 @@ from ._solvers._common import (
     smooth_gradient,
     smooth_value,
 )
+from ._solvers._newton import EXPLICIT_MAX_COORDINATES
 
 
 @dataclass
@@ -171,6 +173,7 @@ def prepare_problem(
         float(curvature),
         float(n_features + fit_intercept),
         10.0 * float(np.finfo(dtype).eps),
+        np.empty((0, 0)),
     )
     if fit_intercept:
         intercept_zero = intercept_at_zero(loss_code, Y, weights).astype(dtype)
@@ -186,6 +189,159 @@ def prepare_problem(
         problem, solver, mean, spread, float(curvature), intercept_zero, grad,
         grad_intercept,
     )  # fmt: skip
+
+
+#: Largest number of features for which a path compresses least squares or
+#: forms a Gram matrix once (as 'newton' forms H, see _solvers/_newton.py).
+PATH_GRAM_MAX_FEATURES = EXPLICIT_MAX_COORDINATES - 1
+
+
+@dataclass
+class CompressedLeastSquares:
+    r"""A least-squares problem rewritten on ``n_features + 1`` rows.
+
+    With the centred, weight-scaled design ``B = sqrt(s) (X - 1 m^T)`` and
+    targets ``C = sqrt(s) (Y - ybar)``, the eigendecomposition of the Gram
+    matrix ``B^T B = V diag(sigma^2) V^T`` gives ``R = diag(sigma) V^T``
+    (so ``R^T R = B^T B``) and ``T = diag(1 / sigma) V^T B^T C`` (zero where
+    ``sigma`` vanishes, where ``B^T C`` has no component), and
+
+    .. math::
+
+        \tfrac12 \|C - B W\|^2 = \tfrac12 \|T - R W\|^2 + c, \qquad
+        c = \tfrac12 (\|C\|^2 - \|T\|^2).
+
+    Every penalised problem on the data is therefore the same problem on
+    ``R`` (``n_features`` rows, plus a zero row so that 'newton' forms its
+    explicit Hessian) with no intercept: ``W`` is unchanged, the intercept
+    is ``ybar - m . W`` and the objective is shifted by ``c``. A path pays
+    for one Gram matrix, as LassoCV's precomputed Gram, and each alpha costs
+    passes over ``n_features^2`` entries instead of
+    ``n_samples * n_features``. (Forming ``B^T B`` squares the condition
+    number of ``B``: directions with ``sigma`` below ``1e-7`` of the largest
+    keep fewer digits, well inside the solvers' default ``tol``.)
+    """
+
+    prepared: PreparedProblem
+    sigma: np.ndarray  # (n_features,) singular values of B
+    V: np.ndarray  # (n_features, n_features) right singular vectors of B
+    T: np.ndarray  # (n_features, n_outputs)
+    y_mean: np.ndarray  # (n_outputs,)
+    x_mean: np.ndarray  # (n_features,)
+    constant: float
+    dtype: np.dtype
+
+    def to_original(self, result: DecayResult) -> DecayResult:
+        """A result on the compressed problem, on the original data."""
+        coef = result.coef.astype(self.dtype)
+        intercept = (self.y_mean - self.x_mean @ result.coef).astype(self.dtype)
+        return DecayResult(
+            coef,
+            intercept,
+            result.n_iter,
+            result.converged,
+            result.objective_curve + self.constant,
+            result.objective + self.constant,
+        )
+
+    def ridge_path(self, l2s) -> list[DecayResult]:
+        """Exact weight-decay solutions for every ``l2``, no iteration.
+
+        ``W = V diag(sigma / (sigma^2 + l2)) T`` minimises
+        ``1/2 ||T - R W||^2 + l2 / 2 ||W||^2``: what one Newton step
+        computes, for the whole path from the one eigendecomposition.
+        """
+        results = []
+        for l2 in l2s:
+            shrunk = (self.sigma / (self.sigma**2 + l2))[:, None] * self.T
+            W = self.V @ shrunk
+            misfit = self.T - self.sigma[:, None] * (self.V.T @ W)
+            value = 0.5 * float(np.sum(misfit**2))
+            value += 0.5 * l2 * float(np.sum(W**2)) + self.constant
+            results.append(
+                DecayResult(
+                    W.astype(self.dtype),
+                    (self.y_mean - self.x_mean @ W).astype(self.dtype),
+                    1,
+                    True,
+                    np.array([value]),
+                    value,
+                )
+            )
+        return results
+
+
+def compress_least_squares(prepared: PreparedProblem) -> CompressedLeastSquares | None:
+    """The compressed form of a dense least-squares problem, if it pays.
+
+    None unless the loss is squared, ``X`` dense and
+    ``n_features <= PATH_GRAM_MAX_FEATURES < n_samples / 2``.
+    """
+    problem = prepared.problem
+    X = problem.X
+    n_samples, n_features, n_outputs = prepared.shape
+    if not (
+        problem.loss == LOSS_CODES["squared"]
+        and X.layout == DENSE
+        and n_features <= PATH_GRAM_MAX_FEATURES
+        and 2 * (n_features + 1) <= n_samples
+    ):
+        return None
+    weights = problem.weights.astype(np.float64)
+    x_mean = problem.x_mean.astype(np.float64)
+    Y = problem.Y.astype(np.float64)
+    y_mean = weights @ Y if problem.fit_intercept else np.zeros(n_outputs)
+    root = np.sqrt(weights)[:, None]
+    C = root * (Y - y_mean)
+    B = root * (X.dense - x_mean)  # the one copy of X the compression makes
+    eigenvalues, V = np.linalg.eigh(B.T @ B)
+    correlation = V.T @ (B.T @ C)
+    del B
+    sigma = np.sqrt(np.clip(eigenvalues, 0.0, None))
+    kept = sigma > n_features * np.finfo(np.float64).eps * max(sigma.max(), 1e-300)
+    T = np.zeros_like(correlation)
+    T[kept] = correlation[kept] / sigma[kept, None]
+    constant = max(0.5 * (float(np.sum(C**2)) - float(np.sum(T**2))), 0.0)
+    # n_features + 1 rows of equal weight 1 / m: scale by sqrt(m).
+    m = n_features + 1
+    design = np.zeros((m, n_features), order="F")
+    design[:n_features] = np.sqrt(m) * (sigma[:, None] * V.T)
+    target = np.zeros((m, n_outputs))
+    target[:n_features] = np.sqrt(m) * T
+    compressed = prepare_problem(
+        design, target, np.ones(m), loss="squared", fit_intercept=False,
+        solver=prepared.solver,
+    )  # fmt: skip
+    return CompressedLeastSquares(
+        compressed, sigma, V, T, y_mean, x_mean, constant, problem.Y.dtype
+    )
+
+
+def with_gram(prepared: PreparedProblem) -> PreparedProblem:
+    """``prepared`` with the Gram matrix 'newton' preconditions a path with.
+
+    The weighted second moments of ``[X - 1 m^T, 1]`` (the intercept's
+    column is orthogonal to the centred ones). Unchanged unless the solver
+    is 'newton', ``X`` dense with at most ``PATH_GRAM_MAX_FEATURES``
+    features and one output.
+    """
+    problem = prepared.problem
+    n_samples, n_features, n_outputs = prepared.shape
+    if not (
+        prepared.solver == "newton"
+        and problem.X.layout == DENSE
+        and n_features <= PATH_GRAM_MAX_FEATURES
+        and n_outputs == 1
+        and n_samples > n_features
+    ):
+        return prepared
+    weights = problem.weights.astype(np.float64)
+    centred = problem.X.dense - problem.x_mean
+    gram = np.empty((n_features + 1, n_features + 1))
+    gram[:n_features, :n_features] = centred.T @ (weights[:, None] * centred)
+    gram[:n_features, n_features] = gram[n_features, :n_features] = 0.0
+    gram[n_features, n_features] = weights.sum()
+    return replace(prepared, problem=problem._replace(gram=gram))
 
 
 def solve_prepared(

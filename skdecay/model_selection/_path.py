@@ -46,8 +46,10 @@ from sklearn.utils.validation import _check_sample_weight, check_array, check_X_
 from .._core._problem import (
     DecayResult,
     PreparedProblem,
+    compress_least_squares,
     prepare_problem,
     solve_prepared,
+    with_gram,
 )
 from .._core._solvers import SOLVERS
 from .._objective import LOSSES, penalty_strengths
@@ -154,14 +156,28 @@ def solve_path(
     """Solve a prepared problem for each alpha in turn, warm-starting each.
 
     ``alphas`` should be decreasing: each solution is then a good start for
-    the next. Warns once if some alphas hit ``max_iter``.
+    the next. Dense least squares with few features is solved on its
+    compressed form (one QR factorisation for the whole path; pure weight
+    decay is then solved exactly from one SVD); 'newton' on another loss is
+    preconditioned by a Gram matrix formed once. Warns once if some alphas
+    hit ``max_iter``.
     """
+    compressed = compress_least_squares(prepared)
+    strengths = [penalty_strengths(alpha, penalty, l1_ratio) for alpha in alphas]
+    if (
+        compressed is not None
+        and prepared.solver == "newton"
+        and all(l1 == 0.0 for l1, _ in strengths)
+    ):
+        return compressed.ridge_path([l2 for _, l2 in strengths])
+    inner = compressed.prepared if compressed else with_gram(prepared)
     results = []
     coef, intercept = coef_init, intercept_init
-    for alpha in alphas:
-        l1, l2 = penalty_strengths(alpha, penalty, l1_ratio)
+    if compressed is not None and coef is not None:
+        intercept = np.zeros(coef.shape[1])
+    for l1, l2 in strengths:
         result = solve_prepared(
-            prepared,
+            inner,
             l1=l1,
             l2=l2,
             max_iter=max_iter,
@@ -169,8 +185,8 @@ def solve_path(
             coef_init=coef,
             intercept_init=intercept,
         )
-        results.append(result)
         coef, intercept = result.coef, result.intercept
+        results.append(compressed.to_original(result) if compressed else result)
     stalled = [a for a, r in zip(alphas, results, strict=True) if not r.converged]
     if stalled:
         warnings.warn(

@@ -59,6 +59,11 @@ class Problem(NamedTuple):
     scale_intercept: float
     lipschitz_max: float  # n_features + fit_intercept, the trace bound
     rel_eps: float  # rounding slack of the backtracking test
+    # Optional (0 x 0 when absent): the weighted second moments of the
+    # centred design with the intercept column, (n_features + 1)^2, formed
+    # once by a caller that solves the same data many times (a path);
+    # 'newton' builds its preconditioner from it instead of forming H.
+    gram: np.ndarray
 
 
 class Trace(NamedTuple):

@@ -142,6 +142,43 @@ def _form_hessian(problem, Z, H):
 
 
 @njit(cache=True, nogil=True)
+def _hessian_from_gram(problem, Z, H):
+    """``H = c * gram + l2 I`` with ``c`` the mean weighted curvature at ``Z``.
+
+    Exact for a loss whose curvature is the same on every row; otherwise a
+    preconditioner that needs no pass over ``X`` beyond the curvature.
+    """
+    n_samples, n_features = problem.X.n_samples, problem.X.n_features
+    ones = np.ones((n_samples, 1), dtype=Z.dtype)
+    curvature = np.empty((n_samples, 1), dtype=Z.dtype)
+    loss_hessian_apply(problem.loss, problem.Y, Z, problem.weights, ones, curvature)
+    total = 0.0
+    for i in range(n_samples):
+        total += curvature[i, 0]
+    for a in range(H.shape[0]):
+        for c in range(H.shape[1]):
+            H[a, c] = total * problem.gram[a, c]
+    for j in range(n_features):
+        H[j, j] += problem.l2
+    if not problem.fit_intercept:  # an inert coordinate: its gradient is 0
+        for j in range(n_features):
+            H[j, n_features] = 0.0
+            H[n_features, j] = 0.0
+        H[n_features, n_features] = 1.0
+
+
+@njit(cache=True, nogil=True)
+def _factor(H):
+    """Cholesky factor of ``H`` after a relative jitter of 1e-10 on its diagonal."""
+    jitter = 0.0
+    for a in range(H.shape[0]):
+        jitter = max(jitter, H[a, a])
+    for a in range(H.shape[0]):
+        H[a, a] += 1e-10 * jitter
+    return np.linalg.cholesky(H)
+
+
+@njit(cache=True, nogil=True)
 def _hessian_product(
     problem, explicit, H, Z, V, v_intercept, out, out_intercept, Zv, Hz
 ):
@@ -322,7 +359,21 @@ def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace)
         if it == 0:
             first_residual = worst
         forcing = min(0.5, math.sqrt(worst / first_residual))
-        if explicit and (it == 0 or problem.loss == SQUARED):
+        if explicit and problem.gram.shape[0] > 0 and problem.loss != SQUARED:
+            if factor.shape[0] == 0:
+                # On a path: the caller's Gram matrix, scaled by the mean
+                # curvature at the (warm) start, preconditions every step;
+                # H is never formed (it costs 2 n_features^2 n_samples flops).
+                _hessian_from_gram(problem, Z, H)
+                factor = _factor(H)
+            for j in range(n_features):
+                diagonal[j] = problem.scale[j]
+            _newton_direction(
+                problem, False, H, factor, diagonal, problem.scale_intercept, Z,
+                grad, grad_intercept, forcing, MAX_CG_MATRIX_FREE, S,
+                s_intercept, Zv, Hz,
+            )  # fmt: skip
+        elif explicit and (it == 0 or problem.loss == SQUARED):
             # Products with the explicit H are cheap: solve to round-off.
             if it == 0:
                 _form_hessian(problem, Z, H)
@@ -339,12 +390,7 @@ def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace)
                 # The first Hessian, factored, preconditions the later ones:
                 # a few matrix-free products per step instead of forming H
                 # again (that is 2 n_features^2 n_samples flops each time).
-                jitter = 0.0
-                for a in range(n_coordinates):
-                    jitter = max(jitter, H[a, a])
-                for a in range(n_coordinates):
-                    H[a, a] += 1e-10 * jitter
-                factor = np.linalg.cholesky(H)
+                factor = _factor(H)
             for j in range(n_features):
                 diagonal[j] = problem.scale[j]
             _newton_direction(

@@ -98,6 +98,7 @@ def _quadratic_model(problem, Z, G, target, curvature):
         total,
         problem.lipschitz_max,
         problem.rel_eps,
+        problem.gram[:0, :0],  # the model's curvature is its own
     )
 
 
