@@ -10,7 +10,7 @@ from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._plotting import _validate_score_name
 from sklearn.utils.validation import check_is_fitted
 
-from ._utils import format_alpha
+from ._utils import check_log_alphas, chosen_alpha_line, set_alpha_axis
 
 
 def _as_float(values) -> np.ndarray:
@@ -223,8 +223,7 @@ class DecayCVCurveDisplay:
                 f"test_scores must have shape (n_alphas={alphas.size}, n_splits); "
                 f"got {test_scores.shape}."
             )
-        if np.any(alphas <= 0):
-            raise ValueError("alphas must be positive to be drawn on a log axis.")
+        check_log_alphas(alphas)
         train_scores = self.train_scores
         if score_type is None:
             score_type = "test" if train_scores is None else "both"
@@ -286,13 +285,7 @@ class DecayCVCurveDisplay:
         )
         self.best_alpha_line_ = None
         if self.best_alpha is not None:
-            self.best_alpha_line_ = ax.axvline(
-                self.best_alpha,
-                color="black",
-                linestyle="--",
-                linewidth=1,
-                label=f"chosen {format_alpha(self.best_alpha)}",
-            )
+            self.best_alpha_line_ = chosen_alpha_line(ax, self.best_alpha)
         text = {"transform": ax.transAxes, "fontsize": "small", "color": "0.3"}
         self.annotations_ = [
             ax.text(
@@ -307,8 +300,7 @@ class DecayCVCurveDisplay:
             ),
         ]
 
-        ax.set_xscale("log")
-        ax.set_xlabel("alpha (log scale; stronger decay to the right)")
+        set_alpha_axis(ax)
         name = score_name if score_name is not None else self.score_name
         ax.set_ylabel(_validate_score_name(name, None, negate_score))
         if self.l1_ratio is not None:

@@ -9,15 +9,15 @@ from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
 from ._utils import (
+    MAX_LEGEND_ENTRIES,
     axes_array,
     check_feature_names,
+    check_log_alphas,
+    chosen_alpha_line,
     default_feature_names,
-    format_alpha,
     path_loss,
+    set_alpha_axis,
 )
-
-#: Above this many features a panel gets no legend (it would hide the lines).
-MAX_LEGEND_ENTRIES = 12
 
 
 class DecayPathDisplay:
@@ -130,8 +130,7 @@ class DecayPathDisplay:
                 f"n_features, n_alphas) with n_alphas={alphas.size}; got "
                 f"{coefs.shape}."
             )
-        if np.any(alphas <= 0):
-            raise ValueError("alphas must be positive to be drawn on a log axis.")
+        check_log_alphas(alphas)
         single_output = coefs.ndim == 2
         coefs = coefs.reshape(-1, *coefs.shape[-2:])
         n_outputs, n_features, _ = coefs.shape
@@ -159,17 +158,8 @@ class DecayPathDisplay:
                     **line_kw,
                 )
             if self.best_alpha is not None:
-                best_lines.append(
-                    panel.axvline(
-                        self.best_alpha,
-                        color="black",
-                        linestyle="--",
-                        linewidth=1,
-                        label=f"chosen {format_alpha(self.best_alpha)}",
-                    )
-                )
-            panel.set_xscale("log")
-            panel.set_xlabel("alpha (log scale; stronger decay to the right)")
+                best_lines.append(chosen_alpha_line(panel, self.best_alpha))
+            set_alpha_axis(panel)
             if not single_output:
                 panel.set_title(output_names[k])
             if n_features <= MAX_LEGEND_ENTRIES:

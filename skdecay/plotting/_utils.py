@@ -5,10 +5,36 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import is_classifier
 
+#: Above this many lines a panel gets no legend (it would hide the lines).
+MAX_LEGEND_ENTRIES = 12
+
 
 def format_alpha(alpha: float, name: str = "alpha") -> str:
     """``alpha`` as a short legend label, e.g. ``'alpha=0.001'``."""
     return f"{name}={alpha:.3g}"
+
+
+def check_log_alphas(alphas: np.ndarray) -> None:
+    """Refuse alphas that a log axis cannot show."""
+    if np.any(alphas <= 0):
+        raise ValueError("alphas must be positive to be drawn on a log axis.")
+
+
+def set_alpha_axis(ax) -> None:
+    """``alpha`` on a log x axis, increasing (stronger decay) to the right."""
+    ax.set_xscale("log")
+    ax.set_xlabel("alpha (log scale; stronger decay to the right)")
+
+
+def chosen_alpha_line(ax, alpha: float):
+    """The dashed vertical line that marks the chosen ``alpha``."""
+    return ax.axvline(
+        alpha,
+        color="black",
+        linestyle="--",
+        linewidth=1,
+        label=f"chosen {format_alpha(alpha)}",
+    )
 
 
 def path_loss(estimator, y) -> str:
