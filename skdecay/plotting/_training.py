@@ -9,14 +9,12 @@ from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
 from ._utils import (
+    MAX_LEGEND_ENTRIES,
     axes_array,
     check_feature_names,
     default_feature_names,
     format_alpha,
 )
-
-#: Above this many weights a panel gets no legend (it would hide the lines).
-MAX_LEGEND_ENTRIES = 12
 
 _Y_LABELS = {
     "loss_curve_": "Objective (loss + penalty)",
@@ -42,6 +40,25 @@ def _fit_per_alpha(estimator, X, y, alphas, fit_params, param_name, **params):
         .fit(X, y, **fit_params)
         for alpha in alphas
     ]
+
+
+def _fitted_attribute(estimators, attribute: str, missing: str):
+    """The estimators as a list, and each one's fitted ``attribute``.
+
+    An estimator whose ``attribute`` is absent or None raises
+    ``"<class name> has no " + missing``.
+    """
+    estimators = list(estimators)
+    if not estimators:
+        raise ValueError("estimators must hold at least one fitted estimator.")
+    values = []
+    for estimator in estimators:
+        check_is_fitted(estimator)
+        value = getattr(estimator, attribute, None)
+        if value is None:
+            raise ValueError(f"{type(estimator).__name__} has no {missing}")
+        values.append(value)
+    return estimators, values
 
 
 def _default_labels(estimators, param_name: str) -> list[str]:
@@ -222,19 +239,12 @@ class LossCurveDisplay:
         display : LossCurveDisplay
             The display, with the artists as attributes.
         """
-        estimators = list(estimators)
-        if not estimators:
-            raise ValueError("estimators must hold at least one fitted estimator.")
-        curves = []
-        for estimator in estimators:
-            check_is_fitted(estimator)
-            curve = getattr(estimator, attribute, None)
-            if curve is None:
-                raise ValueError(
-                    f"{type(estimator).__name__} has no {attribute!r} (or it is "
-                    "None); LossCurveDisplay draws a fitted per-iteration array."
-                )
-            curves.append(curve)
+        estimators, curves = _fitted_attribute(
+            estimators,
+            attribute,
+            f"{attribute!r} (or it is None); LossCurveDisplay draws a fitted "
+            "per-iteration array.",
+        )
         if labels is None:
             labels = _default_labels(estimators, param_name)
         display = cls(curves=curves, labels=labels, attribute=attribute)
@@ -468,17 +478,11 @@ class CoefHistoryDisplay:
         display : CoefHistoryDisplay
             The display, with the artists as attributes.
         """
-        estimators = list(estimators)
-        if not estimators:
-            raise ValueError("estimators must hold at least one fitted estimator.")
-        for estimator in estimators:
-            check_is_fitted(estimator)
-            if getattr(estimator, "coef_history_", None) is None:
-                raise ValueError(
-                    f"{type(estimator).__name__} has no coef_history_: fit it with "
-                    "store_coef_history=True."
-                )
-        histories = [estimator.coef_history_ for estimator in estimators]
+        estimators, histories = _fitted_attribute(
+            estimators,
+            "coef_history_",
+            "coef_history_: fit it with store_coef_history=True.",
+        )
         if feature_names is None:
             n_features = np.shape(histories[0])[-1]
             feature_names = default_feature_names(n_features, None, estimators[0])
