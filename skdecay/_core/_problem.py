@@ -482,11 +482,6 @@ def fit_decay_problem(
     ``W = 0``. Raises :class:`NonFiniteIterateError` when the iterates become
     non-finite.
     """
-    if solver in SMOOTH_SOLVERS and l1 > 0.0:
-        raise ValueError(
-            f"solver={solver!r} needs a smooth objective (penalty 'l2' or None); "
-            "use solver='cd' or 'fista' with an L1 part."
-        )
     prepared = prepare_problem(
         X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver
     )

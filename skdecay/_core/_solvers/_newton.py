@@ -132,6 +132,13 @@ def _form_hessian(problem, Z, H):
         for a in range(H.shape[0]):
             for c in range(H.shape[1]):
                 H[a, c] = product[a, c]
+    _add_decay_and_intercept(problem, H)
+
+
+@njit(cache=True, nogil=True)
+def _add_decay_and_intercept(problem, H):
+    """Add ``l2`` to the coefficients' diagonal; make a fixed intercept inert."""
+    n_features = problem.X.n_features
     for j in range(n_features):
         H[j, j] += problem.l2
     if not problem.fit_intercept:  # an inert coordinate: its gradient is 0
@@ -148,7 +155,7 @@ def _hessian_from_gram(problem, Z, H):
     Exact for a loss whose curvature is the same on every row; otherwise a
     preconditioner that needs no pass over ``X`` beyond the curvature.
     """
-    n_samples, n_features = problem.X.n_samples, problem.X.n_features
+    n_samples = problem.X.n_samples
     ones = np.ones((n_samples, 1), dtype=Z.dtype)
     curvature = np.empty((n_samples, 1), dtype=Z.dtype)
     loss_hessian_apply(problem.loss, problem.Y, Z, problem.weights, ones, curvature)
@@ -158,13 +165,7 @@ def _hessian_from_gram(problem, Z, H):
     for a in range(H.shape[0]):
         for c in range(H.shape[1]):
             H[a, c] = total * problem.gram[a, c]
-    for j in range(n_features):
-        H[j, j] += problem.l2
-    if not problem.fit_intercept:  # an inert coordinate: its gradient is 0
-        for j in range(n_features):
-            H[j, n_features] = 0.0
-            H[n_features, j] = 0.0
-        H[n_features, n_features] = 1.0
+    _add_decay_and_intercept(problem, H)
 
 
 @njit(cache=True, nogil=True)
