@@ -169,8 +169,8 @@ class _BaseDecayMLP(BaseEstimator):
         """Validated ``X`` and the 2-D float target matrix ``Y``."""
         raise NotImplementedError
 
-    def _validation_score(self, X, y, sample_weight) -> float:
-        """Score on held-out data for early stopping (accuracy or R^2)."""
+    def _validation_score(self, raw, y, sample_weight) -> float:
+        """Score of finite outputs ``raw`` on held-out data (accuracy or R^2)."""
         raise NotImplementedError
 
     # -- shapes and parameters --------------------------------------------
@@ -535,6 +535,8 @@ class _BaseDecayMLP(BaseEstimator):
     def _validation_score_theta(self, theta, units, X, y, sample_weight) -> float:
         coefs, intercepts = self._unflatten(theta, units)
         raw = self._forward(X, coefs, intercepts)
+        if not np.isfinite(raw).all():
+            return np.nan
         return self._validation_score(raw, y, sample_weight)
 
 
@@ -921,8 +923,6 @@ class DecayMLPRegressor(RegressorMixin, _BaseDecayMLP):
         return X, Y, Y
 
     def _validation_score(self, raw, y, sample_weight):
-        if not np.isfinite(raw).all():
-            return np.nan
         return r2_score(y, raw, sample_weight=sample_weight)
 
 
@@ -1115,8 +1115,6 @@ class DecayMLPClassifier(ClassifierMixin, _BaseDecayMLP):
         return self._label_binarizer.inverse_transform(proba)
 
     def _validation_score(self, raw, y, sample_weight):
-        if not np.isfinite(raw).all():
-            return np.nan
         return accuracy_score(y, self._labels(raw), sample_weight=sample_weight)
 
     def predict(self, X: MatrixLike) -> np.ndarray:
