@@ -98,7 +98,10 @@ def _quadratic_model(problem, Z, G, target, curvature):
         total,
         problem.lipschitz_max,
         problem.rel_eps,
-        problem.gram[:0, :0],  # the model's curvature is its own
+        # The model's curvature is its own. (A fresh C-ordered array: a
+        # slice of problem.gram would be a type of its own, and coordinate
+        # descent would compile twice.)
+        np.empty((0, 0)),
     )
 
 
@@ -134,6 +137,9 @@ def proximal_newton(
     grad_intercept = np.empty_like(intercept)
     target = np.empty_like(Z)
     curvature = np.empty(n_samples, dtype=W.dtype)
+    # A typed int, not the literal constant: coordinate descent then has
+    # the one compiled version its direct callers use.
+    max_inner = np.int64(MAX_INNER_SWEEPS)
     # The inner solves record their objective only (no iterates).
     inner_trace = Trace(
         np.empty(MAX_INNER_SWEEPS),
@@ -161,7 +167,7 @@ def proximal_newton(
         inner_tol = INNER_TOLERANCE_RATIO * residual(model, W, grad, grad_intercept)
         _shift_intercept(intercept, W, model.x_mean, problem.x_mean, model_start)
         W_model, intercept_model, _, _, _ = coordinate_descent(
-            model, W, model_start, MAX_INNER_SWEEPS, inner_tol, 0.0, inner_trace
+            model, W, model_start, max_inner, inner_tol, 0.0, inner_trace
         )
         _shift_intercept(
             intercept_model, W_model, problem.x_mean, model.x_mean, intercept_model
