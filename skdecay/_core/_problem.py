@@ -231,6 +231,11 @@ class CompressedLeastSquares:
     constant: float
     dtype: np.dtype
 
+    @property
+    def grad_zero(self) -> np.ndarray:
+        """The loss gradient at zero, the same as the uncompressed problem's."""
+        return self.prepared.grad_zero
+
     def to_original(self, result: DecayResult) -> DecayResult:
         """A result on the compressed problem, on the original data."""
         coef = result.coef.astype(self.dtype)
@@ -271,29 +276,22 @@ class CompressedLeastSquares:
         return results
 
 
-def compress_least_squares(prepared: PreparedProblem) -> CompressedLeastSquares | None:
-    """The compressed form of a dense least-squares problem, if it pays.
-
-    None unless the loss is squared, ``X`` dense and
-    ``n_features <= PATH_GRAM_MAX_FEATURES < n_samples / 2``.
-    """
-    problem = prepared.problem
-    X = problem.X
-    n_samples, n_features, n_outputs = prepared.shape
-    if not (
-        problem.loss == LOSS_CODES["squared"]
-        and X.layout == DENSE
-        and n_features <= PATH_GRAM_MAX_FEATURES
-        and 2 * (n_features + 1) <= n_samples
-    ):
-        return None
-    weights = problem.weights.astype(np.float64)
-    x_mean = problem.x_mean.astype(np.float64)
-    Y = problem.Y.astype(np.float64)
-    y_mean = weights @ Y if problem.fit_intercept else np.zeros(n_outputs)
+def _compress_least_squares(
+    X, Y, sample_weight, *, fit_intercept: bool, solver: str
+) -> CompressedLeastSquares:
+    """The compressed form of a dense least-squares problem (see the class)."""
+    n_features = X.shape[1]
+    n_outputs = Y.shape[1]
+    weights = np.asarray(sample_weight, dtype=np.float64)
+    weights = weights / weights.sum()
+    Y = np.asarray(Y, dtype=np.float64)
+    if fit_intercept:
+        x_mean, y_mean = weights @ X, weights @ Y
+    else:
+        x_mean, y_mean = np.zeros(n_features), np.zeros(n_outputs)
     root = np.sqrt(weights)[:, None]
     C = root * (Y - y_mean)
-    B = root * (X.dense - x_mean)  # the one copy of X the compression makes
+    B = root * (X - x_mean)  # the one copy of X the compression makes
     eigenvalues, V = np.linalg.eigh(B.T @ B)
     correlation = V.T @ (B.T @ C)
     del B
@@ -310,11 +308,45 @@ def compress_least_squares(prepared: PreparedProblem) -> CompressedLeastSquares 
     target[:n_features] = np.sqrt(m) * T
     compressed = prepare_problem(
         design, target, np.ones(m), loss="squared", fit_intercept=False,
-        solver=prepared.solver,
+        solver=solver,
     )  # fmt: skip
     return CompressedLeastSquares(
-        compressed, sigma, V, T, y_mean, x_mean, constant, problem.Y.dtype
+        compressed, sigma, V, T, y_mean, x_mean, constant, X.dtype
     )
+
+
+def prepare_path(
+    X,
+    Y,
+    sample_weight,
+    *,
+    loss: str,
+    fit_intercept: bool,
+    solver: str,
+) -> PreparedProblem | CompressedLeastSquares:
+    """Prepare a problem once for a whole regularisation path.
+
+    Dense least squares with ``n_features <= PATH_GRAM_MAX_FEATURES`` and at
+    least twice as many samples is compressed (:class:`CompressedLeastSquares`,
+    without the layout copy :func:`prepare_problem` would make first);
+    anything else is :func:`prepare_problem`'s, with the Gram matrix that
+    preconditions 'newton' (:func:`with_gram`). Either has ``grad_zero``,
+    the gradient at zero that sets the top of the alpha grid.
+    """
+    n_samples, n_features = X.shape
+    if (
+        loss == "squared"
+        and not sp.issparse(X)
+        and n_features <= PATH_GRAM_MAX_FEATURES
+        and 2 * (n_features + 1) <= n_samples
+    ):
+        return _compress_least_squares(
+            X, Y, sample_weight, fit_intercept=fit_intercept, solver=solver
+        )
+    prepared = prepare_problem(
+        X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver
+    )
+    return with_gram(prepared)
 
 
 def with_gram(prepared: PreparedProblem) -> PreparedProblem:

@@ -17,6 +17,7 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -53,6 +54,35 @@ def auto_solver(loss: str, l1: float, learning_rate: float | None) -> str:
     if l1 == 0.0:
         return "newton"
     return {"squared": "cd", "logistic": "prox_newton"}.get(loss, "fista")
+
+
+def class_targets(
+    y_index: np.ndarray, n_classes: int, dtype, loss: str | None = None
+) -> tuple[np.ndarray, str]:
+    """The kernels' targets for class indices, and the loss they go with.
+
+    Two classes give one 0/1 column, for the second class ('logistic'); more
+    give one-hot columns ('multinomial'). ``loss='multinomial'`` asks for
+    one-hot columns for two classes too.
+    """
+    if loss is None:
+        loss = "logistic" if n_classes == 2 else "multinomial"
+    if loss == "logistic":
+        return (y_index == 1).astype(dtype).reshape(-1, 1), loss
+    Y = np.zeros((y_index.shape[0], n_classes), dtype=dtype)
+    Y[np.arange(y_index.shape[0]), y_index] = 1.0
+    return Y, loss
+
+
+def weigh_classes(sample_weight, class_weight, classes, y, y_index) -> np.ndarray:
+    """``sample_weight`` times the weight of each sample's class.
+
+    ``class_weight`` is a dict, 'balanced' (computed from ``y``) or None.
+    """
+    if class_weight is None:
+        return sample_weight
+    per_class = compute_class_weight(class_weight, classes=classes, y=y)
+    return sample_weight * per_class[y_index].astype(sample_weight.dtype)
 
 
 def restore_state_on_error(fit):

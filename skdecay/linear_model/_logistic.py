@@ -10,7 +10,6 @@ from scipy.special import expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     check_classification_targets,
@@ -21,7 +20,12 @@ from sklearn.utils.validation import (
 )
 
 from .._typing import MatrixLike, Penalty, RandomState, Solver
-from ._base import _BaseDecayLinearModel, restore_state_on_error
+from ._base import (
+    _BaseDecayLinearModel,
+    class_targets,
+    restore_state_on_error,
+    weigh_classes,
+)
 
 
 class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
@@ -303,9 +307,9 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        if self.class_weight is not None:
-            per_class = compute_class_weight(self.class_weight, classes=classes, y=y)
-            sample_weight = sample_weight * per_class[y_index].astype(X.dtype)
+        sample_weight = weigh_classes(
+            sample_weight, self.class_weight, classes, y, y_index
+        )
         weighted_classes = np.unique(y_index[sample_weight > 0])
         if len(weighted_classes) < 2:
             raise ValueError(
@@ -314,13 +318,7 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
                 "Give positive weight to samples of at least 2 classes."
             )
 
-        if n_classes == 2:
-            loss = "logistic"
-            Y = (y_index == 1).astype(X.dtype).reshape(-1, 1)
-        else:
-            loss = "multinomial"
-            Y = np.zeros((X.shape[0], n_classes), dtype=X.dtype)
-            Y[np.arange(X.shape[0]), y_index] = 1.0
+        Y, loss = class_targets(y_index, n_classes, X.dtype)
         n_outputs = Y.shape[1]
         coef_init, intercept_init = None, None
         if hasattr(self, "classes_") and np.array_equal(self.classes_, classes):
@@ -441,18 +439,10 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        if self.class_weight is not None:
-            per_class = compute_class_weight(
-                self.class_weight, classes=self.classes_, y=y
-            )
-            sample_weight = sample_weight * per_class[y_index].astype(X.dtype)
-        if n_classes == 2:
-            loss = "logistic"
-            Y = (y_index == 1).astype(X.dtype).reshape(-1, 1)
-        else:
-            loss = "multinomial"
-            Y = np.zeros((X.shape[0], n_classes), dtype=X.dtype)
-            Y[np.arange(X.shape[0]), y_index] = 1.0
+        sample_weight = weigh_classes(
+            sample_weight, self.class_weight, self.classes_, y, y_index
+        )
+        Y, loss = class_targets(y_index, n_classes, X.dtype)
         coef, intercept = self._stream_pass(X, Y, sample_weight, loss=loss)
         self._set_solution(coef, intercept)
         return self

@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 from joblib import Parallel, delayed
 from numpy.typing import ArrayLike
+from scipy.stats import rankdata
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -28,7 +29,6 @@ from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -36,12 +36,19 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .._core._problem import prepare_problem
+from .._core._problem import prepare_path, prepare_problem
 from .._core._solvers import SOLVERS
 from .._objective import penalty_strengths
 from .._typing import MatrixLike
 from ..linear_model import DecayLinearRegressor, DecayLogisticClassifier
-from ._path import alpha_grid, encode_targets, path_solver, solve_path
+from ..linear_model._base import weigh_classes
+from ._path import (
+    alpha_grid,
+    check_alphas,
+    encode_targets,
+    path_solver,
+    solve_path,
+)
 
 
 def _refitted(cv_estimator) -> bool:
@@ -66,18 +73,17 @@ def _fold_scores(
     X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
     y_train, y_test = _safe_indexing(y, train), _safe_indexing(y, test)
     weights = sample_weight[train]
-    if getattr(base, "class_weight", None) is not None:
+    if is_classifier(base):
         # As a refit of the estimator on this fold would: 'balanced' is
         # computed from the fold's own labels.
         classes, index = np.unique(y_train, return_inverse=True)
-        per_class = compute_class_weight(base.class_weight, classes=classes, y=y_train)
-        weights = weights * per_class[index].astype(weights.dtype)
-    prepared = prepare_problem(
+        weights = weigh_classes(weights, base.class_weight, classes, y_train, index)
+    path_problem = prepare_path(
         X_train, Y[train], weights, loss=loss, fit_intercept=base.fit_intercept,
         solver=solver,
     )  # fmt: skip
     results = solve_path(
-        prepared, alphas, penalty=base.penalty, l1_ratio=l1_ratio,
+        path_problem, alphas, penalty=base.penalty, l1_ratio=l1_ratio,
         max_iter=base.max_iter, tol=base.tol,
     )  # fmt: skip
     test_scores = np.empty(len(alphas))
@@ -144,16 +150,7 @@ class _BaseDecayCV(BaseEstimator):
     def _grid(self, prepared, l1_ratio: float) -> np.ndarray:
         if isinstance(self.alphas, Integral):
             return alpha_grid(prepared, l1_ratio, int(self.alphas), self.eps)
-        alphas = np.asarray(self.alphas, dtype=np.float64).ravel()
-        if alphas.size == 0 or np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
-            raise ValueError(
-                "alphas must be a positive integer or a non-empty array of finite, "
-                "non-negative numbers."
-            )
-        return np.sort(alphas)[::-1]
-
-    def _validate(self, X, y):
-        raise NotImplementedError
+        return check_alphas(self.alphas)
 
     def _fit(self, X, y, sample_weight, groups, *, loss, Y, unit_weights):
         ratios = self._l1_ratios()
@@ -163,10 +160,11 @@ class _BaseDecayCV(BaseEstimator):
             solvers = {path_solver(loss, "elasticnet", r, "auto") for r in ratios}
             solver = solvers.pop() if len(solvers) == 1 else "fista"
         # The grid comes from the whole training set, as in LassoCV, so that
-        # every split is scored on the same alphas.
+        # every split is scored on the same alphas. It needs only the
+        # gradient at zero: 'gd' reads X as it is, with no layout copy.
         full = prepare_problem(
             X, Y, sample_weight, loss=loss, fit_intercept=self.fit_intercept,
-            solver=solver,
+            solver="gd",
         )  # fmt: skip
         grids = np.array([self._grid(full, r) for r in ratios])
         cv = check_cv(self.cv, y, classifier=is_classifier(self))
@@ -240,15 +238,10 @@ class _BaseDecayCV(BaseEstimator):
                 results[f"split{k}_{name}_score"] = per_split[k]
             results[f"mean_{name}_score"] = per_split.mean(axis=0)
             results[f"std_{name}_score"] = per_split.std(axis=0)
-        mean = results["mean_test_score"]
         # As GridSearchCV: rank 1 is best, ties share the smaller rank.
-        order = np.argsort(-mean, kind="stable")
-        ranks = np.empty(mean.size, dtype=np.int32)
-        ranks[order] = np.arange(1, mean.size + 1)
-        for i in range(1, mean.size):
-            if mean[order[i]] == mean[order[i - 1]]:
-                ranks[order[i]] = ranks[order[i - 1]]
-        results["rank_test_score"] = ranks
+        results["rank_test_score"] = rankdata(
+            -results["mean_test_score"], method="min"
+        ).astype(np.int32)
         return results
 
     def _select(self, results: dict, n_splits: int) -> int:
@@ -546,7 +539,7 @@ class DecayLinearRegressorCV(RegressorMixin, _BaseDecayCV):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        Y, _ = encode_targets(y, "squared", X.dtype)
+        Y, _, _ = encode_targets(y, "squared", X.dtype)
         return self._fit(
             X, y, sample_weight, groups, loss="squared", Y=Y, unit_weights=unit_weights
         )
@@ -702,10 +695,7 @@ class DecayLogisticClassifierCV(ClassifierMixin, _BaseDecayCV):
         sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        Y, classes = encode_targets(y, "multinomial", X.dtype)
-        loss = "logistic" if len(classes) == 2 else "multinomial"
-        if loss == "logistic":
-            Y = Y[:, 1:]
+        Y, classes, loss = encode_targets(y, None, X.dtype)
         self.classes_ = classes
         return self._fit(
             X, y, sample_weight, groups, loss=loss, Y=Y, unit_weights=unit_weights

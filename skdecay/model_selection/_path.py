@@ -38,26 +38,28 @@ from typing import Literal, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_array, check_X_y
+from sklearn.utils.validation import _check_sample_weight, check_X_y
 
 from .._core._problem import (
+    CompressedLeastSquares,
     DecayResult,
     PreparedProblem,
-    compress_least_squares,
-    prepare_problem,
+    prepare_path,
     solve_prepared,
-    with_gram,
 )
 from .._core._solvers import SOLVERS
 from .._objective import LOSSES, penalty_strengths
 from .._typing import MatrixLike
-from ..linear_model._base import auto_solver
+from ..linear_model._base import auto_solver, class_targets
 
 #: The l1_ratio at which the top of a pure-L2 grid is computed (glmnet's).
 L2_TOP_RATIO = 1e-3
+
+
+#: What :func:`~skdecay._core._problem.prepare_path` returns.
+PathProblem = PreparedProblem | CompressedLeastSquares
 
 
 class DecayPath(NamedTuple):
@@ -90,49 +92,59 @@ class DecayPath(NamedTuple):
     classes: np.ndarray | None
 
 
-def encode_targets(y, loss: str, dtype) -> tuple[np.ndarray, np.ndarray | None]:
-    """``Y`` of shape (n_samples, n_outputs) for the kernels, and the classes.
+def encode_targets(
+    y, loss: str | None, dtype
+) -> tuple[np.ndarray, np.ndarray | None, str]:
+    """``Y`` of shape (n_samples, n_outputs) for the kernels, the classes and
+    the loss.
 
     The squared loss takes numeric targets as they are; 'logistic' takes two
-    class labels (a 0/1 column for ``classes[1]``), 'multinomial' two or more
-    (one-hot columns), as :class:`~skdecay.DecayLogisticClassifier` does.
+    class labels, 'multinomial' two or more, and None lets the number of
+    classes choose between them, as :class:`~skdecay.DecayLogisticClassifier`
+    does (see :func:`~skdecay.linear_model._base.class_targets`).
     """
     if loss == "squared":
         y = np.asarray(y, dtype=dtype)
-        return y.reshape(y.shape[0], -1), None
+        return y.reshape(y.shape[0], -1), None, loss
     check_classification_targets(y)
-    encoder = LabelEncoder()
-    index = encoder.fit_transform(y)
-    classes = encoder.classes_
+    classes, index = np.unique(y, return_inverse=True)
     if len(classes) < 2:
         raise ValueError(
             f"loss={loss!r} needs samples of at least 2 classes; the data "
             f"contain only one class: {classes[0]!r}."
         )
-    if loss == "logistic":
-        if len(classes) > 2:
-            raise ValueError(
-                f"loss='logistic' is for two classes, y has {len(classes)}; use "
-                "loss='multinomial'."
-            )
-        return (index == 1).astype(dtype).reshape(-1, 1), classes
-    Y = np.zeros((index.shape[0], len(classes)), dtype=dtype)
-    Y[np.arange(index.shape[0]), index] = 1.0
-    return Y, classes
+    if loss == "logistic" and len(classes) > 2:
+        raise ValueError(
+            f"loss='logistic' is for two classes, y has {len(classes)}; use "
+            "loss='multinomial'."
+        )
+    Y, loss = class_targets(index, len(classes), dtype, loss)
+    return Y, classes, loss
 
 
-def alpha_max(prepared: PreparedProblem, l1_ratio: float) -> float:
+def check_alphas(alphas) -> np.ndarray:
+    """Given alphas as a 1-D float array in decreasing order, or an error."""
+    alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
+    if alphas.size == 0 or np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
+        raise ValueError(
+            "alphas must be a positive integer or a non-empty array of finite, "
+            "non-negative numbers."
+        )
+    return alphas
+
+
+def alpha_max(path_problem: PathProblem, l1_ratio: float) -> float:
     """The top of the grid for this ``l1_ratio`` (see the module docstring)."""
-    top = float(np.max(np.abs(prepared.grad_zero), initial=0.0))
+    top = float(np.max(np.abs(path_problem.grad_zero), initial=0.0))
     return top / max(float(l1_ratio), L2_TOP_RATIO)
 
 
 def alpha_grid(
-    prepared: PreparedProblem, l1_ratio: float, n_alphas: int, eps: float
+    path_problem: PathProblem, l1_ratio: float, n_alphas: int, eps: float
 ) -> np.ndarray:
     """``n_alphas`` log-spaced alphas from :func:`alpha_max` down by ``eps``
     (by ``eps * 1e-3`` for pure weight decay; see the module docstring)."""
-    top = alpha_max(prepared, l1_ratio)
+    top = alpha_max(path_problem, l1_ratio)
     if top <= np.finfo(np.float64).resolution:
         # The loss is flat at zero (e.g. a constant target): any alpha gives
         # zero coefficients; a grid of tiny values, as scikit-learn's.
@@ -143,38 +155,32 @@ def alpha_grid(
 
 
 def solve_path(
-    prepared: PreparedProblem,
+    path_problem: PathProblem,
     alphas: np.ndarray,
     *,
     penalty: str,
     l1_ratio: float,
     max_iter: int,
     tol: float,
-    coef_init=None,
-    intercept_init=None,
 ) -> list[DecayResult]:
-    """Solve a prepared problem for each alpha in turn, warm-starting each.
+    """Solve a problem from :func:`prepare_path` for each alpha in turn.
 
-    ``alphas`` should be decreasing: each solution is then a good start for
-    the next. Dense least squares with few features is solved on its
-    compressed form (one QR factorisation for the whole path; pure weight
-    decay is then solved exactly from one SVD); 'newton' on another loss is
-    preconditioned by a Gram matrix formed once. Warns once if some alphas
-    hit ``max_iter``.
+    ``alphas`` should be decreasing: each solve starts from the previous
+    solution, a good start for the next. Pure weight decay on compressed
+    least squares is solved exactly for the whole path. Warns once if some
+    alphas hit ``max_iter``.
     """
-    compressed = compress_least_squares(prepared)
+    compressed = isinstance(path_problem, CompressedLeastSquares)
+    inner = path_problem.prepared if compressed else path_problem
     strengths = [penalty_strengths(alpha, penalty, l1_ratio) for alpha in alphas]
     if (
-        compressed is not None
-        and prepared.solver == "newton"
+        compressed
+        and inner.solver == "newton"
         and all(l1 == 0.0 for l1, _ in strengths)
     ):
-        return compressed.ridge_path([l2 for _, l2 in strengths])
-    inner = compressed.prepared if compressed else with_gram(prepared)
+        return path_problem.ridge_path([l2 for _, l2 in strengths])
     results = []
-    coef, intercept = coef_init, intercept_init
-    if compressed is not None and coef is not None:
-        intercept = np.zeros(coef.shape[1])
+    coef = intercept = None
     for l1, l2 in strengths:
         result = solve_prepared(
             inner,
@@ -186,11 +192,11 @@ def solve_path(
             intercept_init=intercept,
         )
         coef, intercept = result.coef, result.intercept
-        results.append(compressed.to_original(result) if compressed else result)
+        results.append(path_problem.to_original(result) if compressed else result)
     stalled = [a for a, r in zip(alphas, results, strict=True) if not r.converged]
     if stalled:
         warnings.warn(
-            f"Solver {prepared.solver!r} did not converge in max_iter={max_iter} "
+            f"Solver {inner.solver!r} did not converge in max_iter={max_iter} "
             f"iterations for {len(stalled)} of {len(alphas)} alphas (the smallest "
             f"is {min(stalled):.3g}). Increase max_iter, loosen tol, or raise "
             "eps to stop the path at a larger alpha.",
@@ -336,7 +342,6 @@ def decay_path(
     >>> [int((path.coefs[:, k] != 0).sum()) for k in range(5)]
     [0, 4, 7, 9, 10]
     """
-    X = check_array(X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32])
     if loss == "squared":
         X, y = check_X_y(
             X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32],
@@ -349,20 +354,18 @@ def decay_path(
     sample_weight = _check_sample_weight(
         sample_weight, X, dtype=X.dtype, ensure_non_negative=True
     )
-    Y, classes = encode_targets(y, loss, X.dtype)
+    Y, classes, loss = encode_targets(y, loss, X.dtype)
     solver = path_solver(loss, penalty, l1_ratio, solver)
-    prepared = prepare_problem(
+    path_problem = prepare_path(
         X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver
     )
     if alphas is None:
         rho, _ = penalty_strengths(1.0, penalty, l1_ratio)
-        alphas = alpha_grid(prepared, rho, n_alphas, eps)
+        alphas = alpha_grid(path_problem, rho, n_alphas, eps)
     else:
-        alphas = np.sort(np.asarray(alphas, dtype=np.float64).ravel())[::-1]
-        if alphas.size == 0 or np.any(alphas < 0) or not np.all(np.isfinite(alphas)):
-            raise ValueError("alphas must be non-empty, finite and non-negative.")
+        alphas = check_alphas(alphas)
     results = solve_path(
-        prepared, alphas, penalty=penalty, l1_ratio=l1_ratio, max_iter=max_iter,
+        path_problem, alphas, penalty=penalty, l1_ratio=l1_ratio, max_iter=max_iter,
         tol=tol,
     )  # fmt: skip
     coefs = np.stack([r.coef.T for r in results], axis=-1)  # (k, p, n_alphas)
