@@ -6,7 +6,8 @@ for the layout with a single branch per call (never per element). Coordinate
 descent walks one column at a time through :func:`column_range` and
 :func:`column_entry`, which are the same loop for a dense (Fortran-order)
 column and a CSC column; their layout test is loop-invariant, so the compiler
-hoists it out of the loop.
+hoists it out of the loop. The streaming steps of ``partial_fit`` walk rows
+the same way, through :func:`row_range` and :func:`row_entry` (dense or CSR).
 
 Centering for the intercept is implicit: with column means ``x_mean`` the
 kernels compute products with ``X - 1 x_mean^T`` without forming it, so sparse
@@ -130,6 +131,24 @@ def column_entry(X, j, jj):
     """
     if X.layout == DENSE:
         return jj, X.dense[jj, j]
+    return X.indices[jj], X.data[jj]
+
+
+@njit(cache=True, nogil=True)
+def row_range(X, i):
+    """``(start, stop)`` of the stored entries of row ``i``: loop over them with
+    :func:`row_entry`. Dense rows store every column, CSR rows their non-zeros.
+    (The row twin of :func:`column_range`; a CSC design has no cheap rows.)"""
+    if X.layout == DENSE:
+        return 0, X.n_features
+    return X.indptr[i], X.indptr[i + 1]
+
+
+@njit(cache=True, nogil=True)
+def row_entry(X, i, jj):
+    """``(column, value)`` of the ``jj``-th stored entry of row ``i``."""
+    if X.layout == DENSE:
+        return jj, X.dense[i, jj]
     return X.indices[jj], X.data[jj]
 
 

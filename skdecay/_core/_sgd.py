@@ -65,7 +65,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
-from ._linalg import DENSE, make_design, weighted_column_moments
+from ._linalg import make_design, row_entry, row_range, weighted_column_moments
 from ._losses import (
     CURVATURE,
     LOSS_CODES,
@@ -82,24 +82,6 @@ STREAM_NON_FINITE = 1
 # mini-batch steps, the number of samples seen, and H when averaging started
 # (-1 before).
 _H, _STEPS, _SAMPLES, _AVERAGE_START = 0, 1, 2, 3
-
-
-@njit(cache=True, nogil=True)
-def row_range(X, i):
-    """``(start, stop)`` of the stored entries of row ``i``: loop over them with
-    :func:`row_entry`. Dense rows store every column, CSR rows their non-zeros.
-    (The row twin of :func:`skdecay._core._linalg.column_range`.)"""
-    if X.layout == DENSE:
-        return 0, X.n_features
-    return X.indptr[i], X.indptr[i + 1]
-
-
-@njit(cache=True, nogil=True)
-def row_entry(X, i, jj):
-    """``(column, value)`` of the ``jj``-th stored entry of row ``i``."""
-    if X.layout == DENSE:
-        return jj, X.dense[i, jj]
-    return X.indices[jj], X.data[jj]
 
 
 @njit(cache=True, nogil=True)
