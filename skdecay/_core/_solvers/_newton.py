@@ -337,6 +337,8 @@ def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace)
         and n_coordinates <= EXPLICIT_MAX_COORDINATES
         and n_samples >= n_coordinates
     )
+    # A path's Gram matrix replaces H for another loss than the squared.
+    from_gram = explicit and problem.gram.shape[0] > 0 and problem.loss != SQUARED
     size = n_coordinates if explicit else 0
     H = np.empty((size, size))
     factor = np.empty((0, 0))
@@ -360,21 +362,7 @@ def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace)
         if it == 0:
             first_residual = worst
         forcing = min(0.5, math.sqrt(worst / first_residual))
-        if explicit and problem.gram.shape[0] > 0 and problem.loss != SQUARED:
-            if factor.shape[0] == 0:
-                # On a path: the caller's Gram matrix, scaled by the mean
-                # curvature at the (warm) start, preconditions every step;
-                # H is never formed (it costs 2 n_features^2 n_samples flops).
-                _hessian_from_gram(problem, Z, H)
-                factor = _factor(H)
-            for j in range(n_features):
-                diagonal[j] = problem.scale[j]
-            _newton_direction(
-                problem, False, H, factor, diagonal, problem.scale_intercept, Z,
-                grad, grad_intercept, forcing, MAX_CG_MATRIX_FREE, S,
-                s_intercept, Zv, Hz,
-            )  # fmt: skip
-        elif explicit and (it == 0 or problem.loss == SQUARED):
+        if explicit and not from_gram and (it == 0 or problem.loss == SQUARED):
             # Products with the explicit H are cheap: solve to round-off.
             if it == 0:
                 _form_hessian(problem, Z, H)
@@ -388,9 +376,13 @@ def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace)
             )  # fmt: skip
         else:
             if explicit and factor.shape[0] == 0:
-                # The first Hessian, factored, preconditions the later ones:
-                # a few matrix-free products per step instead of forming H
-                # again (that is 2 n_features^2 n_samples flops each time).
+                # A factored Hessian preconditions the matrix-free steps: a
+                # few products per step instead of forming H again (that is
+                # 2 n_features^2 n_samples flops each time). It is the first
+                # step's H, or on a path the caller's Gram matrix scaled by
+                # the mean curvature at the (warm) start, never formed here.
+                if from_gram:
+                    _hessian_from_gram(problem, Z, H)
                 factor = _factor(H)
             for j in range(n_features):
                 diagonal[j] = problem.scale[j]
