@@ -108,20 +108,12 @@ def decay_objective(
     >>> decay_objective(X, y, coef=[2.0], intercept=-1.0, alpha=0.5)
     1.0
     """
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}.")
-    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
-    if not sp.issparse(X):
-        X = np.asarray(X, dtype=np.float64)
-    Z = np.asarray(X @ coef.T, dtype=np.float64)
-    Z += np.asarray(intercept, dtype=np.float64)
-    y = np.asarray(y)
-    n_samples = Z.shape[0]
-    sw = (
-        np.ones(n_samples)
-        if sample_weight is None
-        else np.asarray(sample_weight, dtype=np.float64)
+    X, y, coef, intercept, sw = _check_objective_arguments(
+        X, y, coef, intercept, sample_weight, loss
     )
+    Z = np.asarray(X @ coef.T, dtype=np.float64)
+    Z += intercept
+    n_samples = Z.shape[0]
     if loss == "squared":
         Y = y.reshape(n_samples, -1).astype(np.float64)
         pointwise = 0.5 * np.sum((Y - Z) ** 2, axis=1)
@@ -134,3 +126,89 @@ def decay_objective(
     value = np.dot(sw, pointwise) / sw.sum()
     value += l1 * np.abs(coef).sum() + 0.5 * l2 * np.sum(coef**2)
     return float(value)
+
+
+def _check_objective_arguments(X, y, coef, intercept, sample_weight, loss):
+    """Arrays for :func:`decay_objective`, or a ValueError saying what was expected.
+
+    NumPy would otherwise fail deep inside a product with a message about
+    gufunc signatures, or broadcast a wrong shape into a wrong number.
+    """
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}.")
+    if not sp.issparse(X):
+        X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2:
+        raise ValueError(
+            f"X must be 2-D, of shape (n_samples, n_features); got shape {X.shape}."
+        )
+    n_samples, n_features = X.shape
+    coef = np.asarray(coef, dtype=np.float64)
+    if coef.ndim not in (1, 2) or coef.shape[-1] != n_features:
+        raise ValueError(
+            f"coef must have shape (n_features,) or (n_outputs, n_features) with "
+            f"n_features={n_features} (the columns of X), as the estimators' "
+            f"coef_; got shape {coef.shape}."
+        )
+    coef = np.atleast_2d(coef)
+    n_outputs = coef.shape[0]
+    intercept = np.asarray(intercept, dtype=np.float64)
+    if intercept.ndim > 1 or (intercept.ndim == 1 and intercept.size != n_outputs):
+        raise ValueError(
+            f"intercept must be a number or have shape (n_outputs,) = ({n_outputs},),"
+            f" one per row of coef; got shape {intercept.shape}."
+        )
+    y = np.asarray(y)
+    if y.ndim not in (1, 2) or y.shape[0] != n_samples:
+        raise ValueError(
+            f"y must have n_samples={n_samples} rows, as X; got shape {y.shape}."
+        )
+    if loss == "squared":
+        n_targets = 1 if y.ndim == 1 else y.shape[1]
+        if n_targets != n_outputs:
+            raise ValueError(
+                f"y has {n_targets} target(s) (shape {y.shape}) but coef has "
+                f"{n_outputs} row(s) (shape {coef.shape}); the squared loss needs "
+                "one row of coef per target."
+            )
+    else:
+        if y.ndim != 1:
+            raise ValueError(
+                f"For loss={loss!r}, y must be 1-D, of shape (n_samples,); got "
+                f"shape {y.shape}."
+            )
+        n_classes = 2 if loss == "logistic" else n_outputs
+        if loss == "logistic" and n_outputs != 1:
+            raise ValueError(
+                f"loss='logistic' needs one row of coefficients, got coef of shape "
+                f"{coef.shape}; use loss='multinomial' for one row per class."
+            )
+        valid = np.issubdtype(y.dtype, np.number) or y.dtype == bool
+        if valid:
+            labels = y.astype(np.float64)
+            valid = bool(
+                np.all((labels == np.round(labels)) & (labels >= 0))
+                and np.all(labels < n_classes)
+            )
+        if not valid:
+            expected = (
+                "0/1 labels"
+                if loss == "logistic"
+                else f"class indices 0 .. {n_classes - 1} (one per row of coef)"
+            )
+            found = np.unique(y)
+            raise ValueError(
+                f"For loss={loss!r}, y must hold {expected}; got the values "
+                f"{found[:10]}{' ...' if found.size > 10 else ''}. Encode labels "
+                "with np.searchsorted(clf.classes_, y)."
+            )
+    if sample_weight is None:
+        sw = np.ones(n_samples)
+    else:
+        sw = np.asarray(sample_weight, dtype=np.float64)
+        if sw.shape != (n_samples,):
+            raise ValueError(
+                f"sample_weight must have shape (n_samples,) = ({n_samples},); got "
+                f"shape {sw.shape}."
+            )
+    return X, y, coef, intercept, sw
