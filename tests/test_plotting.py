@@ -10,14 +10,19 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 from skdecay import (
     CoefHistoryDisplay,
     DecayCVCurveDisplay,
     DecayLinearRegressor,
+    DecayLinearRegressorCV,
     DecayLogisticClassifier,
+    DecayMLPClassifier,
     DecayPathDisplay,
     LossCurveDisplay,
+    decay_path,
 )
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -172,8 +177,82 @@ def test_path_display_from_cv_estimator_marks_the_chosen_alpha(iris):
 
 def test_path_display_from_estimator_without_penalty_fails(diabetes):
     X, y = diabetes
-    with pytest.raises(ValueError, match="penalty=None"):
+    with pytest.raises(ValueError, match=r"penalty=None\. Set penalty="):
         DecayPathDisplay.from_estimator(DecayLinearRegressor(penalty=None), X, y)
+
+
+@pytest.fixture(scope="module")
+def raw_diabetes(diabetes):
+    """Diabetes with features on scales 1 to 1000, so a scaler changes the path."""
+    X, y = diabetes
+    return X * np.logspace(0, 3, X.shape[1]) + 5.0, y
+
+
+@pytest.fixture(scope="module")
+def scaled_lasso_cv(raw_diabetes):
+    """A fitted Pipeline(StandardScaler, DecayLinearRegressorCV)."""
+    pipeline = make_pipeline(
+        StandardScaler(), DecayLinearRegressorCV(penalty="l1", alphas=6, cv=3)
+    )
+    return pipeline.fit(*raw_diabetes)
+
+
+def test_path_display_from_pipeline_transforms_x_with_the_first_steps(breast_cancer):
+    pd = pytest.importorskip("pandas")
+    X, y = breast_cancer
+    columns = [f"f{j}" for j in range(X.shape[1])]
+    pipeline = make_pipeline(StandardScaler(), DecayLogisticClassifier(penalty="l1"))
+    display = DecayPathDisplay.from_estimator(
+        pipeline, pd.DataFrame(X, columns=columns), y, n_alphas=6
+    )
+    # Once read "penalty=None" from the Pipeline's own parameters.
+    path = decay_path(
+        StandardScaler().fit_transform(X), y, loss="logistic", penalty="l1", n_alphas=6
+    )
+    order = np.argsort(path.alphas)
+    assert len(display.lines_) == X.shape[1]
+    for j, line in enumerate(display.lines_):
+        assert_allclose(line.get_ydata(), path.coefs[j, order], atol=1e-10)
+    # The names come out of the scaler; the pipeline passed in stays unfitted.
+    assert [line.get_label() for line in display.lines_] == columns
+    assert not hasattr(pipeline[0], "mean_")
+
+
+def test_path_display_from_fitted_pipeline_uses_its_steps_and_cv(
+    raw_diabetes, scaled_lasso_cv
+):
+    X, y = raw_diabetes
+    cv = scaled_lasso_cv[-1]
+    display = DecayPathDisplay.from_estimator(scaled_lasso_cv, X, y)
+    assert_allclose(display.best_alpha_line_.get_xdata(), [cv.alpha_, cv.alpha_])
+    path = decay_path(
+        scaled_lasso_cv[:-1].transform(X), y, penalty="l1", alphas=cv.alphas_
+    )
+    order = np.argsort(path.alphas)
+    assert_allclose(display.lines_[3].get_xdata(), path.alphas[order])
+    assert_allclose(display.lines_[3].get_ydata(), path.coefs[3, order], atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("estimator", "got"),
+    [
+        (DecayMLPClassifier(), "got DecayMLPClassifier. A network has no"),
+        (Ridge(), "got Ridge.$"),
+        (
+            make_pipeline(StandardScaler(), Ridge()),
+            "got a Pipeline whose last step is Ridge.$",
+        ),
+    ],
+)
+def test_path_display_says_which_estimators_it_takes(diabetes, estimator, got):
+    X, y = diabetes
+    accepted = (
+        r"takes a skdecay linear model \(DecayLinearRegressor, "
+        r"DecayLogisticClassifier, DecayLinearRegressorCV, "
+        r"DecayLogisticClassifierCV\) or a Pipeline whose last step is one; "
+    )
+    with pytest.raises(ValueError, match=accepted + got):
+        DecayPathDisplay.from_estimator(estimator, X, y)
 
 
 # DecayCVCurveDisplay -------------------------------------------------------
@@ -337,6 +416,24 @@ def test_cv_display_band_matches_the_estimators_one_standard_error_rule(diabetes
 def test_cv_display_needs_a_fitted_search():
     with pytest.raises(Exception, match="not fitted"):
         DecayCVCurveDisplay.from_estimator(GridSearchCV(Ridge(), {"alpha": [1.0]}))
+    with pytest.raises(Exception, match="not fitted"):
+        DecayCVCurveDisplay.from_estimator(DecayLinearRegressorCV())
+    # Fitting a plain estimator would not help: say what is accepted.
+    with pytest.raises(
+        ValueError,
+        match=r"takes a fitted cross-validation estimator \(DecayLinearRegressorCV, "
+        r".*\), or a Pipeline whose last step is one; got DecayLinearRegressor\.$",
+    ):
+        DecayCVCurveDisplay.from_estimator(DecayLinearRegressor())
+
+
+def test_cv_display_from_a_pipeline_reads_its_last_step(scaled_lasso_cv):
+    cv = scaled_lasso_cv[-1]
+    display = DecayCVCurveDisplay.from_estimator(scaled_lasso_cv)
+    assert_allclose(display.best_alpha_line_.get_xdata(), [cv.alpha_, cv.alpha_])
+    assert_allclose(
+        display.lines_["test"].get_ydata(), cv.cv_results_["mean_test_score"][::-1]
+    )
 
 
 # LossCurveDisplay -----------------------------------------------------------
@@ -449,6 +546,28 @@ def test_coef_history_display_of_a_classifier_names_each_weight(iris):
     assert_allclose(
         display.lines_[1, 5].get_ydata(), estimators[1].coef_history_[:, 1, 1]
     )
+
+
+def test_training_displays_of_a_pipeline_fit_and_read_its_last_step(raw_diabetes):
+    X, y = raw_diabetes
+    pipeline = make_pipeline(StandardScaler(), DecayLinearRegressor(solver="gd"))
+    alphas = [1e-2, 1.0]
+    losses = LossCurveDisplay.from_estimator(pipeline, X, y, alphas=alphas)
+    weights = CoefHistoryDisplay.from_estimator(pipeline, X, y, alphas=alphas)
+    X_scaled = StandardScaler().fit_transform(X)
+    for k, alpha in enumerate(alphas):
+        expected = DecayLinearRegressor(
+            solver="gd", alpha=alpha, store_coef_history=True
+        ).fit(X_scaled, y)
+        assert_allclose(losses.lines_[k].get_ydata(), expected.loss_curve_)
+        assert losses.lines_[k].get_label() == f"alpha={alpha:.3g}"
+        assert_allclose(weights.lines_[k, 2].get_ydata(), expected.coef_history_[:, 2])
+    assert weights.ax_[1].get_title() == "alpha=1"
+    assert not hasattr(pipeline[-1], "coef_")
+    # Fitted pipelines stand for their last step too.
+    fitted = [pipeline.set_params(decaylinearregressor__alpha=1.0).fit(X, y)]
+    display = LossCurveDisplay.from_estimators(fitted)
+    assert_allclose(display.lines_[0].get_ydata(), fitted[0][-1].loss_curve_)
 
 
 def test_coef_history_display_needs_recorded_weights(diabetes):

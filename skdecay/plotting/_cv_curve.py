@@ -10,7 +10,7 @@ from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils._plotting import _validate_score_name
 from sklearn.utils.validation import check_is_fitted
 
-from ._utils import check_log_alphas, chosen_alpha_line, set_alpha_axis
+from ._utils import check_log_alphas, chosen_alpha_line, final_step, set_alpha_axis
 
 
 def _as_float(values) -> np.ndarray:
@@ -440,11 +440,12 @@ class DecayCVCurveDisplay:
         estimator : estimator instance
             A fitted :class:`~skdecay.DecayLinearRegressorCV`,
             :class:`~skdecay.DecayLogisticClassifierCV`, or
-            :class:`~sklearn.model_selection.GridSearchCV` over ``alpha``.
-            Its chosen alpha (``alpha_``, or ``best_params_[param_name]``) is
-            marked when the curve drawn is the chosen ``l1_ratio``'s;
-            otherwise the estimator's ``selection`` rule picks one on the
-            curve drawn.
+            :class:`~sklearn.model_selection.GridSearchCV` over ``alpha``,
+            or a fitted :class:`~sklearn.pipeline.Pipeline` whose last step
+            is one of these. Its chosen alpha (``alpha_``, or
+            ``best_params_[param_name]``) is marked when the curve drawn is
+            the chosen ``l1_ratio``'s; otherwise the estimator's
+            ``selection`` rule picks one on the curve drawn.
 
         l1_ratio : float, default=None
             Which ``l1_ratio`` to draw; None draws the chosen one.
@@ -470,7 +471,23 @@ class DecayCVCurveDisplay:
         -------
         display : DecayCVCurveDisplay
             The display, with the artists as attributes.
+
+        Raises
+        ------
+        ValueError
+            If ``estimator`` does no cross-validation (the message says
+            which estimators do).
         """
+        estimator = final_step(estimator)
+        # A CV estimator has a ``cv`` parameter before it is fitted.
+        params = estimator.get_params() if hasattr(estimator, "get_params") else {}
+        if not hasattr(estimator, "cv_results_") and "cv" not in params:
+            raise ValueError(
+                "DecayCVCurveDisplay.from_estimator takes a fitted cross-validation "
+                "estimator (DecayLinearRegressorCV, DecayLogisticClassifierCV, or "
+                "GridSearchCV / RandomizedSearchCV over alpha), or a Pipeline whose "
+                f"last step is one; got {type(estimator).__name__}."
+            )
         check_is_fitted(estimator, "cv_results_")
         if hasattr(estimator, "alpha_"):
             chosen_alpha = float(estimator.alpha_)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import compute_sample_weight
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
@@ -15,9 +17,61 @@ from ._utils import (
     check_log_alphas,
     chosen_alpha_line,
     default_feature_names,
+    final_step,
     path_loss,
     set_alpha_axis,
 )
+
+
+def _path_model_and_data(estimator, X, y):
+    """The skdecay linear model whose path to draw, X as it sees it, feature names.
+
+    For a Pipeline, the model is the last step and X goes through the
+    preceding steps: the fitted ones if the pipeline is fitted, otherwise
+    clones fitted on ``X`` here (the pipeline passed in is not modified).
+    The names are the preceding steps' ``get_feature_names_out()``, or None.
+    """
+    from ..linear_model import DecayLinearRegressor, DecayLogisticClassifier
+    from ..model_selection import DecayLinearRegressorCV, DecayLogisticClassifierCV
+
+    accepted = (
+        DecayLinearRegressor,
+        DecayLogisticClassifier,
+        DecayLinearRegressorCV,
+        DecayLogisticClassifierCV,
+    )
+    model = final_step(estimator)
+    if not isinstance(model, accepted):
+        got = type(model).__name__
+        if model is not estimator:
+            got = f"a Pipeline whose last step is {got}"
+        hint = ""
+        if hasattr(model, "get_params") and "weight_decay" in model.get_params():
+            hint = (
+                " A network has no regularisation path: "
+                "LossCurveDisplay.from_estimator(estimator, X, y, alphas=..., "
+                "param_name='weight_decay') draws its training for several decay "
+                "strengths."
+            )
+        raise ValueError(
+            "DecayPathDisplay.from_estimator takes a skdecay linear model ("
+            + ", ".join(cls.__name__ for cls in accepted)
+            + f") or a Pipeline whose last step is one; got {got}.{hint}"
+        )
+    if model is estimator:
+        return model, X, None
+    preprocessing = estimator[:-1]
+    try:
+        check_is_fitted(model)
+        X = preprocessing.transform(X)
+    except NotFittedError:
+        preprocessing = clone(preprocessing)
+        X = preprocessing.fit_transform(X, y)
+    try:
+        names = [str(name) for name in preprocessing.get_feature_names_out()]
+    except (AttributeError, ValueError):  # a step without feature names
+        names = None
+    return model, X, names
 
 
 class DecayPathDisplay:
@@ -253,11 +307,21 @@ class DecayPathDisplay:
         chosen ``l1_ratio_``, the grid ``alphas_`` unless ``alphas`` is
         given, and a vertical line marks ``alpha_``.
 
+        For a :class:`~sklearn.pipeline.Pipeline` whose last step is one of
+        these, ``X`` first goes through the preceding steps (as scikit-learn's
+        displays do with ``pipeline[:-1]``): a fitted pipeline's own steps
+        transform it; otherwise clones of the steps are fitted on ``X`` and
+        ``y``. The path is that of the last step, on the transformed
+        features.
+
         Parameters
         ----------
         estimator : estimator instance
-            A skdecay linear estimator; a CV estimator must be fitted, a
-            plain one need not be (only its parameters are read).
+            A skdecay linear estimator (:class:`~skdecay.DecayLinearRegressor`,
+            :class:`~skdecay.DecayLogisticClassifier` or their CV versions),
+            or a :class:`~sklearn.pipeline.Pipeline` ending in one. A CV
+            estimator must be fitted, a plain one need not be (only its
+            parameters are read).
 
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
@@ -280,9 +344,10 @@ class DecayPathDisplay:
             Sample weights.
 
         feature_names : list of str, default=None
-            A name for each feature; None uses the estimator's
-            ``feature_names_in_``, the columns of a DataFrame ``X``, or
-            ``x0, x1, ...``.
+            A name for each feature; None uses a pipeline's
+            ``get_feature_names_out()`` before its last step, the
+            estimator's ``feature_names_in_``, the columns of a DataFrame
+            ``X``, or ``x0, x1, ...``.
 
         ax : matplotlib Axes or array-like of Axes, default=None
             Where to draw (see :meth:`plot`).
@@ -294,13 +359,21 @@ class DecayPathDisplay:
         -------
         display : DecayPathDisplay
             The display, with the artists as attributes.
+
+        Raises
+        ------
+        ValueError
+            If ``estimator`` is not one of the accepted models (the message
+            lists them), or its ``penalty`` is None.
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
+        estimator, X, pipeline_feature_names = _path_model_and_data(estimator, X, y)
         params = estimator.get_params(deep=False)
         penalty = params.get("penalty")
         if penalty is None:
             raise ValueError(
-                "A regularisation path needs a penalty; the estimator has penalty=None."
+                "A regularisation path needs a penalty; the estimator has "
+                "penalty=None. Set penalty='l2', 'l1' or 'elasticnet'."
             )
         l1_ratio = params.get("l1_ratio", 0.5)
         best_alpha = None
@@ -341,6 +414,8 @@ class DecayPathDisplay:
             tol=params.get("tol", 1e-4),
             max_iter=params.get("max_iter", 1000),
         )
+        if feature_names is None:
+            feature_names = pipeline_feature_names
         if feature_names is None:
             n_features = np.shape(path.coefs)[-2]
             feature_names = default_feature_names(n_features, X, estimator)

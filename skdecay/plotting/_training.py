@@ -13,7 +13,9 @@ from ._utils import (
     axes_array,
     check_feature_names,
     default_feature_names,
+    final_step,
     format_alpha,
+    step_param,
 )
 
 _Y_LABELS = {
@@ -24,15 +26,21 @@ _Y_LABELS = {
 
 
 def _fit_per_alpha(estimator, X, y, alphas, fit_params, param_name, **params):
-    """Fit a clone of ``estimator`` per value of its ``param_name`` (and ``params``)."""
+    """Fit a clone of ``estimator`` per value of its ``param_name`` (and ``params``).
+
+    In a Pipeline, names the pipeline lacks are the last step's parameters.
+    """
     alphas = np.asarray(alphas, dtype=float).ravel()
     if alphas.size == 0:
         raise ValueError("alphas must hold at least one value.")
+    param_name = step_param(estimator, param_name)
     if param_name not in estimator.get_params(deep=True):
         raise ValueError(
-            f"{type(estimator).__name__} has no parameter {param_name!r}; pass "
-            "param_name to name its decay strength (e.g. 'weight_decay')."
+            f"{type(final_step(estimator)).__name__} has no parameter "
+            f"{param_name!r}; pass param_name to name its decay strength (e.g. "
+            "'weight_decay')."
         )
+    params = {step_param(estimator, name): value for name, value in params.items()}
     fit_params = {} if fit_params is None else fit_params
     return [
         clone(estimator)
@@ -46,9 +54,9 @@ def _fitted_attribute(estimators, attribute: str, missing: str):
     """The estimators as a list, and each one's fitted ``attribute``.
 
     An estimator whose ``attribute`` is absent or None raises
-    ``"<class name> has no " + missing``.
+    ``"<class name> has no " + missing``. A Pipeline stands for its last step.
     """
-    estimators = list(estimators)
+    estimators = [final_step(estimator) for estimator in estimators]
     if not estimators:
         raise ValueError("estimators must hold at least one fitted estimator.")
     values = []
@@ -210,7 +218,8 @@ class LossCurveDisplay:
         Parameters
         ----------
         estimators : list of estimator instances
-            Fitted estimators, each with ``attribute``.
+            Fitted estimators, each with ``attribute``, or fitted Pipelines
+            whose last step has it.
 
         labels : list of str, default=None
             A legend label for each estimator; None uses
@@ -271,7 +280,9 @@ class LossCurveDisplay:
         ----------
         estimator : estimator instance
             An estimator with a ``param_name`` parameter whose fit records
-            ``attribute``; it is not modified.
+            ``attribute``, or a Pipeline whose last step is one (then
+            ``param_name`` is the last step's parameter); it is not
+            modified.
 
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
@@ -460,8 +471,9 @@ class CoefHistoryDisplay:
         Parameters
         ----------
         estimators : list of estimator instances
-            Estimators fitted with ``store_coef_history=True``; the panels are
-            titled with their ``alpha``.
+            Estimators fitted with ``store_coef_history=True``, or fitted
+            Pipelines whose last step is one; the panels are titled with
+            their ``alpha``.
 
         feature_names : list of str, default=None
             A name for each feature; None uses the first estimator's
@@ -515,7 +527,8 @@ class CoefHistoryDisplay:
         ----------
         estimator : estimator instance
             A skdecay linear estimator (any estimator with ``alpha`` and
-            ``store_coef_history`` parameters); it is not modified.
+            ``store_coef_history`` parameters), or a Pipeline whose last step
+            is one; it is not modified.
 
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
             Training data.
@@ -545,10 +558,13 @@ class CoefHistoryDisplay:
             The display, with the artists as attributes.
         """
         check_matplotlib_support(f"{cls.__name__}.from_estimator")
-        if "store_coef_history" not in estimator.get_params(deep=False):
+        model = final_step(estimator)
+        if "store_coef_history" not in model.get_params(deep=False):
             raise ValueError(
-                f"{type(estimator).__name__} has no store_coef_history parameter; "
-                "CoefHistoryDisplay needs an estimator that records its weights."
+                f"{type(model).__name__} has no store_coef_history parameter; "
+                "CoefHistoryDisplay needs a skdecay linear estimator "
+                "(DecayLinearRegressor, DecayLogisticClassifier) or a Pipeline "
+                "ending in one, which records its weights."
             )
         estimators = _fit_per_alpha(
             estimator, X, y, alphas, fit_params, "alpha", store_coef_history=True

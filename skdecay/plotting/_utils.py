@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import is_classifier
+from sklearn.pipeline import Pipeline
 
 #: Above this many lines a panel gets no legend (it would hide the lines).
 MAX_LEGEND_ENTRIES = 12
@@ -35,6 +36,22 @@ def chosen_alpha_line(ax, alpha: float):
         linewidth=1,
         label=f"chosen {format_alpha(alpha)}",
     )
+
+
+def final_step(estimator):
+    """The last step of a Pipeline (the model a display reads), else ``estimator``."""
+    return estimator[-1] if isinstance(estimator, Pipeline) else estimator
+
+
+def step_param(estimator, name: str) -> str:
+    """``name`` as ``estimator.set_params`` spells it.
+
+    In a Pipeline that has no parameter ``name`` itself, that is the last
+    step's parameter, ``<last step>__<name>``.
+    """
+    if isinstance(estimator, Pipeline) and name not in estimator.get_params():
+        return f"{estimator.steps[-1][0]}__{name}"
+    return name
 
 
 def path_loss(estimator, y) -> str:
