@@ -47,8 +47,7 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
 
-    solver : {'auto', 'gd', 'fista', 'cd', 'newton', 'prox_newton'}, \
-            default='auto'
+    solver : {'auto', 'gd', 'fista', 'cd', 'newton', 'prox_newton'}, default='auto'
         'gd' is proximal gradient descent (the textbook weight-decay step
         followed by the L1 soft-threshold); 'fista' is accelerated proximal
         gradient with backtracking and adaptive restart; 'cd' is working-set
@@ -138,9 +137,9 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         entry per pass: the weighted mean loss of its rows, each taken before
         the step that used it (progressive validation), plus the penalty.
 
-    coef_history_ : ndarray of shape (`n_iter_`, n_features) or \
-            (`n_iter_`, n_targets, n_features)
-        The coefficients after each iteration; only with
+    coef_history_ : ndarray of shape (`n_iter_`, n_features) or 3-D
+        The coefficients after each iteration, of shape
+        (`n_iter_`, n_targets, n_features) for a 2-D ``y``; only with
         ``store_coef_history=True``.
 
     intercept_history_ : ndarray of shape (`n_iter_`,) or (`n_iter_`, n_targets)
