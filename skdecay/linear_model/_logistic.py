@@ -63,8 +63,7 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
     fit_intercept : bool, default=True
         Whether to fit (unpenalised) intercepts.
 
-    solver : {'auto', 'gd', 'fista', 'cd', 'newton', 'prox_newton'}, \
-            default='auto'
+    solver : {'auto', 'gd', 'fista', 'cd', 'newton', 'prox_newton'}, default='auto'
         'gd' is proximal gradient descent (the textbook weight-decay step
         followed by the L1 soft-threshold); 'fista' is accelerated proximal
         gradient with backtracking and adaptive restart; 'cd' is working-set
