@@ -307,8 +307,7 @@ _CV_PARAMETERS_DOC = r"""
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
 
-    solver : {'auto', 'gd', 'fista', 'cd', 'newton', 'prox_newton'}, \
-            default='auto'
+    solver : {'auto', 'gd', 'fista', 'cd', 'newton', 'prox_newton'}, default='auto'
         The solver of every path and of the refit; 'auto' applies the
         estimator's rule.
 
