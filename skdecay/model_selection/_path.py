@@ -69,8 +69,7 @@ class DecayPath(NamedTuple):
     ----------
     alphas : ndarray of shape (n_alphas,)
         The regularisation strengths, in decreasing order.
-    coefs : ndarray of shape (n_features, n_alphas) or \
-            (n_outputs, n_features, n_alphas)
+    coefs : ndarray of shape (n_features, n_alphas) or (n_outputs, n_features, n_alphas)
         The coefficients at each alpha; 3-D for several outputs (targets, or
         classes of the multinomial loss), as in :func:`sklearn.linear_model.lasso_path`.
     intercepts : ndarray of shape (n_alphas,) or (n_outputs, n_alphas)
@@ -299,8 +298,7 @@ def decay_path(
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative sample weights.
 
-    solver : {'auto', 'gd', 'fista', 'cd', 'newton', 'prox_newton'}, \
-            default='auto'
+    solver : {'auto', 'gd', 'fista', 'cd', 'newton', 'prox_newton'}, default='auto'
         As in the estimators; 'auto' applies their rule.
 
     tol : float, default=1e-4
