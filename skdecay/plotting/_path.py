@@ -93,11 +93,10 @@ class DecayPathDisplay:
     alphas : array-like of shape (n_alphas,)
         The regularisation strengths, in any order.
 
-    coefs : array-like of shape (n_features, n_alphas) or \
-            (n_outputs, n_features, n_alphas)
+    coefs : array-like of shape (n_features, n_alphas) or 3-D
         The coefficients along the path, as ``DecayPath.coefs``: one output,
-        or several (one per target, or one per class for the multinomial
-        loss).
+        or several, of shape (n_outputs, n_features, n_alphas) (one per
+        target, or one per class for the multinomial loss).
 
     feature_names : list of str, default=None
         A name for each feature, used as line labels; None uses
@@ -112,8 +111,7 @@ class DecayPathDisplay:
 
     Attributes
     ----------
-    lines_ : ndarray of matplotlib Line2D of shape (n_features,) or \
-            (n_outputs, n_features)
+    lines_ : ndarray of Line2D of shape (n_features,) or (n_outputs, n_features)
         One line per coefficient (per output).
 
     best_alpha_line_ : matplotlib Line2D, list of Line2D or None
