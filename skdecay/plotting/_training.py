@@ -342,9 +342,9 @@ class CoefHistoryDisplay:
 
     Parameters
     ----------
-    coef_histories : list of array-like of shape (n_iter_k, n_features) or \
-            (n_iter_k, n_outputs, n_features)
-        One ``coef_history_`` per fit; lengths may differ.
+    coef_histories : list of array-like of shape (n_iter_k, n_features) or 3-D
+        One ``coef_history_`` per fit, of shape (n_iter_k, n_outputs,
+        n_features) for several outputs; lengths may differ.
 
     alphas : array-like of shape (n_fits,)
         The decay strength of each fit, titling its panel.
