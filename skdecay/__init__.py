@@ -40,4 +40,19 @@ __all__ = [
     "__version__",
     "decay_objective",
     "decay_path",
+    "study",
 ]
+
+
+def __getattr__(name: str):
+    # The study needs the 'report' extra (pandas, Jinja2, matplotlib, tqdm):
+    # it is imported on first use, so that importing skdecay does not.
+    if name == "study":
+        from ._study import study
+
+        return study
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"study"})
