@@ -33,6 +33,7 @@ run's.
 # Set-up: one grid, one set of folds and one scorer per problem
 # -------------------------------------------------------------
 
+import sys
 from pathlib import Path
 from time import perf_counter
 
@@ -125,7 +126,8 @@ for ax, (name, problem) in zip(axes, problems.items(), strict=True):
     )
     ax.legend(fontsize="small")
     ax.set_title(name)
-output = Path(__file__).with_suffix(".png")
+# Next to this script (sys.argv[0]: sphinx-gallery runs it without __file__).
+output = Path(sys.argv[0]).with_suffix(".png")
 fig.savefig(output, dpi=80)
 
 # %%

@@ -25,6 +25,7 @@ standardised features), so nothing is downloaded.
 # Two paths, one per penalty
 # --------------------------
 
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -68,7 +69,8 @@ lasso_cv = DecayLinearRegressorCV(
 ).fit(X, y)
 DecayPathDisplay.from_estimator(lasso_cv, X, y, feature_names=feature_names, ax=ax_l1)
 ax_l1.set_title("L1 (lasso): weights reach zero one by one")
-output = Path(__file__).with_suffix(".png")
+# Next to this script (sys.argv[0]: sphinx-gallery runs it without __file__).
+output = Path(sys.argv[0]).with_suffix(".png")
 fig.savefig(output, dpi=80)
 
 # %%

@@ -24,6 +24,7 @@ downloaded.
 # ``alpha_max`` is the lasso's divided by ``l1_ratio``, twice as large here,
 # so at the right end of this grid a few of its weights are still nonzero.)
 
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -67,7 +68,8 @@ ax_share.legend(fontsize="small")
 
 DecayPathDisplay.from_path(paths["elastic net"], ax=ax_path)
 ax_path.set_title("Elastic-net path (l1_ratio=0.5)")
-output = Path(__file__).with_suffix(".png")
+# Next to this script (sys.argv[0]: sphinx-gallery runs it without __file__).
+output = Path(sys.argv[0]).with_suffix(".png")
 fig.savefig(output, dpi=80)
 
 # %%

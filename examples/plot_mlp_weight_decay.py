@@ -29,6 +29,7 @@ strong. Nothing is downloaded.
 # Fit both kinds of decay on one grid
 # -----------------------------------
 
+import sys
 import warnings
 from pathlib import Path
 
@@ -104,7 +105,8 @@ LossCurveDisplay.from_estimators(
 )
 ax_norm.set_xlabel("epoch")
 ax_norm.set_title("Decoupled decay: norm of the weights")
-output = Path(__file__).with_suffix(".png")
+# Next to this script (sys.argv[0]: sphinx-gallery runs it without __file__).
+output = Path(sys.argv[0]).with_suffix(".png")
 fig.savefig(output, dpi=80)
 
 # %%

@@ -18,6 +18,13 @@ preconditions its steps with the running variance of each feature, so no
 StandardScaler pass over the data is needed first.
 """
 
+# %%
+# A dataset on disk, and chunks of it as memmaps
+# ----------------------------------------------
+# The rows are written one chunk at a time, so the whole array never exists
+# in memory; each chunk read back is a memmap of just its rows, unmapped
+# once the model has learnt from it.
+
 import resource
 import sys
 import tempfile
@@ -77,6 +84,13 @@ def chunks(path):
         del chunk  # unmaps it: its pages no longer count as ours
 
 
+# %%
+# Stream the file through partial_fit, twice
+# ------------------------------------------
+# The kernels are compiled (or loaded from Numba's cache) on a warm-up fit
+# first, and the memory high-water mark reset after it, so that the peak
+# measured is the stream's own.
+
 with tempfile.TemporaryDirectory() as folder:
     path = Path(folder) / "stream.f64"
     write_dataset(path)
@@ -107,6 +121,14 @@ print(
 )
 assert extra < BUDGET_MIB, "the stream went over its memory budget"
 
+# %%
+# The objective chunk by chunk
+# ----------------------------
+# Each point is the objective on a chunk measured before the model takes its
+# steps on it (progressive validation), so it estimates the objective on
+# unseen rows. It levels off within the first few chunks; the second pass
+# (right of the dashed line) stays at that level.
+
 fig, ax = plt.subplots(figsize=(6, 3.5))
 n_chunks = N_ROWS // CHUNK_ROWS
 ax.plot(np.arange(1, len(clf.loss_curve_) + 1), clf.loss_curve_, marker=".")
@@ -116,4 +138,5 @@ ax.set_xlabel("chunk (dashed: start of a new pass)")
 ax.set_ylabel("objective on the chunk, before its steps")
 ax.set_title(f"partial_fit over a {size_mib:.0f} MiB memmap, +{extra:.0f} MiB peak")
 fig.tight_layout()
-fig.savefig(Path(__file__).with_suffix(".png"), dpi=100)
+# Next to this script (sys.argv[0]: sphinx-gallery runs it without __file__).
+fig.savefig(Path(sys.argv[0]).with_suffix(".png"), dpi=100)

@@ -24,6 +24,7 @@ skdecay's estimators are ordinary scikit-learn estimators, so
 # Search ``alpha`` on a log scale
 # -------------------------------
 
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -93,7 +94,8 @@ ax_scatter.set_ylabel("l1_ratio")
 ax_scatter.set_title("8 of 60 features informative: 40 draws of (alpha, l1_ratio)")
 ax_scatter.legend(loc="lower left")
 fig.colorbar(points, ax=ax_scatter, label="mean validation R²")
-output = Path(__file__).with_suffix(".png")
+# Next to this script (sys.argv[0]: sphinx-gallery runs it without __file__).
+output = Path(sys.argv[0]).with_suffix(".png")
 fig.savefig(output, dpi=80)
 
 # %%

@@ -1,7 +1,7 @@
 r"""
-=========================================
+==========================================
 Weights during training under weight decay
-=========================================
+==========================================
 
 Weight decay is, literally, a step: proximal gradient descent
 (``solver='gd'``) updates the weights as
@@ -31,6 +31,7 @@ standardised features), so nothing is downloaded.
 # left untouched. ``solver='gd'`` is the textbook step above (the default
 # solver, Newton's method, converges in a handful of steps and shows little).
 
+import sys
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -67,7 +68,8 @@ loss = LossCurveDisplay.from_estimator(
 )
 axes["loss"].set_title("Objective per iteration")
 fig.suptitle("Weights during training (gradient descent) for three decay strengths")
-output = Path(__file__).with_suffix(".png")
+# Next to this script (sys.argv[0]: sphinx-gallery runs it without __file__).
+output = Path(sys.argv[0]).with_suffix(".png")
 fig.savefig(output, dpi=80)
 
 # %%
