@@ -99,6 +99,16 @@ def decay_objective(
     objective : float
         The value of the objective.
 
+    Raises
+    ------
+    ValueError
+        If the shapes disagree (``X`` not 2-D, ``coef`` without
+        ``n_features`` columns, ``intercept`` without one value per row of
+        ``coef``, ``y`` or ``sample_weight`` without ``n_samples`` rows, ``y``
+        with another number of targets than ``coef`` has rows), or if the
+        labels do not fit the loss (0/1 for 'logistic', class indices
+        ``0 .. n_classes - 1`` for 'multinomial').
+
     Examples
     --------
     >>> import numpy as np
