@@ -32,6 +32,7 @@ from skdecay._study._report import write_folder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = {"n_alphas": 5, "n_folds": 3, "quiet": True}
+QUICK = ["--alphas", "3", "--folds", "2"]
 TABLES = ("decay", "strength", "penalties", "sklearn", "weights")
 
 
@@ -83,11 +84,17 @@ def _write_csv(path: Path, n: int = 90, seed: int = 0) -> pd.DataFrame:
 
 
 def test_classification_study_writes_every_table_and_figure(cancer):
-    X, y, result = cancer
+    result = cancer[2]
     assert result.task == "classification"
     folder = result.report_dir
     names = {p.name for p in folder.iterdir()}
-    assert {"report.html", "report.md", "figures", "data.csv", "mlp_epochs.csv"} <= names
+    assert {
+        "report.html",
+        "report.md",
+        "figures",
+        "data.csv",
+        "mlp_epochs.csv",
+    } <= names
     for key in TABLES:
         saved = pd.read_csv(folder / f"{key}.csv")
         assert len(saved) == len(result.tables[key]) > 0
@@ -198,10 +205,8 @@ def test_csv_with_a_categorical_column(tmp_path, capsys):
     csv = tmp_path / "shop.csv"
     _write_csv(csv)
     out = tmp_path / "report"
-    status = main(
-        ["study", str(csv), "--target", "label", "--output", str(out)]
-        + ["--alphas", "4", "--folds", "3"]
-    )
+    options = ["--target", "label", "--output", str(out), "--alphas", "4"]
+    status = main(["study", str(csv), *options, "--folds", "3"])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     # The tables go to stdout, the progress bar to stderr.
@@ -241,9 +246,8 @@ def test_one_class_target_is_a_clear_error(tmp_path, capsys):
     frame["label"] = "yes"
     frame.to_csv(tmp_path / "one.csv", index=False)
     out = tmp_path / "report"
-    status = main(["study", str(tmp_path / "one.csv"), "--target", "label"] + [
-        "--output", str(out)
-    ])  # fmt: skip
+    options = ["--target", "label", "--output", str(out)]
+    status = main(["study", str(tmp_path / "one.csv"), *options])
     assert status == 2
     assert "single value ('yes')" in capsys.readouterr().err
     assert not out.exists()
@@ -292,9 +296,8 @@ def test_data_strings_are_escaped(tmp_path):
     csv = tmp_path / "<script>.csv"
     frame.to_csv(csv, index=False)
     out = tmp_path / "report"
-    assert main(["study", str(csv), "--target", "target", "--output", str(out)] + [
-        "--alphas", "3", "--folds", "2", "--quiet"
-    ]) == 0  # fmt: skip
+    options = ["--target", "target", "--output", str(out), "--alphas", "3"]
+    assert main(["study", str(csv), *options, "--folds", "2", "--quiet"]) == 0
     html = (out / "report.html").read_text(encoding="utf-8")
     document = _parse(out / "report.html")
     assert document.findall(".//script") == []
@@ -333,8 +336,7 @@ def test_help_explains_every_option():
 
 def test_command_runs_quietly_in_a_subprocess(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "skdecay", "study", "iris", "--alphas", "3"]
-        + ["--folds", "2", "--quiet"],
+        [sys.executable, "-m", "skdecay", "study", "iris", *QUICK, "--quiet"],
         capture_output=True, text=True, env=_env(), cwd=tmp_path, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
@@ -372,13 +374,12 @@ def test_california_housing_is_never_downloaded(tmp_path, monkeypatch):
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
 
-def test_output_folder_is_replaced_whole_or_not_at_all(tmp_path, cancer):
-    _, _, result = cancer
+def test_output_folder_is_replaced_whole_or_not_at_all(tmp_path):
     foreign = tmp_path / "mine"
     foreign.mkdir()
     (foreign / "thesis.tex").write_text("keep me")
     X, y = load_breast_cancer(return_X_y=True)
-    with pytest.raises(StudyInputError, match="thesis.tex"):
+    with pytest.raises(StudyInputError, match=r"thesis\.tex"):
         skdecay.study(X, y, output=foreign, **SMALL)
     assert [p.name for p in foreign.iterdir()] == ["thesis.tex"]
     # A previous report is replaced by the new files only.
@@ -388,3 +389,23 @@ def test_output_folder_is_replaced_whole_or_not_at_all(tmp_path, cancer):
     assert [p.name for p in old.iterdir()] == ["report.html"]
     assert (old / "report.html").read_bytes() == b"new"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "old"]
+
+
+def test_parquet_input(tmp_path):
+    pytest.importorskip("pyarrow")
+    frame = _write_csv(tmp_path / "shop.csv")
+    frame.to_parquet(tmp_path / "shop.parquet")
+    data = load_source(str(tmp_path / "shop.parquet"), "label")
+    assert list(data.X.columns) == ["size", "weight", "colour"]
+    assert data.y.tolist() == frame["label"].tolist()
+
+
+def test_parquet_without_an_engine_says_what_to_install(tmp_path, monkeypatch):
+    (tmp_path / "shop.parquet").write_bytes(b"PAR1")
+
+    def no_engine(*args, **kwargs):
+        raise ImportError("Unable to find a usable engine")
+
+    monkeypatch.setattr(pd, "read_parquet", no_engine)
+    with pytest.raises(StudyInputError, match="needs pyarrow: pip install pyarrow"):
+        load_source(str(tmp_path / "shop.parquet"), "label")
