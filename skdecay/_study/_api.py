@@ -105,7 +105,7 @@ class _Progress:
 
     @contextmanager
     def step(self, description: str):
-        self.bar.set_description_str(f"{description:<45.45}")
+        self.bar.set_description_str(f"{description:<32.32}")
         yield
         self.bar.update()
 

@@ -321,8 +321,16 @@ def prepare(
     if missing.all():
         raise StudyInputError(f"The target {str(y.name)!r} has no values.")
     if missing.any():
-        notes.append(f"{int(missing.sum())} rows without a target value were left out.")
+        k = int(missing.sum())
+        notes.append(
+            f"{k} row{'s' if k > 1 else ''} without a target value "
+            f"{'were' if k > 1 else 'was'} left out."
+        )
         X, y = X.loc[~missing], y.loc[~missing]
+        values = y.to_numpy()
+        if pd.api.types.is_float_dtype(y) and np.all(values == np.round(values)):
+            # Integer labels that became floats because of the missing values.
+            y = y.astype(np.int64)
     task, reason = infer_task(y, task, data.task)
     numeric, categorical, dropped = column_kinds(X)
     if dropped:

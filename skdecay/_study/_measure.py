@@ -153,12 +153,14 @@ def _warning_notes(caught) -> list[str]:
     return notes
 
 
-def timed_fit(estimator, X, y, *, min_repeats: int = 1):
+def timed_fit(estimator, X, y, *, min_repeats: int = 1, quiet_max_iter=False):
     """Fit clones of ``estimator``; the last one, the best time, warnings.
 
     Fits ``min_repeats`` times (2 for skdecay's estimators, whose first fit
     in a process loads compiled kernels), and again, up to three fits, while
-    they take less than ``REPEAT_BELOW_S`` in all.
+    they take less than ``REPEAT_BELOW_S`` in all. ``quiet_max_iter`` drops
+    the warning that the epoch limit was reached (the study's networks train
+    for a fixed number of epochs).
     """
     times, notes = [], []
     for repeat in range(3):
@@ -169,6 +171,8 @@ def timed_fit(estimator, X, y, *, min_repeats: int = 1):
             model.fit(X, y)
             times.append(time.perf_counter() - start)
         notes = _warning_notes(caught)
+        if quiet_max_iter:
+            notes = [n for n in notes if "maximum iterations" not in n]
         if repeat + 1 >= min_repeats and sum(times) > REPEAT_BELOW_S:
             break
     return model, min(times), notes
@@ -253,7 +257,7 @@ def run_linear(m: Measurements, progress) -> dict:
     loss = _loss(data)
     rows = []
     for penalty in DECAYED:
-        with progress.step(f"cross-validating {PENALTY_NAMES[penalty]}"):
+        with progress.step(f"CV: {PENALTY_NAMES[penalty]}"):
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 estimator = _linear_cv(
@@ -266,7 +270,7 @@ def run_linear(m: Measurements, progress) -> dict:
                 for note in _warning_notes(caught)
             )
             m.cv[penalty] = estimator
-        with progress.step(f"path of {PENALTY_NAMES[penalty]} on the training part"):
+        with progress.step(f"path: {PENALTY_NAMES[penalty]}"):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 path = decay_path(
@@ -351,7 +355,7 @@ def run_penalties(m: Measurements, progress, cv, loss) -> None:
     X, y, Xv, yv = data.X_train, data.y_train, data.X_val, data.y_val
     rows, twins, fits = [], [], {}
     for penalty in (None, *DECAYED):
-        with progress.step(f"refitting {PENALTY_NAMES[penalty]}"):
+        with progress.step(f"refit: {PENALTY_NAMES[penalty]}"):
             if penalty is None:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
@@ -400,7 +404,7 @@ def run_penalties(m: Measurements, progress, cv, loss) -> None:
                     "note": "; ".join(dict.fromkeys(cv_notes + notes)),
                 }
             )
-        with progress.step(f"scikit-learn on {PENALTY_NAMES[penalty]}"):
+        with progress.step(f"scikit-learn: {PENALTY_NAMES[penalty]}"):
             twin, twin_name = _sklearn_twin(
                 data.task, penalty, alpha, settings.l1_ratio, len(y)
             )
@@ -543,7 +547,7 @@ def run_histories(m: Measurements, progress) -> None:
     """Plain gradient descent at three strengths, recording every iterate."""
     data, settings = m.data, m.settings
     chosen = m.cv["l2"].alpha_
-    with progress.step("weights during training (gradient descent)"):
+    with progress.step("weights during training"):
         for alpha in (chosen * 100, chosen, chosen / 100):
             model = _linear(
                 data.task, penalty="l2", alpha=alpha, solver="gd",
@@ -607,7 +611,7 @@ def _run_mlp(m: Measurements, progress) -> list[dict]:
     for mode, grid in grids.items():
         scores = []
         for decay in grid:
-            with progress.step(f"network: choosing {_mode_name(mode)} decay"):
+            with progress.step(f"network: choosing {_mode_name(mode)}"):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     model = _mlp(data, settings, weight_decay=decay, decay_mode=mode)
@@ -622,6 +626,7 @@ def _run_mlp(m: Measurements, progress) -> list[dict]:
                 X,
                 y,
                 min_repeats=2,
+                quiet_max_iter=True,
             )
         rows.append(
             {
@@ -802,8 +807,9 @@ def run_study(data: Prepared, settings: Settings, progress) -> Measurements:
             "fitted on the training part without decay and with weight decay "
             "(the linear model at its cross-validated alpha"
             + (
-                "; the network at the weight_decay of each mode that scored best "
-                "on an inner hold-out of the training part"
+                "; the network, trained for at most "
+                f"{settings.mlp_epochs} epochs, at the weight_decay of each mode "
+                "that scored best on an inner hold-out of the training part"
                 if settings.mlp
                 else ""
             )
