@@ -35,6 +35,7 @@ from ._solvers import (
     SINGLE_OUTPUT_SOLVERS,
     SMOOTH_SOLVERS,
     SOLVERS,
+    STALLED,
     Problem,
     Trace,
 )
@@ -59,6 +60,15 @@ class DecayResult:
     objective: float = np.nan  # the objective at (coef, intercept)
     coef_history: np.ndarray | None = None  # (n_iter, n_features, n_outputs)
     intercept_history: np.ndarray | None = None  # (n_iter, n_outputs)
+    #: True when the solver stopped making progress before ``tol`` (not
+    #: merely ran out of iterations).
+    stalled: bool = False
+    #: The optimality violation at the returned point, relative to its value
+    #: at ``W = 0`` (the quantity ``tol`` bounds); NaN when not measured.
+    violation: float = np.nan
+    #: The solvers that ran, in order (a stalled 'auto' choice hands over to
+    #: its fallback).
+    solvers: tuple[str, ...] = ()
 
 
 class NonFiniteIterateError(FloatingPointError):
@@ -100,6 +110,9 @@ class PreparedProblem:
     intercept_zero: np.ndarray  # (n_outputs,)
     grad_zero: np.ndarray  # (n_features, n_outputs)
     grad_intercept_zero: np.ndarray  # (n_outputs,)
+    #: The solver that finishes a solve the first one stalled on (see
+    #: ``FALLBACK``); None to stop and report the stall.
+    fallback: str | None = None
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -131,8 +144,15 @@ def prepare_problem(
     loss: str,
     fit_intercept: bool,
     solver: str,
+    fallback: str | None = None,
 ) -> PreparedProblem:
     """Prepare a problem once for ``solver``; see :func:`fit_decay_problem`."""
+    if fallback is not None and (fallback in COLUMN_SOLVERS) != (
+        solver in COLUMN_SOLVERS
+    ):
+        raise ValueError(
+            f"fallback={fallback!r} needs another preparation than {solver!r}."
+        )
     if solver in SINGLE_OUTPUT_SOLVERS and np.shape(Y)[1] > 1:
         raise ValueError(
             f"solver={solver!r} fits one output (a single-target regression or "
@@ -187,7 +207,7 @@ def prepare_problem(
                     grad_intercept)  # fmt: skip
     return PreparedProblem(
         problem, solver, mean, spread, float(curvature), intercept_zero, grad,
-        grad_intercept,
+        grad_intercept, fallback,
     )  # fmt: skip
 
 
@@ -323,6 +343,7 @@ def prepare_path(
     loss: str,
     fit_intercept: bool,
     solver: str,
+    fallback: str | None = None,
 ) -> PreparedProblem | CompressedLeastSquares:
     """Prepare a problem once for a whole regularisation path.
 
@@ -344,8 +365,9 @@ def prepare_path(
             X, Y, sample_weight, fit_intercept=fit_intercept, solver=solver
         )
     prepared = prepare_problem(
-        X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver
-    )
+        X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver,
+        fallback=fallback,
+    )  # fmt: skip
     return with_gram(prepared)
 
 
@@ -413,12 +435,8 @@ def solve_prepared(
         problem._replace(l1=0.0), W_zero, prepared.grad_zero,
         prepared.grad_intercept_zero,
     )  # fmt: skip
-    n_recorded = int(max_iter) if store_history else 0
-    trace = Trace(
-        np.empty(max_iter, dtype=np.float64),
-        np.empty((n_recorded, n_features, n_outputs), dtype=dtype),
-        np.empty((n_recorded, n_outputs), dtype=dtype),
-    )
+    trace = _new_trace(max_iter, store_history, n_features, n_outputs, dtype)
+    solvers = (solver,)
     if reference == 0.0:
         # The loss is flat at W = 0: zero coefficients are optimal.
         W, b, n_iter, status = W_zero, intercept_zero.copy(), 0, CONVERGED
@@ -432,15 +450,28 @@ def solve_prepared(
             )
             b_init = np.array(intercept_init, dtype=dtype).reshape(n_outputs)
             b_init = (b_init + x_mean @ W_init).astype(dtype)  # centred intercept
+        step = 0.0 if learning_rate is None else float(learning_rate)
         W, b, n_iter, status, _ = SOLVERS[solver](
-            problem,
-            W_init,
-            b_init,
-            int(max_iter),
-            float(tol) * reference,
-            0.0 if learning_rate is None else float(learning_rate),
+            problem, W_init, b_init, int(max_iter), float(tol) * reference, step,
             trace,
-        )
+        )  # fmt: skip
+        fallback = prepared.fallback
+        if status == STALLED and fallback is not None and n_iter < max_iter:
+            # The first solver stopped making progress: finish from where it
+            # stopped with one that cannot stall (a monotone first-order
+            # method), within the same iteration budget.
+            rest = _new_trace(
+                max_iter - n_iter, store_history, n_features, n_outputs, dtype
+            )
+            W, b, more, status, _ = SOLVERS[fallback](
+                problem, W, b, int(max_iter - n_iter), float(tol) * reference,
+                step, rest,
+            )  # fmt: skip
+            for part, extra in zip(trace, rest, strict=True):
+                if extra.shape[0]:
+                    part[n_iter : n_iter + more] = extra[:more]
+            n_iter += more
+            solvers = (solver, fallback)
     if n_iter == 0:
         # The start was already optimal: the check that found it so is the
         # one iteration, and the start its iterate (n_iter_ >= 1 always, as
@@ -466,6 +497,9 @@ def solve_prepared(
             f"The iterates of solver {solver!r} became non-finite (overflow or "
             f"NaN) at iteration {n_iter}. {advice}"
         )
+    violation = 0.0 if status == CONVERGED else np.nan
+    if status != CONVERGED and reference > 0.0:
+        violation = _violation_at(problem, W, b) / reference
     # Back from the centred parametrisation (x_mean and b are zero without an
     # intercept, so this holds in both cases).
     intercept = b - x_mean @ W
@@ -484,7 +518,31 @@ def solve_prepared(
         float(trace.objective[n_iter - 1]),
         coef_history,
         intercept_history,
+        stalled=status == STALLED,
+        violation=float(violation),
+        solvers=solvers,
     )
+
+
+def _new_trace(max_iter, store_history, n_features, n_outputs, dtype) -> Trace:
+    """Room for ``max_iter`` iterations (and their iterates if stored)."""
+    n_recorded = int(max_iter) if store_history else 0
+    return Trace(
+        np.empty(max_iter, dtype=np.float64),
+        np.empty((n_recorded, n_features, n_outputs), dtype=dtype),
+        np.empty((n_recorded, n_outputs), dtype=dtype),
+    )
+
+
+def _violation_at(problem: Problem, W, centred_intercept) -> float:
+    """The optimality residual (the stopping rule's measure) at a point."""
+    n_samples, n_outputs = problem.X.n_samples, W.shape[1]
+    Z = np.empty((n_samples, n_outputs), dtype=W.dtype)
+    design_matmul(problem.X, W, centred_intercept, problem.x_mean, Z)
+    grad = np.empty_like(W)
+    grad_intercept = np.empty(n_outputs, dtype=W.dtype)
+    smooth_gradient(problem, W, Z, np.empty_like(Z), grad, grad_intercept)
+    return float(residual(problem, W, grad, grad_intercept))
 
 
 def fit_decay_problem(
@@ -503,6 +561,7 @@ def fit_decay_problem(
     coef_init=None,
     intercept_init=None,
     store_history: bool = False,
+    fallback: str | None = None,
 ) -> DecayResult:
     """Minimise the skdecay objective for one (loss, l1, l2).
 
@@ -515,8 +574,9 @@ def fit_decay_problem(
     non-finite.
     """
     prepared = prepare_problem(
-        X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver
-    )
+        X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver,
+        fallback=fallback,
+    )  # fmt: skip
     return solve_prepared(
         prepared,
         l1=l1,

@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core._problem import DecayResult, fit_decay_problem
 from .._core._sgd import new_stream_state, stream_pass
-from .._core._solvers import SOLVERS
+from .._core._solvers import FALLBACK, SOLVERS
 from .._objective import penalty_strengths
 from .._typing import Penalty, RandomState, Solver
 
@@ -54,6 +54,39 @@ def auto_solver(loss: str, l1: float, learning_rate: float | None) -> str:
     if l1 == 0.0:
         return "newton"
     return {"squared": "cd", "logistic": "prox_newton"}.get(loss, "fista")
+
+
+def convergence_message(
+    result: DecayResult, max_iter: int, tol: float, learning_rate: float | None
+) -> str:
+    """What a ConvergenceWarning says: which solver, how far from optimal, why.
+
+    A solver that *stalled* (stopped making progress) is told apart from one
+    that ran out of iterations: more iterations would not help the former.
+    """
+    solver = " then ".join(repr(name) for name in result.solvers)
+    measured = (
+        f"the optimality violation is {result.violation:.2g} of its value at "
+        f"zero coefficients, above tol={tol:g}"
+    )
+    if result.stalled:
+        return (
+            f"Solver {solver} stopped making progress after {result.n_iter} "
+            f"iterations: {measured}. The model is optimal only to that "
+            "violation (more iterations would not help); use solver='auto', 'cd' "
+            "or 'fista', which do not stall, or loosen tol."
+        )
+    advice = "Increase max_iter, loosen tol, or increase alpha."
+    if learning_rate is not None:
+        advice = (
+            f"learning_rate={learning_rate:g} may be too large (the iterates "
+            "oscillate) or too small; learning_rate=None chooses it by "
+            "backtracking. " + advice
+        )
+    return (
+        f"Solver {solver} did not converge in max_iter={max_iter} iterations: "
+        f"{measured}. {advice}"
+    )
 
 
 def class_targets(
@@ -168,11 +201,10 @@ class _BaseDecayLinearModel(BaseEstimator):
     ) -> DecayResult:
         """Run the solver on validated data; warn if it did not converge."""
         l1, l2 = penalty_strengths(self.alpha, self.penalty, self.l1_ratio)
-        solver = (
-            auto_solver(loss, l1, self.learning_rate)
-            if self.solver == "auto"
-            else self.solver
-        )
+        solver, fallback = self.solver, None
+        if solver == "auto":
+            solver = auto_solver(loss, l1, self.learning_rate)
+            fallback = FALLBACK.get(solver)
         result = fit_decay_problem(
             X,
             Y,
@@ -188,20 +220,15 @@ class _BaseDecayLinearModel(BaseEstimator):
             coef_init=coef_init,
             intercept_init=intercept_init,
             store_history=self.store_coef_history,
+            fallback=fallback,
         )
         if self.verbose:
-            self._report(result, solver)
+            self._report(result, " then ".join(result.solvers))
         if not result.converged:
-            advice = "Increase max_iter, loosen tol, or increase alpha."
-            if self.learning_rate is not None:
-                advice = (
-                    f"learning_rate={self.learning_rate:g} may be too large (the "
-                    "iterates oscillate) or too small; learning_rate=None chooses "
-                    "it by backtracking. " + advice
-                )
             warnings.warn(
-                f"Solver {solver!r} did not converge in max_iter={self.max_iter} "
-                f"iterations (tol={self.tol:g}). {advice}",
+                convergence_message(
+                    result, self.max_iter, self.tol, self.learning_rate
+                ),
                 ConvergenceWarning,
                 stacklevel=3,
             )

@@ -46,6 +46,7 @@ from ._path import (
     alpha_grid,
     check_alphas,
     encode_targets,
+    path_fallback,
     path_solver,
     solve_path,
 )
@@ -63,7 +64,7 @@ def _refitted(cv_estimator) -> bool:
 
 def _fold_scores(
     base, X, y, Y, sample_weight, train, test, *, loss, alphas, l1_ratio,
-    solver, scorer, return_train_score, solution_params, unit_weights,
+    solver, fallback, scorer, return_train_score, solution_params, unit_weights,
 ):  # fmt: skip
     """Solve one training fold along ``alphas``; score every solution.
 
@@ -80,7 +81,7 @@ def _fold_scores(
         weights = weigh_classes(weights, base.class_weight, classes, y_train, index)
     path_problem = prepare_path(
         X_train, Y[train], weights, loss=loss, fit_intercept=base.fit_intercept,
-        solver=solver,
+        solver=solver, fallback=fallback,
     )  # fmt: skip
     results = solve_path(
         path_problem, alphas, penalty=base.penalty, l1_ratio=l1_ratio,
@@ -175,6 +176,7 @@ class _BaseDecayCV(BaseEstimator):
         settings = {
             "loss": loss,
             "solver": solver,
+            "fallback": path_fallback(self.solver, solver),
             "scorer": scorer,
             "return_train_score": self.return_train_score,
             "solution_params": solution_params,

@@ -49,7 +49,7 @@ from .._core._problem import (
     prepare_path,
     solve_prepared,
 )
-from .._core._solvers import SOLVERS
+from .._core._solvers import FALLBACK, SOLVERS
 from .._objective import LOSSES, penalty_strengths
 from .._typing import MatrixLike
 from ..linear_model._base import auto_solver, class_targets
@@ -192,13 +192,20 @@ def solve_path(
         )
         coef, intercept = result.coef, result.intercept
         results.append(path_problem.to_original(result) if compressed else result)
-    stalled = [a for a, r in zip(alphas, results, strict=True) if not r.converged]
-    if stalled:
+    failed = [(a, r) for a, r in zip(alphas, results, strict=True) if not r.converged]
+    if failed:
+        worst = max(r.violation for _, r in failed)
+        how = (
+            "stopped making progress"
+            if any(r.stalled for _, r in failed)
+            else f"did not converge in max_iter={max_iter} iterations"
+        )
         warnings.warn(
-            f"Solver {inner.solver!r} did not converge in max_iter={max_iter} "
-            f"iterations for {len(stalled)} of {len(alphas)} alphas (the smallest "
-            f"is {min(stalled):.3g}). Increase max_iter, loosen tol, or raise "
-            "eps to stop the path at a larger alpha.",
+            f"Solver {inner.solver!r} {how} for {len(failed)} of {len(alphas)} "
+            f"alphas (the smallest is {min(a for a, _ in failed):.3g}; the largest "
+            f"optimality violation is {worst:.2g} of its value at zero "
+            f"coefficients, above tol={tol:g}). Increase max_iter, loosen tol, "
+            "or raise eps to stop the path at a larger alpha.",
             ConvergenceWarning,
             stacklevel=3,
         )
@@ -211,6 +218,11 @@ def path_solver(loss: str, penalty: str, l1_ratio: float, solver: str) -> str:
         return solver
     l1, _ = penalty_strengths(1.0, penalty, l1_ratio)
     return auto_solver(loss, l1, None)
+
+
+def path_fallback(requested: str, solver: str) -> str | None:
+    """What finishes a solve that ``solver`` stalls on: 'auto' choices only."""
+    return FALLBACK.get(solver) if requested == "auto" else None
 
 
 @validate_params(
@@ -353,10 +365,12 @@ def decay_path(
         sample_weight, X, dtype=X.dtype, ensure_non_negative=True
     )
     Y, classes, loss = encode_targets(y, loss, X.dtype)
+    fallback = path_fallback(solver, path_solver(loss, penalty, l1_ratio, solver))
     solver = path_solver(loss, penalty, l1_ratio, solver)
     path_problem = prepare_path(
-        X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver
-    )
+        X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver,
+        fallback=fallback,
+    )  # fmt: skip
     if alphas is None:
         rho, _ = penalty_strengths(1.0, penalty, l1_ratio)
         alphas = alpha_grid(path_problem, rho, n_alphas, eps)

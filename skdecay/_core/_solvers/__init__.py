@@ -9,7 +9,14 @@ the penalty itself.
 """
 
 from ._cd import coordinate_descent
-from ._common import CONVERGED, MAX_ITER_REACHED, NON_FINITE, Problem, Trace
+from ._common import (
+    CONVERGED,
+    MAX_ITER_REACHED,
+    NON_FINITE,
+    STALLED,
+    Problem,
+    Trace,
+)
 from ._fista import accelerated_proximal_gradient
 from ._gd import gradient_descent
 from ._newton import newton
@@ -29,15 +36,21 @@ COLUMN_SOLVERS = frozenset({"cd", "prox_newton"})
 SINGLE_OUTPUT_SOLVERS = frozenset({"prox_newton"})
 #: Solvers for smooth objectives only (no L1 part).
 SMOOTH_SOLVERS = frozenset({"newton"})
+#: What 'auto' hands a solve over to when its Newton-type choice stalls (its
+#: line search finds no decrease): a first-order method of the same
+#: preparation, whose steps always decrease the objective.
+FALLBACK = {"prox_newton": "cd", "newton": "fista"}
 
 __all__ = [
     "COLUMN_SOLVERS",
     "CONVERGED",
+    "FALLBACK",
     "MAX_ITER_REACHED",
     "NON_FINITE",
     "SINGLE_OUTPUT_SOLVERS",
     "SMOOTH_SOLVERS",
     "SOLVERS",
+    "STALLED",
     "Problem",
     "Trace",
 ]

@@ -34,6 +34,9 @@ from .._penalties import (
 CONVERGED = 0
 MAX_ITER_REACHED = 1
 NON_FINITE = 2
+#: The solver stopped making progress before reaching ``tol`` (a Newton line
+#: search that found no decrease even along a tightly solved direction).
+STALLED = 3
 
 #: Smallest constant tried (steps of length 1e6 in standardised units).
 LIPSCHITZ_FLOOR = 1e-6
@@ -223,6 +226,20 @@ def backtracking_prox_step(
 
 #: Armijo's sufficient-decrease constant (the Newton solvers' line search).
 ARMIJO = 1e-4
+#: Consecutive Newton steps that neither decrease the objective measurably
+#: nor halve the optimality residual, after which a solver reports
+#: ``STALLED`` instead of running to max_iter. (Near the optimum the
+#: objective's decrease falls below rounding while the residual still
+#: shrinks: either counts as progress.)
+NO_PROGRESS_LIMIT = 3
+
+
+@njit(cache=True, nogil=True)
+def made_progress(problem, before, after):
+    """Whether the objective went down by more than its rounding error."""
+    return after < before - problem.rel_eps * abs(before)
+
+
 #: Halvings of the step before the line search gives up.
 MAX_HALVINGS = 60
 
@@ -240,11 +257,14 @@ def armijo_line_search(
     Tseng & Yun's ``g . d + l1 (||W + S||_1 - ||W||_1)`` with an L1 part. The
     predictor moves linearly, ``Z + t Z_step``. A slack of ``rel_eps |F|``
     lets the search accept a step at the optimum, where rounding dominates.
-    Fills the ``*_new`` arrays and returns ``F`` there, NaN if not finite.
+    Fills the ``*_new`` arrays and returns ``(F there, accepted)``: ``F`` is
+    NaN if not finite, and ``accepted`` is False when no step passed the test
+    (the ``*_new`` arrays then hold the shortest step tried).
     """
     slack = problem.rel_eps * abs(objective)
     step = 1.0
     value = math.nan
+    accepted = False
     for _ in range(MAX_HALVINGS):
         for i in range(Z.shape[0]):
             for k in range(Z.shape[1]):
@@ -256,11 +276,12 @@ def armijo_line_search(
             intercept_new[k] = intercept[k] + step * s_intercept[k]
         value = smooth_value(problem, Z_new, W_new) + problem.l1 * l1_norm(W_new)
         if value <= objective + ARMIJO * step * predicted + slack:
+            accepted = True
             break
         step *= 0.5
     if not all_finite(W_new, intercept_new):
         value = math.nan
-    return value
+    return value, accepted
 
 
 @njit(cache=True, nogil=True)

@@ -38,8 +38,11 @@ from .._losses import SQUARED, loss_hessian_apply
 from ._common import (
     CONVERGED,
     MAX_ITER_REACHED,
+    NO_PROGRESS_LIMIT,
     NON_FINITE,
+    STALLED,
     armijo_line_search,
+    made_progress,
     record_iterate,
     residual,
     smooth_gradient,
@@ -351,11 +354,21 @@ def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace)
     status = MAX_ITER_REACHED
     n_iter = 0
     first_residual = 0.0
+    no_progress = 0
+    best_residual = math.inf
     for it in range(max_iter + 1):
         value = smooth_gradient(problem, W, Z, G, grad, grad_intercept)
         worst = residual(problem, W, grad, grad_intercept)
         if worst <= tol:
             status = CONVERGED
+            break
+        if worst < 0.5 * best_residual:
+            best_residual = worst
+            no_progress = 0
+        elif no_progress >= NO_PROGRESS_LIMIT:
+            # Steps that move neither the objective nor the residual: more
+            # would not help.
+            status = STALLED
             break
         if it == max_iter:
             break
@@ -393,16 +406,23 @@ def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace)
             )  # fmt: skip
 
         design_matmul(X, S, s_intercept, problem.x_mean, Z_step)
-        new_value = armijo_line_search(
+        new_value, accepted = armijo_line_search(
             problem, W, intercept, Z, S, s_intercept, Z_step, value,
             _pair_dot(S, s_intercept, grad, grad_intercept), W_new,
             intercept_new, Z_new,
         )  # fmt: skip
+        if not accepted and math.isfinite(new_value):
+            # No step along the Newton direction decreases the objective:
+            # stop here (at W, unchanged) and say so, rather than spend the
+            # remaining iterations on steps of 2^-60.
+            status = STALLED
+            break
         record_iterate(trace, it, new_value, W_new, intercept_new)
         n_iter = it + 1
         if not math.isfinite(new_value):
             status = NON_FINITE
             break
+        no_progress = 0 if made_progress(problem, value, new_value) else no_progress + 1
         W, W_new = W_new, W
         intercept, intercept_new = intercept_new, intercept
         Z, Z_new = Z_new, Z

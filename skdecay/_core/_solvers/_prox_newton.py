@@ -34,10 +34,13 @@ from ._cd import coordinate_descent
 from ._common import (
     CONVERGED,
     MAX_ITER_REACHED,
+    NO_PROGRESS_LIMIT,
     NON_FINITE,
+    STALLED,
     Problem,
     Trace,
     armijo_line_search,
+    made_progress,
     record_iterate,
     residual,
     smooth_gradient,
@@ -45,8 +48,11 @@ from ._common import (
 
 #: Sweeps allowed to coordinate descent on one quadratic model.
 MAX_INNER_SWEEPS = 2000
-#: The model is solved to this fraction of the current optimality residual.
+#: The model is solved to this fraction of its optimality residual at the
+#: current point (tightened tenfold after a failed line search, down to
+#: ``MIN_INNER_TOLERANCE_RATIO``).
 INNER_TOLERANCE_RATIO = 0.3
+MIN_INNER_TOLERANCE_RATIO = 1e-6
 #: Curvatures below this fraction of the largest are raised to it, so the
 #: working response ``t = z - g / h`` stays finite on confidently wrong rows.
 CURVATURE_FLOOR = 1e-12
@@ -116,13 +122,35 @@ def _shift_intercept(intercept, W, new_mean, old_mean, out):
 
 
 @njit(cache=True, nogil=True)
+def _model_gradient(problem, model, grad, grad_intercept, out):
+    """The model's gradient at the current point, in the model's centring.
+
+    The model's loss has the loss's derivative ``G`` at the current point,
+    but its features are centred with the curvature-weighted means
+    ``model.x_mean`` rather than ``problem.x_mean``: its gradient is
+    ``X_c^T G = grad + (problem.x_mean - model.x_mean) sum_i G_i``, and
+    ``sum_i G_i`` is the intercept's gradient. The two differ wherever the
+    intercept is not yet optimal; the model's stopping test must use its own.
+    """
+    out[:] = grad
+    if problem.fit_intercept:
+        for j in range(grad.shape[0]):
+            shift = problem.x_mean[j] - model.x_mean[j]
+            for k in range(grad.shape[1]):
+                out[j, k] += shift * grad_intercept[k]
+
+
+@njit(cache=True, nogil=True)
 def proximal_newton(
     problem, W_init, intercept_init, max_iter, tol, learning_rate, trace
 ):
     """Run proximal Newton; return ``(W, intercept, n_iter, status, 1)``.
 
     One output only (binary logistic or squared loss). ``max_iter`` bounds
-    the Newton iterations; ``learning_rate`` is unused.
+    the Newton iterations; ``learning_rate`` is unused. A model solved to
+    ``INNER_TOLERANCE_RATIO`` of its residual whose step fails the line
+    search is solved again ten times more accurately; at
+    ``MIN_INNER_TOLERANCE_RATIO`` the solver stops with status ``STALLED``.
     """
     X = problem.X
     n_samples = X.n_samples
@@ -134,6 +162,7 @@ def proximal_newton(
     Z_new = np.empty_like(Z)
     G = np.empty_like(Z)
     grad = np.empty_like(W)
+    grad_model = np.empty_like(W)
     grad_intercept = np.empty_like(intercept)
     target = np.empty_like(Z)
     curvature = np.empty(n_samples, dtype=W.dtype)
@@ -149,47 +178,72 @@ def proximal_newton(
     W_new = np.empty_like(W)
     intercept_new = np.empty_like(intercept)
     model_start = np.empty_like(intercept)
+    inner_ratio = INNER_TOLERANCE_RATIO
+    no_progress = 0
+    best_residual = math.inf
 
     status = MAX_ITER_REACHED
     n_iter = 0
     for it in range(max_iter + 1):
         value = smooth_gradient(problem, W, Z, G, grad, grad_intercept)
-        if residual(problem, W, grad, grad_intercept) <= tol:
+        worst = residual(problem, W, grad, grad_intercept)
+        if worst <= tol:
             status = CONVERGED
+            break
+        if worst < 0.5 * best_residual:
+            best_residual = worst
+            no_progress = 0
+        elif no_progress >= NO_PROGRESS_LIMIT:
+            status = STALLED
             break
         if it == max_iter:
             break
         objective = value + problem.l1 * l1_norm(W)
         model = _quadratic_model(problem, Z, G, target, curvature)
-        # At W the model's gradient is the loss's (the same G; Z is the
-        # predictor in either centring): its residual in the model's units
-        # sets how far to solve the model.
-        inner_tol = INNER_TOLERANCE_RATIO * residual(model, W, grad, grad_intercept)
+        _model_gradient(problem, model, grad, grad_intercept, grad_model)
+        model_residual = residual(model, W, grad_model, grad_intercept)
         _shift_intercept(intercept, W, model.x_mean, problem.x_mean, model_start)
-        W_model, intercept_model, _, _, _ = coordinate_descent(
-            model, W, model_start, max_inner, inner_tol, 0.0, inner_trace
-        )
-        _shift_intercept(
-            intercept_model, W_model, problem.x_mean, model.x_mean, intercept_model
-        )
+        while True:
+            W_model, intercept_model, _, _, _ = coordinate_descent(
+                model, W, model_start, max_inner, inner_ratio * model_residual,
+                0.0, inner_trace,
+            )  # fmt: skip
+            _shift_intercept(
+                intercept_model, W_model, problem.x_mean, model.x_mean,
+                intercept_model,
+            )  # fmt: skip
 
-        # Direction d = model solution - current point, and Tseng-Yun's Delta.
-        S = W_model - W
-        s_intercept = intercept_model - intercept
-        design_matmul(X, S, s_intercept, problem.x_mean, Z_step)
-        predicted = problem.l1 * (l1_norm(W_model) - l1_norm(W))
-        for j in range(W.shape[0]):
-            predicted += grad[j, 0] * S[j, 0]
-        predicted += grad_intercept[0] * s_intercept[0]
-        new_objective = armijo_line_search(
-            problem, W, intercept, Z, S, s_intercept, Z_step, objective,
-            predicted, W_new, intercept_new, Z_new,
-        )  # fmt: skip
+            # Direction d = model solution - current point, and Tseng-Yun's
+            # Delta (negative for a descent direction).
+            S = W_model - W
+            s_intercept = intercept_model - intercept
+            design_matmul(X, S, s_intercept, problem.x_mean, Z_step)
+            predicted = problem.l1 * (l1_norm(W_model) - l1_norm(W))
+            for j in range(W.shape[0]):
+                predicted += grad[j, 0] * S[j, 0]
+            predicted += grad_intercept[0] * s_intercept[0]
+            new_objective, accepted = armijo_line_search(
+                problem, W, intercept, Z, S, s_intercept, Z_step, objective,
+                predicted, W_new, intercept_new, Z_new,
+            )  # fmt: skip
+            if (accepted and predicted < 0.0) or not math.isfinite(new_objective):
+                break
+            if inner_ratio <= MIN_INNER_TOLERANCE_RATIO:
+                status = STALLED
+                break
+            # The model was solved too loosely to give a descent direction.
+            inner_ratio *= 0.1
+        if status == STALLED:
+            break
         record_iterate(trace, it, new_objective, W_new, intercept_new)
         n_iter = it + 1
         if not math.isfinite(new_objective):
             status = NON_FINITE
             break
+        if made_progress(problem, objective, new_objective):
+            no_progress = 0
+        else:
+            no_progress += 1
         W, W_new = W_new, W
         intercept, intercept_new = intercept_new, intercept
         Z, Z_new = Z_new, Z
