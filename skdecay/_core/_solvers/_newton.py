@@ -172,13 +172,23 @@ def _hessian_from_gram(problem, Z, H):
 
 
 @njit(cache=True, nogil=True)
-def _factor(H):
-    """Cholesky factor of ``H`` after a relative jitter of 1e-10 on its diagonal."""
-    jitter = 0.0
-    for a in range(H.shape[0]):
-        jitter = max(jitter, H[a, a])
-    for a in range(H.shape[0]):
-        H[a, a] += 1e-10 * jitter
+def _factor(H, root):
+    """Cholesky factor of ``H`` scaled to a unit diagonal, jittered by 1e-10.
+
+    Fills ``root`` with ``sqrt(H_aa)`` and returns ``L`` with ``L L^T =
+    D^-1/2 H D^-1/2 + 1e-10 I``, ``D = diag(H)``. Raw features on scales
+    1e-150 and 1e150 give diagonal entries 1e-300 and 1e300: a jitter
+    relative to the largest entry (the former rule) froze the small-scale
+    coordinates, and the unscaled factor has a condition number no float
+    can hold; the scaled one is the Hessian of the standardised problem.
+    """
+    q = H.shape[0]
+    for a in range(q):
+        root[a] = math.sqrt(H[a, a]) if H[a, a] > 0.0 else 1.0
+    for a in range(q):
+        for c in range(q):
+            H[a, c] /= root[a] * root[c]
+        H[a, a] += 1e-10
     return np.linalg.cholesky(H)
 
 
@@ -215,8 +225,11 @@ def _hessian_product(
 
 
 @njit(cache=True, nogil=True)
-def _precondition(factor, diagonal, diagonal_intercept, R, r_intercept, P, p_intercept):
-    """``P = M^{-1} R``: Jacobi, or a Cholesky factor ``M = L L^T`` if given."""
+def _precondition(
+    factor, root, diagonal, diagonal_intercept, R, r_intercept, P, p_intercept
+):
+    """``P = M^{-1} R``: Jacobi, or ``M = D^1/2 L L^T D^1/2`` if a factor is
+    given (``root`` holds ``D^1/2``, see :func:`_factor`)."""
     n_features = R.shape[0]
     if factor.shape[0] == 0:
         for j in range(n_features):
@@ -228,8 +241,8 @@ def _precondition(factor, diagonal, diagonal_intercept, R, r_intercept, P, p_int
     q = factor.shape[0]
     x = np.empty(q)
     for k in range(R.shape[1]):
-        for a in range(q):  # forward substitution, L x = r
-            acc = R[a, k] if a < n_features else r_intercept[k]
+        for a in range(q):  # forward substitution, L x = D^-1/2 r
+            acc = (R[a, k] if a < n_features else r_intercept[k]) / root[a]
             for c in range(a):
                 acc -= factor[a, c] * x[c]
             x[a] = acc / factor[a, a]
@@ -239,13 +252,13 @@ def _precondition(factor, diagonal, diagonal_intercept, R, r_intercept, P, p_int
                 acc -= factor[c, a] * x[c]
             x[a] = acc / factor[a, a]
         for j in range(n_features):
-            P[j, k] = x[j]
-        p_intercept[k] = x[n_features]
+            P[j, k] = x[j] / root[j]
+        p_intercept[k] = x[n_features] / root[n_features]
 
 
 @njit(cache=True, nogil=True)
 def _newton_direction(
-    problem, explicit, H, factor, diagonal, diagonal_intercept, Z, grad,
+    problem, explicit, H, factor, root, diagonal, diagonal_intercept, Z, grad,
     grad_intercept, rtol, max_cg, S, s_intercept, Zv, Hz,
 ):  # fmt: skip
     """Preconditioned conjugate gradients on ``H s = -g``, into ``S``.
@@ -260,7 +273,9 @@ def _newton_direction(
         r_intercept[:] = 0.0
     P = np.empty_like(R)
     p_intercept = np.empty_like(r_intercept)
-    _precondition(factor, diagonal, diagonal_intercept, R, r_intercept, P, p_intercept)
+    _precondition(
+        factor, root, diagonal, diagonal_intercept, R, r_intercept, P, p_intercept
+    )
     D = P.copy()
     d_intercept = p_intercept.copy()
     HD = np.empty_like(R)
@@ -289,8 +304,9 @@ def _newton_direction(
             if not problem.fit_intercept:
                 r_intercept[k] = 0.0
         _precondition(
-            factor, diagonal, diagonal_intercept, R, r_intercept, P, p_intercept
-        )
+            factor, root, diagonal, diagonal_intercept, R, r_intercept, P,
+            p_intercept,
+        )  # fmt: skip
         rz_next = _pair_dot(R, r_intercept, P, p_intercept)
         beta = rz_next / rz
         rz = rz_next
@@ -302,7 +318,7 @@ def _newton_direction(
     if _pair_dot(S, s_intercept, grad, grad_intercept) >= 0.0:
         # No descent from conjugate gradients: the preconditioned gradient.
         _precondition(
-            factor, diagonal, diagonal_intercept, -grad, -grad_intercept, S,
+            factor, root, diagonal, diagonal_intercept, -grad, -grad_intercept, S,
             s_intercept,
         )  # fmt: skip
         if not problem.fit_intercept:
@@ -346,6 +362,7 @@ def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace)
     H = np.empty((size, size))
     factor = np.empty((0, 0))
     no_factor = factor
+    root = np.ones(size)
     Zv = np.empty_like(Z)
     Hz = np.empty_like(Z)
     diagonal = np.empty(n_features)
@@ -380,10 +397,13 @@ def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace)
             if it == 0:
                 _form_hessian(problem, Z, H)
             for j in range(n_features):
-                diagonal[j] = max(H[j, j], 1e-300)
-            diagonal_intercept = max(H[n_features, n_features], 1e-300)
+                # Positive entries as they are, however small: a floor would
+                # freeze a feature on a scale of 1e-150 (its entry ~1e-300).
+                diagonal[j] = H[j, j] if H[j, j] > 0.0 else 1.0
+            corner = H[n_features, n_features]
+            diagonal_intercept = corner if corner > 0.0 else 1.0
             _newton_direction(
-                problem, True, H, no_factor, diagonal, diagonal_intercept, Z,
+                problem, True, H, no_factor, root, diagonal, diagonal_intercept, Z,
                 grad, grad_intercept, 1e-10, 4 * n_coordinates, S, s_intercept,
                 Zv, Hz,
             )  # fmt: skip
@@ -396,11 +416,11 @@ def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace)
                 # the mean curvature at the (warm) start, never formed here.
                 if from_gram:
                     _hessian_from_gram(problem, Z, H)
-                factor = _factor(H)
+                factor = _factor(H, root)
             for j in range(n_features):
                 diagonal[j] = problem.scale[j]
             _newton_direction(
-                problem, False, H, factor, diagonal, problem.scale_intercept, Z,
+                problem, False, H, factor, root, diagonal, problem.scale_intercept, Z,
                 grad, grad_intercept, forcing, MAX_CG_MATRIX_FREE, S,
                 s_intercept, Zv, Hz,
             )  # fmt: skip
