@@ -9,7 +9,6 @@ succeeded, so a failed fit leaves no half-fitted state.
 from __future__ import annotations
 
 import functools
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -26,6 +25,7 @@ from .._core._sgd import new_stream_state, stream_pass
 from .._core._solvers import FALLBACK, SOLVERS
 from .._objective import penalty_strengths
 from .._typing import Penalty, RandomState, Solver
+from .._warnings import warn_user
 
 
 def auto_solver(loss: str, l1: float, learning_rate: float | None) -> str:
@@ -225,12 +225,11 @@ class _BaseDecayLinearModel(BaseEstimator):
         if self.verbose:
             self._report(result, " then ".join(result.solvers))
         if not result.converged:
-            warnings.warn(
+            warn_user(
                 convergence_message(
                     result, self.max_iter, self.tol, self.learning_rate
                 ),
                 ConvergenceWarning,
-                stacklevel=3,
             )
         return result
 

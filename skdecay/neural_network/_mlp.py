@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import warnings
 from numbers import Integral, Real
 from typing import Literal
 
@@ -20,7 +19,7 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.special import expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
-from sklearn.exceptions import ConvergenceWarning
+from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
@@ -42,6 +41,7 @@ from sklearn.utils.validation import (
 from .._core._linalg import readonly
 from .._core._problem import NonFiniteIterateError
 from .._typing import MatrixLike, RandomState
+from .._warnings import warn_user
 from ..linear_model._base import restore_state_on_error
 from . import _kernels as kernels
 
@@ -332,11 +332,10 @@ class _BaseDecayMLP(BaseEstimator):
             batch_size = min(200, n_train)
         else:
             if self.batch_size > n_train:
-                warnings.warn(
+                warn_user(
                     f"batch_size={self.batch_size} is larger than the "
                     f"{n_train} training samples; it is clipped to {n_train}.",
                     UserWarning,
-                    stacklevel=3,
                 )
             batch_size = min(self.batch_size, n_train)
 
@@ -463,11 +462,10 @@ class _BaseDecayMLP(BaseEstimator):
                             print(f"{message} Stopping.")
                         break
                 if not incremental and n_iter == self.max_iter:
-                    warnings.warn(
+                    warn_user(
                         f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
                         "reached and the optimization hasn't converged yet.",
                         ConvergenceWarning,
-                        stacklevel=3,
                     )
 
         if self.early_stopping:
@@ -1067,7 +1065,15 @@ class DecayMLPClassifier(ClassifierMixin, _BaseDecayMLP):
             reset=reset,
         )
         if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
+            # scikit-learn's own warning (column_or_1d(warn=True)) would name
+            # this line, not the user's.
+            warn_user(
+                "A column-vector y was passed when a 1d array was expected. "
+                "Please change the shape of y to (n_samples, ), for example "
+                "using ravel().",
+                DataConversionWarning,
+            )
+            y = column_or_1d(y)
         if not hasattr(self, "classes_") or (not self.warm_start and not incremental):
             binarizer = LabelBinarizer().fit(y)
             self._label_binarizer = binarizer
