@@ -10,8 +10,9 @@ slowly.
 
 from __future__ import annotations
 
+import time
 from numbers import Integral, Real
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -25,6 +26,7 @@ from sklearn.base import (
     clone,
     is_classifier,
 )
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils import _safe_indexing
@@ -40,15 +42,20 @@ from .._core._problem import prepare_path, prepare_problem
 from .._core._solvers import SOLVERS
 from .._objective import penalty_strengths
 from .._typing import MatrixLike
+from .._warnings import warn_user
 from ..linear_model import DecayLinearRegressor, DecayLogisticClassifier
 from ..linear_model._base import weigh_classes
 from ._path import (
+    Unconverged,
     alpha_grid,
     check_alphas,
     encode_targets,
+    not_converged_phrase,
     path_fallback,
     path_solver,
     solve_path,
+    unconverged,
+    violation_phrase,
 )
 
 
@@ -62,15 +69,26 @@ def _refitted(cv_estimator) -> bool:
     return True
 
 
+class FoldOutcome(NamedTuple):
+    """What one training fold's path gives: scores and what did not converge."""
+
+    test_scores: np.ndarray  # (n_alphas,)
+    train_scores: np.ndarray | None  # (n_alphas,) with return_train_score
+    unconverged: Unconverged
+    seconds: float  # the fold's wall time, path and scoring
+
+
 def _fold_scores(
     base, X, y, Y, sample_weight, train, test, *, loss, alphas, l1_ratio,
     solver, fallback, scorer, return_train_score, solution_params, unit_weights,
 ):  # fmt: skip
     """Solve one training fold along ``alphas``; score every solution.
 
-    Returns ``(test_scores, train_scores)``, arrays of shape (n_alphas,)
-    (``train_scores`` is None unless asked for).
+    Runs on a joblib worker (a thread, or a process on a cluster), so it
+    never warns or prints: it returns a :class:`FoldOutcome`, and the CV
+    estimator's ``fit`` reports from the calling thread.
     """
+    start = time.perf_counter()
     X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
     y_train, y_test = _safe_indexing(y, train), _safe_indexing(y, test)
     weights = sample_weight[train]
@@ -102,7 +120,19 @@ def _fold_scores(
         test_scores[a] = scorer(model, X_test, y_test, **test_weights)
         if return_train_score:
             train_scores[a] = scorer(model, X_train, y_train, **train_weights)
-    return test_scores, train_scores
+    return FoldOutcome(
+        test_scores,
+        train_scores,
+        unconverged(path_problem, alphas, results),
+        time.perf_counter() - start,
+    )
+
+
+def _keyed(key, job):
+    """Run a ``delayed`` job; return ``(key, its result)`` (results that
+    arrive in any order say which job they are)."""
+    function, args, kwargs = job
+    return key, function(*args, **kwargs)
 
 
 class _BaseDecayCV(BaseEstimator):
@@ -182,8 +212,8 @@ class _BaseDecayCV(BaseEstimator):
             "solution_params": solution_params,
             "unit_weights": unit_weights,
         }
-        jobs = (
-            delayed(_fold_scores)(
+        jobs = {
+            (i, k): delayed(_fold_scores)(
                 self._base_estimator(l1_ratio=r),
                 X,
                 y,
@@ -196,12 +226,14 @@ class _BaseDecayCV(BaseEstimator):
                 **settings,
             )
             for i, r in enumerate(ratios)
-            for train, test in splits
-        )
-        out = Parallel(n_jobs=self.n_jobs, prefer="threads", verbose=self.verbose)(jobs)
+            for k, (train, test) in enumerate(splits)
+        }
+        outcomes = self._run_folds(jobs, ratios, grids)
         n_splits = len(splits)
-        test = np.array([s for s, _ in out]).reshape(len(ratios), n_splits, -1)
-        self.cv_results_ = self._cv_results(ratios, grids, test, out, n_splits)
+        self._warn_unconverged(outcomes, ratios)
+        test = np.array([o.test_scores for o in outcomes.values()])
+        test = test.reshape(len(ratios), n_splits, -1)
+        self.cv_results_ = self._cv_results(ratios, grids, test, outcomes, n_splits)
         self.best_index_ = self._select(self.cv_results_, n_splits)
         self.best_score_ = float(self.cv_results_["mean_test_score"][self.best_index_])
         self.alpha_ = float(self.cv_results_["param_alpha"][self.best_index_])
@@ -210,14 +242,109 @@ class _BaseDecayCV(BaseEstimator):
         self.n_splits_ = n_splits
         self.selection_ = self.selection
         if self.refit:
-            self.best_estimator_ = self._base_estimator(
-                alpha=self.alpha_, l1_ratio=self.l1_ratio_
-            ).fit(X, y, sample_weight=sample_weight)
+            if self.verbose:
+                print(
+                    f"{self._log_prefix()} chose {self._describe(self.best_index_)}"
+                    f" (mean score {self.best_score_:.6g}); refitting on all "
+                    f"{X.shape[0]} samples",
+                    flush=True,
+                )
+            refit = self._base_estimator(alpha=self.alpha_, l1_ratio=self.l1_ratio_)
+            refit.set_params(verbose=self.verbose)
+            self.best_estimator_ = refit.fit(X, y, sample_weight=sample_weight)
             for name in ("coef_", "intercept_", "n_iter_", "loss_curve_"):
                 setattr(self, name, getattr(self.best_estimator_, name))
         return self
 
-    def _cv_results(self, ratios, grids, test, out, n_splits) -> dict:
+    def _run_folds(self, jobs: dict, ratios, grids) -> dict:
+        """Run the fold jobs; their :class:`FoldOutcome` by ``(ratio, split)``,
+        in the order of ``jobs``.
+
+        With ``verbose`` a line per fold and l1_ratio is printed from this
+        thread as each finishes (joblib's own messages from ``verbose=2``).
+        """
+        parallel = Parallel(
+            n_jobs=self.n_jobs,
+            prefer="threads",
+            verbose=max(int(self.verbose) - 1, 0),
+            return_as="generator_unordered" if self.verbose else "list",
+        )
+        keys = list(jobs)
+        if not self.verbose:
+            return dict(zip(keys, parallel(jobs.values()), strict=True))
+        start = time.perf_counter()
+        n_splits = len(keys) // len(ratios)
+        done: dict = {}
+        keyed = (delayed(_keyed)(key, job) for key, job in jobs.items())
+        for key, outcome in parallel(keyed):
+            done[key] = outcome
+            self._print_fold(key, outcome, ratios, grids, n_splits, start)
+        return {key: done[key] for key in keys}
+
+    def _log_prefix(self) -> str:
+        return f"[{type(self).__name__}]"
+
+    def _describe(self, index: int) -> str:
+        """``alpha=...`` (and ``l1_ratio=...``) of candidate ``index``."""
+        alpha = float(self.cv_results_["param_alpha"][index])
+        if self.penalty != "elasticnet":
+            return f"alpha={alpha:.4g}"
+        ratio = float(self.cv_results_["param_l1_ratio"][index])
+        return f"alpha={alpha:.4g}, l1_ratio={ratio:g}"
+
+    def _print_fold(self, key, outcome, ratios, grids, n_splits, start) -> None:
+        """One verbose line: which fold finished, its best score, its time."""
+        i, k = key
+        where = f"fold {k + 1}/{n_splits}"
+        if self.penalty == "elasticnet":
+            where += f", l1_ratio={ratios[i]:g}"
+        best = int(np.argmax(outcome.test_scores))
+        line = (
+            f"{self._log_prefix()} {where}: best score "
+            f"{outcome.test_scores[best]:.6g} at alpha={grids[i][best]:.4g} "
+            f"({len(grids[i])} alphas in {outcome.seconds:.2f} s; "
+            f"{time.perf_counter() - start:.2f} s elapsed)"
+        )
+        if outcome.unconverged:
+            line += (
+                f"; {outcome.unconverged.n_failed} of "
+                f"{outcome.unconverged.n_alphas} solves did not converge"
+            )
+        print(line, flush=True)
+
+    def _warn_unconverged(self, outcomes: dict, ratios) -> None:
+        """One ConvergenceWarning, from the calling thread, for every fold
+        whose path left some alpha unconverged."""
+        failed = {key: o.unconverged for key, o in outcomes.items() if o.unconverged}
+        if not failed:
+            return
+        n_solves = sum(o.unconverged.n_alphas for o in outcomes.values())
+        n_failed = sum(f.n_failed for f in failed.values())
+        n_splits = len(outcomes) // len(ratios)
+        where = []
+        for i, ratio in enumerate(ratios):
+            folds = ", ".join(
+                f"fold {k + 1} ({f.n_failed} of {f.n_alphas} alphas)"
+                for (j, k), f in failed.items()
+                if j == i
+            )
+            if folds and self.penalty == "elasticnet":
+                where.append(f"l1_ratio={ratio:g}: {folds}")
+            elif folds:
+                where.append(folds)
+        smallest = min(f.smallest_alpha for f in failed.values())
+        failures = list(failed.values())
+        warn_user(
+            f"{not_converged_phrase(failures, self.max_iter)} for {n_failed} of "
+            f"the {n_solves} solves of the cross-validation paths "
+            f"({n_splits} folds): {'; '.join(where)}. The smallest unconverged "
+            f"alpha is {smallest:.3g} and {violation_phrase(failures, self.tol)}. "
+            "Increase max_iter, loosen tol, or raise eps to stop the paths at a "
+            "larger alpha.",
+            ConvergenceWarning,
+        )
+
+    def _cv_results(self, ratios, grids, test, outcomes, n_splits) -> dict:
         """A ``cv_results_`` dict with GridSearchCV's keys and layout."""
         n_ratios, n_alphas = grids.shape
         flat_alphas = grids.ravel()
@@ -232,7 +359,8 @@ class _BaseDecayCV(BaseEstimator):
         }
         sets = {"test": test}
         if self.return_train_score:
-            train = np.array([t for _, t in out]).reshape(n_ratios, n_splits, -1)
+            train = np.array([o.train_scores for o in outcomes.values()])
+            train = train.reshape(n_ratios, n_splits, -1)
             sets["train"] = train
         for name, scores in sets.items():
             per_split = scores.transpose(1, 0, 2).reshape(n_splits, -1)
@@ -348,7 +476,10 @@ _CV_PARAMETERS_DOC = r"""
         :func:`joblib.parallel_backend` context (Dask's included).
 
     verbose : int, default=0
-        Verbosity of the parallel loop."""
+        1 prints a line as each fold (and l1_ratio) finishes: its best
+        validation score, at which alpha, and the time; then the chosen alpha
+        and the refit's progress (see the estimator's ``verbose``). 2 and more
+        also print joblib's messages."""
 
 _CV_ATTRIBUTES_DOC = r"""
     alpha_ : float

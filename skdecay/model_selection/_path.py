@@ -31,7 +31,6 @@ decades to go from all but constant to all but unpenalised.
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral, Real
 from typing import Literal, NamedTuple
 
@@ -52,6 +51,7 @@ from .._core._problem import (
 from .._core._solvers import FALLBACK, SOLVERS
 from .._objective import LOSSES, penalty_strengths
 from .._typing import MatrixLike
+from .._warnings import warn_user
 from ..linear_model._base import auto_solver, class_targets
 
 #: The l1_ratio at which the top of a pure-L2 grid is computed (glmnet's).
@@ -166,8 +166,10 @@ def solve_path(
 
     ``alphas`` should be decreasing: each solve starts from the previous
     solution, a good start for the next. Pure weight decay on compressed
-    least squares is solved exactly for the whole path. Warns once if some
-    alphas hit ``max_iter``.
+    least squares is solved exactly for the whole path. Never warns (the
+    cross-validation folds run it on worker threads, where a warning would
+    name joblib's frames): :func:`unconverged` says what failed, for the
+    caller to report.
     """
     compressed = isinstance(path_problem, CompressedLeastSquares)
     inner = path_problem.prepared if compressed else path_problem
@@ -192,24 +194,76 @@ def solve_path(
         )
         coef, intercept = result.coef, result.intercept
         results.append(path_problem.to_original(result) if compressed else result)
-    failed = [(a, r) for a, r in zip(alphas, results, strict=True) if not r.converged]
-    if failed:
-        worst = max(r.violation for _, r in failed)
-        how = (
-            "stopped making progress"
-            if any(r.stalled for _, r in failed)
-            else f"did not converge in max_iter={max_iter} iterations"
-        )
-        warnings.warn(
-            f"Solver {inner.solver!r} {how} for {len(failed)} of {len(alphas)} "
-            f"alphas (the smallest is {min(a for a, _ in failed):.3g}; the largest "
-            f"optimality violation is {worst:.2g} of its value at zero "
-            f"coefficients, above tol={tol:g}). Increase max_iter, loosen tol, "
-            "or raise eps to stop the path at a larger alpha.",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
     return results
+
+
+class Unconverged(NamedTuple):
+    """The solves of one path that did not converge; falsy when all did."""
+
+    n_failed: int
+    n_alphas: int
+    #: The smallest alpha among them (NaN when none failed).
+    smallest_alpha: float
+    #: Their largest optimality violation, relative to its value at zero
+    #: coefficients; NaN when not measured.
+    violation: float
+    #: Whether some stopped making progress (rather than hit max_iter).
+    stalled: bool
+    #: The solvers that ran on them, in order.
+    solvers: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return self.n_failed > 0
+
+
+def unconverged(
+    path_problem: PathProblem, alphas: np.ndarray, results: list[DecayResult]
+) -> Unconverged:
+    """What :func:`solve_path` left unconverged along ``alphas``."""
+    failed = [(a, r) for a, r in zip(alphas, results, strict=True) if not r.converged]
+    violations = [r.violation for _, r in failed if np.isfinite(r.violation)]
+    inner = getattr(path_problem, "prepared", path_problem)
+    solvers = dict.fromkeys(s for _, r in failed for s in r.solvers)
+    return Unconverged(
+        len(failed),
+        len(results),
+        min((float(a) for a, _ in failed), default=np.nan),
+        max(violations, default=np.nan),
+        any(r.stalled for _, r in failed),
+        tuple(solvers) or (inner.solver,),
+    )
+
+
+def not_converged_phrase(failures: list[Unconverged], max_iter: int) -> str:
+    """``"Solver 'cd' did not converge in max_iter=5 iterations"`` or
+    ``"... stopped making progress"``, for the solves in ``failures``."""
+    names = dict.fromkeys(s for f in failures for s in f.solvers)
+    solver = " then ".join(repr(name) for name in names)
+    if any(f.stalled for f in failures):
+        return f"Solver {solver} stopped making progress"
+    return f"Solver {solver} did not converge in max_iter={max_iter} iterations"
+
+
+def violation_phrase(failures: list[Unconverged], tol: float) -> str:
+    """How far from optimal the worst of ``failures`` stopped."""
+    worst = max((f.violation for f in failures if f), default=np.nan)
+    if not np.isfinite(worst):
+        return f"the solutions are not within tol={tol:g} of optimal"
+    return (
+        f"the largest optimality violation is {worst:.2g} of its value at zero "
+        f"coefficients, above tol={tol:g}"
+    )
+
+
+def path_convergence_message(failures: Unconverged, max_iter: int, tol: float) -> str:
+    """What :func:`decay_path`'s ConvergenceWarning says."""
+    return (
+        f"{not_converged_phrase([failures], max_iter)} for {failures.n_failed} of "
+        f"{failures.n_alphas} alphas (the smallest is "
+        f"{failures.smallest_alpha:.3g}; {violation_phrase([failures], tol)}). "
+        "Increase max_iter, loosen tol, or raise eps to stop the path at a "
+        "larger alpha."
+    )
 
 
 def path_solver(loss: str, penalty: str, l1_ratio: float, solver: str) -> str:
@@ -380,6 +434,9 @@ def decay_path(
         path_problem, alphas, penalty=penalty, l1_ratio=l1_ratio, max_iter=max_iter,
         tol=tol,
     )  # fmt: skip
+    failures = unconverged(path_problem, alphas, results)
+    if failures:
+        warn_user(path_convergence_message(failures, max_iter, tol), ConvergenceWarning)
     coefs = np.stack([r.coef.T for r in results], axis=-1)  # (k, p, n_alphas)
     intercepts = np.stack([r.intercept for r in results], axis=-1)  # (k, n_alphas)
     if coefs.shape[0] == 1:
