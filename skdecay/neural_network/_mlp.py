@@ -417,7 +417,12 @@ class _BaseDecayMLP(BaseEstimator):
                 history["loss"].append(loss)
                 history["norm"].append(float(np.linalg.norm(theta[:decay_end])))
                 if self.verbose:
-                    print(f"Iteration {len(history['loss'])}, loss = {loss:.8f}")
+                    # Flushed: piped to a file or another process, a line is seen
+                    # when its epoch ends, not when the buffer fills.
+                    print(
+                        f"Iteration {len(history['loss'])}, loss = {loss:.8f}",
+                        flush=True,
+                    )
 
                 # The stopping rule of scikit-learn's MLP: n_iter_no_change
                 # epochs in a row without an improvement of at least tol.
@@ -427,7 +432,7 @@ class _BaseDecayMLP(BaseEstimator):
                     )
                     history["val"].append(score)
                     if self.verbose:
-                        print(f"Validation score: {score:f}")
+                        print(f"Validation score: {score:f}", flush=True)
                     improved = score >= best_val + self.tol
                     no_improvement = 0 if improved else no_improvement + 1
                     if score > best_val:
@@ -456,10 +461,13 @@ class _BaseDecayMLP(BaseEstimator):
                         opt["learning_rate"] /= 5.0
                         no_improvement = 0
                         if self.verbose:
-                            print(f"{message} Learning rate: {opt['learning_rate']:g}")
+                            print(
+                                f"{message} Learning rate: {opt['learning_rate']:g}",
+                                flush=True,
+                            )
                     else:
                         if self.verbose:
-                            print(f"{message} Stopping.")
+                            print(f"{message} Stopping.", flush=True)
                         break
                 if not incremental and n_iter == self.max_iter:
                     warn_user(
