@@ -107,13 +107,13 @@ def column_major(X):
     return np.asfortranarray(X)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def stores_every_row(X):
     """Whether a column walk visits every row (dense) or its non-zeros only."""
     return X.layout == DENSE
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def column_range(X, j):
     """``(start, stop)``: loop ``jj`` over them and read :func:`column_entry`."""
     if X.layout == DENSE:
@@ -121,7 +121,7 @@ def column_range(X, j):
     return X.indptr[j], X.indptr[j + 1]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def column_entry(X, j, jj):
     """``(row, value)`` of the ``jj``-th stored entry of column ``j``.
 
@@ -134,7 +134,7 @@ def column_entry(X, j, jj):
     return X.indices[jj], X.data[jj]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def row_range(X, i):
     """``(start, stop)`` of the stored entries of row ``i``: loop over them with
     :func:`row_entry`. Dense rows store every column, CSR rows their non-zeros.
@@ -144,7 +144,7 @@ def row_range(X, i):
     return X.indptr[i], X.indptr[i + 1]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def row_entry(X, i, jj):
     """``(column, value)`` of the ``jj``-th stored entry of row ``i``."""
     if X.layout == DENSE:

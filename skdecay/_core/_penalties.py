@@ -46,7 +46,7 @@ def add_decay(grad, W, l2):
                 grad[j, k] += l2 * W[j, k]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def soft_threshold(x, threshold):
     """The proximal operator of ``threshold * |.|``."""
     if x > threshold:
@@ -56,7 +56,7 @@ def soft_threshold(x, threshold):
     return 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def coordinate_violation(w, g, l1):
     """Distance from ``-g`` to ``l1`` times the subdifferential of ``|w|``."""
     if w > 0.0:

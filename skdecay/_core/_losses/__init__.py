@@ -14,11 +14,26 @@ test), ``*_intercept_at_zero`` and a ``*_CURVATURE`` bound on its second
 derivative. ``Y`` and ``Z`` are 2-D
 (n_samples, n_outputs) and ``weights`` sum to one.
 
-The solvers call the three dispatch functions below with an integer loss code,
-so a new loss is one new module plus one branch here; no solver changes.
+Two ways in. The ``loss_*`` dispatchers take the integer loss code and hold
+every loss behind an if-chain: callable from Python, and by kernels that
+serve every loss through one compiled version (partial_fit's stream). The
+``datafit_*`` functions take a *marker* instead, an instance of the loss's
+empty NamedTuple class (``SquaredLoss()``, ...), and resolve at compile time
+to that loss's function alone, so a solver compiled for the squared loss
+holds no logistic or multinomial code (lasso's first fit compiled all three:
+about 1 s, and more in every caller). The marker's class pickles by
+reference, so the compiled solver is reused from the cache in a new process
+(a jitted function passed as an argument would not be, numba#6264). They
+also accept an integer code, for callers not yet specialised.
+
+A new loss is one new module plus one registry entry and one branch here;
+no solver changes.
 """
 
-from numba import njit
+from typing import NamedTuple
+
+from numba import njit, types
+from numba.extending import overload
 
 from ._logistic import (
     LOGISTIC_CURVATURE,
@@ -55,6 +70,26 @@ LOGISTIC = 1
 MULTINOMIAL = 2
 
 LOSS_CODES = {"squared": SQUARED, "logistic": LOGISTIC, "multinomial": MULTINOMIAL}
+
+
+class SquaredLoss(NamedTuple):
+    """Marker: compile for the squared loss."""
+
+
+class LogisticLoss(NamedTuple):
+    """Marker: compile for the binary log-loss."""
+
+
+class MultinomialLoss(NamedTuple):
+    """Marker: compile for the multinomial cross-entropy."""
+
+
+#: The marker of each loss code (what a solver's kernel is specialised on).
+LOSS_MARKERS = {
+    SQUARED: SquaredLoss(),
+    LOGISTIC: LogisticLoss(),
+    MULTINOMIAL: MultinomialLoss(),
+}
 CURVATURE = {
     SQUARED: SQUARED_CURVATURE,
     LOGISTIC: LOGISTIC_CURVATURE,
@@ -123,10 +158,150 @@ def loss_bregman(loss, Y, Z, Z_new, weights):
     return multinomial_bregman(Y, Z, Z_new, weights)
 
 
-@njit(cache=True, nogil=True)
+_INTERCEPT_AT_ZERO = {
+    SQUARED: squared_intercept_at_zero,
+    LOGISTIC: logistic_intercept_at_zero,
+    MULTINOMIAL: multinomial_intercept_at_zero,
+}
+
+
 def intercept_at_zero(loss, Y, weights):
-    if loss == SQUARED:
-        return squared_intercept_at_zero(Y, weights)
-    if loss == LOGISTIC:
-        return logistic_intercept_at_zero(Y, weights)
-    return multinomial_intercept_at_zero(Y, weights)
+    """The best intercept when every coefficient is zero (from Python: only
+    the loss asked for is compiled)."""
+    return _INTERCEPT_AT_ZERO[int(loss)](Y, weights)
+
+
+#: Each marker class's functions, by role (``None``: the loss has no such piece).
+_REGISTRY = {
+    SquaredLoss: {
+        "value": squared_value,
+        "gradient": squared_gradient,
+        "derivative": squared_derivative,
+        "row_derivative": squared_row_derivative,
+        "hessian_apply": squared_hessian_apply,
+        "bregman": squared_bregman,
+        "separable": True,
+    },
+    LogisticLoss: {
+        "value": logistic_value,
+        "gradient": logistic_gradient,
+        "derivative": logistic_derivative,
+        "row_derivative": logistic_row_derivative,
+        "hessian_apply": logistic_hessian_apply,
+        "bregman": logistic_bregman,
+        "separable": True,
+    },
+    MultinomialLoss: {
+        "value": multinomial_value,
+        "gradient": multinomial_gradient,
+        "derivative": None,
+        "row_derivative": multinomial_row_derivative,
+        "hessian_apply": multinomial_hessian_apply,
+        "bregman": multinomial_bregman,
+        "separable": False,
+    },
+}
+
+
+def _piece(loss, role):
+    """The function for ``role`` of the marker type ``loss``; None for an int."""
+    if isinstance(loss, types.Integer):
+        return None
+    if isinstance(loss, types.BaseNamedTuple) and loss.instance_class in _REGISTRY:
+        return _REGISTRY[loss.instance_class][role]
+    raise TypeError(f"not a loss code or marker: {loss}")
+
+
+# The Python bodies below serve calls from Python (integer codes); compiled
+# callers get the overloads.
+
+
+def datafit_value(loss, Y, Z, weights):
+    return loss_value(loss, Y, Z, weights)
+
+
+def datafit_gradient(loss, Y, Z, weights, G):
+    return loss_gradient(loss, Y, Z, weights, G)
+
+
+def datafit_is_separable(loss):
+    return loss_is_separable(loss)
+
+
+def datafit_derivative(loss, y, z):
+    return loss_derivative(loss, y, z)
+
+
+def datafit_row_derivative(loss, Y, Z, i, out):
+    loss_row_derivative(loss, Y, Z, i, out)
+
+
+def datafit_hessian_apply(loss, Y, Z, weights, V, out):
+    loss_hessian_apply(loss, Y, Z, weights, V, out)
+
+
+def datafit_bregman(loss, Y, Z, Z_new, weights):
+    return loss_bregman(loss, Y, Z, Z_new, weights)
+
+
+@overload(datafit_value, inline="always")
+def _ol_value(loss, Y, Z, weights):
+    fn = _piece(loss, "value")
+    if fn is None:
+        return lambda loss, Y, Z, weights: loss_value(loss, Y, Z, weights)
+    return lambda loss, Y, Z, weights: fn(Y, Z, weights)
+
+
+@overload(datafit_gradient, inline="always")
+def _ol_gradient(loss, Y, Z, weights, G):
+    fn = _piece(loss, "gradient")
+    if fn is None:
+        return lambda loss, Y, Z, weights, G: loss_gradient(loss, Y, Z, weights, G)
+    return lambda loss, Y, Z, weights, G: fn(Y, Z, weights, G)
+
+
+@overload(datafit_is_separable, inline="always")
+def _ol_is_separable(loss):
+    if isinstance(loss, types.Integer):
+        return lambda loss: loss_is_separable(loss)
+    if _piece(loss, "separable"):
+        return lambda loss: True
+    return lambda loss: False
+
+
+@overload(datafit_derivative, inline="always")
+def _ol_derivative(loss, y, z):
+    fn = _piece(loss, "derivative")
+    if isinstance(loss, types.Integer):
+        return lambda loss, y, z: loss_derivative(loss, y, z)
+    if fn is None:  # never reached: guarded by datafit_is_separable
+        return lambda loss, y, z: z - y
+    return lambda loss, y, z: fn(y, z)
+
+
+@overload(datafit_row_derivative, inline="always")
+def _ol_row_derivative(loss, Y, Z, i, out):
+    fn = _piece(loss, "row_derivative")
+    if fn is None:
+        return lambda loss, Y, Z, i, out: loss_row_derivative(loss, Y, Z, i, out)
+    return lambda loss, Y, Z, i, out: fn(Y, Z, i, out)
+
+
+@overload(datafit_hessian_apply, inline="always")
+def _ol_hessian_apply(loss, Y, Z, weights, V, out):
+    fn = _piece(loss, "hessian_apply")
+    if fn is None:
+        return lambda loss, Y, Z, weights, V, out: loss_hessian_apply(
+            loss, Y, Z, weights, V, out
+        )
+    return lambda loss, Y, Z, weights, V, out: fn(Y, Z, weights, V, out)
+
+
+@overload(datafit_bregman, inline="always")
+def _ol_bregman(loss, Y, Z, Z_new, weights):
+    fn = _piece(loss, "bregman")
+    if fn is None:
+        return lambda loss, Y, Z, Z_new, weights: loss_bregman(
+            loss, Y, Z, Z_new, weights
+        )
+    return lambda loss, Y, Z, Z_new, weights: fn(Y, Z, Z_new, weights)

@@ -13,7 +13,7 @@ from numba import njit
 LOGISTIC_CURVATURE = 0.25
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def log1pexp(z):
     """``log(1 + exp(z))`` without overflow."""
     if z > 0.0:
@@ -21,7 +21,7 @@ def log1pexp(z):
     return math.log1p(math.exp(z))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def sigmoid(z):
     if z >= 0.0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -50,13 +50,13 @@ def logistic_gradient(Y, Z, weights, G):
     return total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def logistic_derivative(y, z):
     """``dloss/dz = sigmoid(z) - y``."""
     return sigmoid(z) - y
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def logistic_row_derivative(Y, Z, i, out):
     """Fill ``out[0] = sigmoid(z_i) - y_i`` (unweighted)."""
     out[0] = sigmoid(Z[i, 0]) - Y[i, 0]

@@ -38,13 +38,13 @@ def squared_gradient(Y, Z, weights, G):
     return 0.5 * total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def squared_derivative(y, z):
     """``dloss/dz`` for one output (the loss is separable across outputs)."""
     return z - y
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def squared_row_derivative(Y, Z, i, out):
     """Fill ``out[k] = dloss/dz_k`` at row ``i`` (unweighted)."""
     for k in range(Z.shape[1]):

@@ -44,19 +44,21 @@ from numba import njit
 
 from .._linalg import column_entry, column_range, design_matmul, stores_every_row
 from .._losses import (
-    loss_derivative,
-    loss_gradient,
-    loss_is_separable,
-    loss_row_derivative,
-    loss_value,
+    datafit_derivative,
+    datafit_gradient,
+    datafit_is_separable,
+    datafit_row_derivative,
+    datafit_value,
 )
 from .._penalties import coordinate_violation, soft_threshold
 from ._common import (
     CONVERGED,
+    INTERNAL,
     MAX_ITER_REACHED,
     NON_FINITE,
     record_iterate,
     smooth_gradient,
+    specialised_entry,
 )
 
 #: Size of the first working set.
@@ -70,7 +72,7 @@ ANDERSON_REGULARISATION = 1e-10
 INNER_TOLERANCE_RATIO = 0.3
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _column_centring(problem, j):
     """``(centre, implicit)``: how feature ``j``'s mean enters a column walk.
 
@@ -86,7 +88,7 @@ def _column_centring(problem, j):
     return 0.0, mean
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def _feature_gradient(problem, j, Z, offset, total_derivative, derivative, out):
     """``out_k = sum_i w_i dloss/dz_ik (x_ij - m_j)``, walking column ``j``.
 
@@ -102,7 +104,7 @@ def _feature_gradient(problem, j, Z, offset, total_derivative, derivative, out):
     X = problem.X
     centre, implicit = _column_centring(problem, j)
     start, stop = column_range(X, j)
-    if loss_is_separable(problem.loss):
+    if datafit_is_separable(problem.loss):
         for k in range(out.shape[0]):
             shift = offset[k]
             acc = 0.0
@@ -111,20 +113,20 @@ def _feature_gradient(problem, j, Z, offset, total_derivative, derivative, out):
                 acc += (
                     problem.weights[i]
                     * (value - centre)
-                    * loss_derivative(problem.loss, problem.Y[i, k], Z[i, k] + shift)
+                    * datafit_derivative(problem.loss, problem.Y[i, k], Z[i, k] + shift)
                 )
             out[k] = acc - implicit * total_derivative[k]
         return
     out[:] = 0.0
     for jj in range(start, stop):
         i, value = column_entry(X, j, jj)
-        loss_row_derivative(problem.loss, problem.Y, Z, i, derivative)
+        datafit_row_derivative(problem.loss, problem.Y, Z, i, derivative)
         weighted = problem.weights[i] * (value - centre)
         for k in range(out.shape[0]):
             out[k] += weighted * derivative[k]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def _shift_predictor(problem, j, delta, Z, offset):
     """``Z + offset`` moves by ``(x_j - m_j) delta^T``.
 
@@ -145,7 +147,7 @@ def _shift_predictor(problem, j, delta, Z, offset):
             Z[i, k] += (value - centre) * step
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _fold_offset(Z, offset):
     for k in range(offset.shape[0]):
         if offset[k] != 0.0:
@@ -154,10 +156,10 @@ def _fold_offset(Z, offset):
             offset[k] = 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _intercept_gradient(problem, Z, G, out):
     """Fill ``out`` with the intercept's gradient; return the loss value."""
-    value = loss_gradient(problem.loss, problem.Y, Z, problem.weights, G)
+    value = datafit_gradient(problem.loss, problem.Y, Z, problem.weights, G)
     out[:] = 0.0
     for i in range(G.shape[0]):
         for k in range(out.shape[0]):
@@ -165,7 +167,7 @@ def _intercept_gradient(problem, Z, G, out):
     return value
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def _sweep(
     problem, working_set, W, Z, offset, total_derivative, derivative, grad_j, delta
 ):
@@ -196,7 +198,7 @@ def _sweep(
     return worst
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def _intercept_step(problem, intercept, Z, G, grad_intercept):
     """A gradient step on the intercept with its Lipschitz constant.
 
@@ -214,7 +216,7 @@ def _intercept_step(problem, intercept, Z, G, grad_intercept):
     return worst
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def _objective(problem, working_set, W, Z):
     """The objective; outside ``working_set`` every coefficient is zero."""
     l1_part = 0.0
@@ -223,11 +225,11 @@ def _objective(problem, working_set, W, Z):
         for k in range(W.shape[1]):
             l1_part += abs(W[j, k])
             l2_part += W[j, k] * W[j, k]
-    value = loss_value(problem.loss, problem.Y, Z, problem.weights)
+    value = datafit_value(problem.loss, problem.Y, Z, problem.weights)
     return value + problem.l1 * l1_part + 0.5 * problem.l2 * l2_part
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def _choose_working_set(problem, W, grad, grad_intercept, scores, previous):
     """Score every feature; return ``(residual, working set)``.
 
@@ -262,14 +264,75 @@ def _choose_working_set(problem, W, grad, grad_intercept, scores, previous):
     if previous > 0 and n_support >= previous:
         size = max(size, 4 * previous)
     size = min(size, n_features)
-    # Only violators and the support can enter; sort just those.
-    candidates = np.flatnonzero(scores > 0.0)
-    if candidates.shape[0] <= size:
-        if candidates.shape[0] == 0:  # nothing violates: keep the first features
-            return worst, np.arange(size)
-        return worst, candidates
-    order = np.argsort(scores[candidates])
-    return worst, np.sort(candidates[order[candidates.shape[0] - size :]])
+    # Only violators and the support can enter.
+    n_candidates = 0
+    for j in range(n_features):
+        if scores[j] > 0.0:
+            n_candidates += 1
+    if n_candidates == 0:  # nothing violates: keep the first features
+        first = np.empty(size, dtype=np.int64)
+        for j in range(size):
+            first[j] = j
+        return worst, first
+    threshold = 0.0
+    if n_candidates > size:
+        threshold = _largest(scores, size)
+    # Every score above the size-th largest, then ties with it in feature
+    # order, listed in feature order. (A selection, not a sort: np.argsort
+    # and np.sort cost 2 s of compilation.)
+    chosen = np.empty(min(size, n_candidates), dtype=np.int64)
+    n_above = 0
+    for j in range(n_features):
+        if scores[j] > threshold:
+            n_above += 1
+    n_ties = chosen.shape[0] - n_above
+    n = 0
+    for j in range(n_features):
+        score = scores[j]
+        if score > threshold or (score == threshold and score > 0.0 and n_ties > 0):
+            if score == threshold:
+                n_ties -= 1
+            chosen[n] = j
+            n += 1
+    return worst, chosen
+
+
+@njit(cache=True, nogil=True, **INTERNAL)
+def _largest(scores, rank):
+    """The ``rank``-th largest entry of ``scores`` (Hoare's selection)."""
+    values = scores.copy()
+    target = rank - 1  # position in decreasing order
+    low = 0
+    high = values.shape[0] - 1
+    while low < high:
+        pivot = values[(low + high) // 2]
+        i = low
+        j = high
+        while i <= j:
+            while values[i] > pivot:
+                i += 1
+            while values[j] < pivot:
+                j -= 1
+            if i <= j:
+                values[i], values[j] = values[j], values[i]
+                i += 1
+                j -= 1
+        if target <= j:
+            high = j
+        elif target >= i:
+            low = i
+        else:
+            break
+    return values[target]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _copy_into(source, out):
+    """``out[:] = source`` for 2-D arrays, as a loop (the slice assignment
+    pulls in 2 s of Numba's error-message code)."""
+    for i in range(source.shape[0]):
+        for k in range(source.shape[1]):
+            out[i, k] = source[i, k]
 
 
 @njit(cache=True, nogil=True)
@@ -282,7 +345,7 @@ def _anderson_weights(history):
     when the system is numerically singular (the iterates stopped moving).
     """
     m = history.shape[0] - 1
-    C = np.zeros((m, m))
+    C = np.empty((m, m))
     for a in range(m):
         for c in range(a, m):
             acc = 0.0
@@ -292,12 +355,13 @@ def _anderson_weights(history):
                 )
             C[a, c] = acc
             C[c, a] = acc
-    z = np.ones(m)
+    z = np.empty(m)
     scale = 0.0
     for a in range(m):
+        z[a] = 1.0
         scale = max(scale, C[a, a])
     if scale == 0.0:
-        return np.empty(0)
+        return z[:0]
     # Tikhonov regularisation (Scieur, d'Aspremont & Bach, 2016): without it
     # the weights follow rounding noise once the differences are nearly
     # parallel, and two fits of the same problem in a different floating-point
@@ -310,7 +374,7 @@ def _anderson_weights(history):
             if abs(C[row, col]) > abs(C[pivot, col]):
                 pivot = row
         if abs(C[pivot, col]) <= 1e-14 * scale:
-            return np.empty(0)
+            return z[:0]
         if pivot != col:
             for c in range(m):
                 C[col, c], C[pivot, c] = C[pivot, c], C[col, c]
@@ -325,13 +389,17 @@ def _anderson_weights(history):
         for c in range(row + 1, m):
             acc -= C[row, c] * z[c]
         z[row] = acc / C[row, row]
-    total = z.sum()
+    total = 0.0
+    for a in range(m):
+        total += z[a]
     if total == 0.0 or not math.isfinite(total):
-        return np.empty(0)
-    return z / total
+        return z[:0]
+    for a in range(m):
+        z[a] /= total
+    return z
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _pack(working_set, W, intercept, out):
     n_outputs = W.shape[1]
     for a in range(working_set.shape[0]):
@@ -342,7 +410,7 @@ def _pack(working_set, W, intercept, out):
         out[base + k] = intercept[k]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def _try_extrapolation(
     problem, working_set, history, W, intercept, Z, objective, Z_trial, offset,
     delta,
@@ -361,7 +429,7 @@ def _try_extrapolation(
     n_outputs = W.shape[1]
     W_trial = W.copy()
     intercept_trial = intercept.copy()
-    Z_trial[:] = Z
+    _copy_into(Z, Z_trial)
     for a in range(working_set.shape[0]):
         j = working_set[a]
         for k in range(n_outputs):
@@ -378,15 +446,16 @@ def _try_extrapolation(
                 Z_trial[i, k] += intercept_trial[k] - intercept[k]
     trial = _objective(problem, working_set, W_trial, Z_trial)
     if trial < objective:
-        W[:] = W_trial
-        intercept[:] = intercept_trial
-        Z[:] = Z_trial
+        _copy_into(W_trial, W)
+        for k in range(n_outputs):
+            intercept[k] = intercept_trial[k]
+        _copy_into(Z_trial, Z)
         return trial
     return objective
 
 
 @njit(cache=True, nogil=True)
-def coordinate_descent(
+def _coordinate_descent(
     problem, W_init, intercept_init, max_iter, tol, learning_rate, trace
 ):
     """Run working-set coordinate descent; return ``(W, intercept, n_iter, status, 1)``.
@@ -411,10 +480,13 @@ def coordinate_descent(
     total_derivative = np.zeros(n_outputs)
     # Sparse centred columns (squared loss only) need the total derivative;
     # an uncentred sparse problem (other losses) does not.
-    needs_total = not stores_every_row(problem.X) and np.any(problem.x_mean != 0.0)
+    needs_total = False
+    if not stores_every_row(problem.X):
+        for j in range(problem.x_mean.shape[0]):
+            needs_total = needs_total or problem.x_mean[j] != 0.0
 
     status = MAX_ITER_REACHED
-    n_iter = 0
+    n_iter = np.int64(0)  # typed: a literal 0 compiles record_iterate twice
     working_set = np.empty(0, dtype=np.int64)
     while True:
         smooth_gradient(problem, W, Z, G, grad, grad_intercept)
@@ -461,3 +533,8 @@ def coordinate_descent(
             if sub_residual <= inner_tol:
                 break
     return W, intercept, n_iter, status, 1.0
+
+
+coordinate_descent = specialised_entry(
+    _coordinate_descent, "coordinate_descent", _coordinate_descent.__doc__
+)

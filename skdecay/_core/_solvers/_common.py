@@ -20,9 +20,10 @@ from typing import NamedTuple
 
 import numpy as np
 from numba import njit
+from numba.extending import overload
 
 from .._linalg import DesignMatrix, design_matmul, design_rmatmul
-from .._losses import loss_bregman, loss_gradient, loss_value
+from .._losses import LOSS_MARKERS, datafit_bregman, datafit_gradient, datafit_value
 from .._penalties import (
     add_decay,
     l1_norm,
@@ -37,6 +38,10 @@ NON_FINITE = 2
 #: The solver stopped making progress before reaching ``tol`` (a Newton line
 #: search that found no decrease even along a tightly solved direction).
 STALLED = 3
+
+#: Options of a kernel called only from other kernels: no Python or C entry
+#: wrappers to compile (17-39% of a small function's compile time).
+INTERNAL = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
 
 #: Smallest constant tried (steps of length 1e6 in standardised units).
 LIPSCHITZ_FLOOR = 1e-6
@@ -83,33 +88,64 @@ class Trace(NamedTuple):
     intercept: np.ndarray  # (max_iter or 0, n_outputs)
 
 
+def specialise(problem):
+    """``problem`` with its loss code replaced by the loss's marker.
+
+    A kernel that receives it compiles for that loss alone (see
+    :mod:`.._losses`); one that receives the code compiles every loss.
+    """
+    if isinstance(problem.loss, (int, np.integer)):
+        return problem._replace(loss=LOSS_MARKERS[int(problem.loss)])
+    return problem
+
+
+def specialised_entry(kernel, name, doc):
+    """The Python entry of a solver: ``kernel`` run on the specialised problem."""
+
+    def solve(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace):
+        return kernel(
+            specialise(problem), W_init, intercept_init, max_iter, tol,
+            learning_rate, trace,
+        )  # fmt: skip
+
+    solve.__name__ = solve.__qualname__ = name
+    solve.__doc__ = doc
+    solve.kernel = kernel
+    return solve
+
+
 @njit(cache=True, nogil=True)
 def record_iterate(trace, it, objective, W, intercept):
     """Store iteration ``it``: its objective, and the iterate if asked for."""
     trace.objective[it] = objective
     if trace.coef.shape[0] > 0:
-        trace.coef[it] = W
-        trace.intercept[it] = intercept
+        # Loops, not ``trace.coef[it] = W``: the slice assignment pulls in
+        # Numba's error-message code (2 s of compilation).
+        for j in range(W.shape[0]):
+            for k in range(W.shape[1]):
+                trace.coef[it, j, k] = W[j, k]
+        for k in range(intercept.shape[0]):
+            trace.intercept[it, k] = intercept[k]
 
 
 @njit(cache=True, nogil=True)
-def smooth_value(problem, Z, W):
+def _smooth_value(problem, Z, W):
     """Value of the smooth part: loss plus ``l2 / 2 * ||W||^2``."""
-    value = loss_value(problem.loss, problem.Y, Z, problem.weights)
+    value = datafit_value(problem.loss, problem.Y, Z, problem.weights)
     if problem.l2 > 0.0:
         value += 0.5 * problem.l2 * squared_norm(W)
     return value
 
 
 @njit(cache=True, nogil=True)
-def smooth_gradient(problem, W, Z, G, grad, grad_intercept):
+def _smooth_gradient(problem, W, Z, G, grad, grad_intercept):
     """Gradient of the smooth part at ``W`` (with predictor ``Z``).
 
     Fills ``G`` (the weighted loss derivative in ``Z``), ``grad``
     (n_features, n_outputs) and ``grad_intercept`` (n_outputs,), and returns
     the smooth value.
     """
-    value = loss_gradient(problem.loss, problem.Y, Z, problem.weights, G)
+    value = datafit_gradient(problem.loss, problem.Y, Z, problem.weights, G)
     design_rmatmul(problem.X, G, problem.x_mean, grad)
     add_decay(grad, W, problem.l2)
     if problem.l2 > 0.0:
@@ -123,14 +159,52 @@ def smooth_gradient(problem, W, Z, G, grad, grad_intercept):
 
 
 @njit(cache=True, nogil=True)
-def residual(problem, W, grad, grad_intercept):
+def _residual(problem, W, grad, grad_intercept):
     """The optimality residual (the stopping rule's measure) at ``W``."""
     return optimality_residual(
         W, grad, grad_intercept, problem.l1, problem.scale, problem.scale_intercept
     )
 
 
-@njit(cache=True, nogil=True)
+# Called from Python, these run the kernel compiled for the problem's loss
+# alone (the one the solver uses too); compiled callers get the overloads.
+
+
+def smooth_value(problem, Z, W):
+    """Value of the smooth part: loss plus ``l2 / 2 * ||W||^2``."""
+    return _smooth_value(specialise(problem), Z, W)
+
+
+def smooth_gradient(problem, W, Z, G, grad, grad_intercept):
+    """Gradient of the smooth part (see ``_smooth_gradient``); returns its value."""
+    return _smooth_gradient(specialise(problem), W, Z, G, grad, grad_intercept)
+
+
+def residual(problem, W, grad, grad_intercept):
+    """The optimality residual (the stopping rule's measure) at ``W``."""
+    return _residual(specialise(problem), W, grad, grad_intercept)
+
+
+@overload(smooth_value, inline="always")
+def _ol_smooth_value(problem, Z, W):
+    return lambda problem, Z, W: _smooth_value(problem, Z, W)
+
+
+@overload(smooth_gradient, inline="always")
+def _ol_smooth_gradient(problem, W, Z, G, grad, grad_intercept):
+    return lambda problem, W, Z, G, grad, grad_intercept: _smooth_gradient(
+        problem, W, Z, G, grad, grad_intercept
+    )
+
+
+@overload(residual, inline="always")
+def _ol_residual(problem, W, grad, grad_intercept):
+    return lambda problem, W, grad, grad_intercept: _residual(
+        problem, W, grad, grad_intercept
+    )
+
+
+@njit(cache=True, nogil=True, inline="always")
 def prox_gradient_step(
     problem, W, intercept, grad, grad_intercept, lipschitz, W_out, intercept_out
 ):
@@ -149,7 +223,7 @@ def prox_gradient_step(
         intercept_out[k] = intercept[k] - inv_b * grad_intercept[k]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def step_lengths(problem, W, intercept, W_new, intercept_new):
     """``(||x_new - x||_D^2, ||W_new - W||^2)``: the step in the metric and plain."""
     in_metric = 0.0
@@ -165,7 +239,7 @@ def step_lengths(problem, W, intercept, W_new, intercept_new):
     return in_metric, plain
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def gradient_mapping_norm(problem, W, intercept, W_new, intercept_new, lipschitz):
     """Largest entry of the gradient mapping ``L D (x - x_new)``, standardised."""
     worst = 0.0
@@ -179,7 +253,7 @@ def gradient_mapping_norm(problem, W, intercept, W_new, intercept_new, lipschitz
     return worst
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def backtracking_prox_step(
     problem, W, intercept, Z, grad, grad_intercept, lipschitz, lipschitz_decrease,
     fixed_step, W_out, intercept_out, Z_out,
@@ -213,7 +287,7 @@ def backtracking_prox_step(
         if fixed_step or lipschitz >= problem.lipschitz_max:
             break
         in_metric, plain = step_lengths(problem, W, intercept, W_out, intercept_out)
-        divergence = loss_bregman(problem.loss, problem.Y, Z, Z_out, problem.weights)
+        divergence = datafit_bregman(problem.loss, problem.Y, Z, Z_out, problem.weights)
         divergence += 0.5 * problem.l2 * plain
         if divergence <= 0.5 * lipschitz * in_metric * (1.0 + problem.rel_eps):
             break
@@ -234,7 +308,7 @@ ARMIJO = 1e-4
 NO_PROGRESS_LIMIT = 3
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def made_progress(problem, before, after):
     """Whether the objective went down by more than its rounding error."""
     return after < before - problem.rel_eps * abs(before)
@@ -284,7 +358,7 @@ def armijo_line_search(
     return value, accepted
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def all_finite(W, intercept):
     for j in range(W.shape[0]):
         for k in range(W.shape[1]):

@@ -30,6 +30,7 @@ from ._common import (
     record_iterate,
     residual,
     smooth_gradient,
+    specialised_entry,
 )
 
 #: FISTA keeps its constant non-decreasing, as in Beck & Teboulle: letting it
@@ -39,7 +40,7 @@ from ._common import (
 LIPSCHITZ_DECREASE = 1.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _momentum_points_backwards(W_y, b_y, W_new, b_new, W, b):
     """``<y - x_new, x_new - x> > 0``: the restart test."""
     acc = 0.0
@@ -51,7 +52,7 @@ def _momentum_points_backwards(W_y, b_y, W_new, b_new, W, b):
     return acc > 0.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _extrapolate(current, previous, beta, out):
     """``out = current + beta * (current - previous)`` for 1-D or 2-D arrays."""
     flat_out = out.reshape(-1)
@@ -62,7 +63,7 @@ def _extrapolate(current, previous, beta, out):
 
 
 @njit(cache=True, nogil=True)
-def accelerated_proximal_gradient(
+def _accelerated_proximal_gradient(
     problem, W_init, intercept_init, max_iter, tol, learning_rate, trace
 ):
     """Run FISTA; return ``(W, intercept, n_iter, status, L)``."""
@@ -134,3 +135,10 @@ def accelerated_proximal_gradient(
         _extrapolate(intercept, intercept_prev, beta, intercept_y)
         _extrapolate(Z, Z_prev, beta, Z_y)
     return W, intercept, n_iter, status, lipschitz
+
+
+accelerated_proximal_gradient = specialised_entry(
+    _accelerated_proximal_gradient,
+    "accelerated_proximal_gradient",
+    _accelerated_proximal_gradient.__doc__,
+)

@@ -23,6 +23,7 @@ from ._common import (
     record_iterate,
     residual,
     smooth_gradient,
+    specialised_entry,
 )
 
 #: Gradient descent lets the step grow back after a backtrack: the logistic
@@ -32,7 +33,7 @@ LIPSCHITZ_DECREASE = 0.8
 
 
 @njit(cache=True, nogil=True)
-def gradient_descent(
+def _gradient_descent(
     problem, W_init, intercept_init, max_iter, tol, learning_rate, trace
 ):
     """Run proximal gradient descent; return ``(W, intercept, n_iter, status, L)``.
@@ -75,3 +76,8 @@ def gradient_descent(
         intercept, intercept_new = intercept_new, intercept
         Z, Z_new = Z_new, Z
     return W, intercept, n_iter, status, lipschitz
+
+
+gradient_descent = specialised_entry(
+    _gradient_descent, "gradient_descent", _gradient_descent.__doc__
+)

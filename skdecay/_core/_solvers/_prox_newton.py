@@ -28,11 +28,12 @@ import numpy as np
 from numba import njit
 
 from .._linalg import design_matmul, weighted_column_moments
-from .._losses import SQUARED, loss_hessian_apply
+from .._losses import SquaredLoss, datafit_hessian_apply
 from .._penalties import l1_norm
-from ._cd import coordinate_descent
+from ._cd import _coordinate_descent
 from ._common import (
     CONVERGED,
+    INTERNAL,
     MAX_ITER_REACHED,
     NO_PROGRESS_LIMIT,
     NON_FINITE,
@@ -44,6 +45,7 @@ from ._common import (
     record_iterate,
     residual,
     smooth_gradient,
+    specialised_entry,
 )
 
 #: Sweeps allowed to coordinate descent on one quadratic model.
@@ -58,7 +60,7 @@ MIN_INNER_TOLERANCE_RATIO = 1e-6
 CURVATURE_FLOOR = 1e-12
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def _quadratic_model(problem, Z, G, target, curvature):
     """The squared-loss problem that is the loss's expansion at ``Z``.
 
@@ -71,7 +73,7 @@ def _quadratic_model(problem, Z, G, target, curvature):
     n_samples = Z.shape[0]
     ones = np.ones((n_samples, 1), dtype=Z.dtype)
     hessian = np.empty((n_samples, 1), dtype=Z.dtype)
-    loss_hessian_apply(problem.loss, problem.Y, Z, problem.weights, ones, hessian)
+    datafit_hessian_apply(problem.loss, problem.Y, Z, problem.weights, ones, hessian)
     largest = 0.0
     for i in range(n_samples):
         largest = max(largest, hessian[i, 0])
@@ -96,7 +98,7 @@ def _quadratic_model(problem, Z, G, target, curvature):
         target,
         curvature,
         mean.astype(Z.dtype),
-        np.int64(SQUARED),  # not a literal: the model's type is the problem's
+        SquaredLoss(),  # a lasso's type: coordinate descent compiles once for both
         problem.l1,
         problem.l2,
         problem.fit_intercept,
@@ -111,7 +113,7 @@ def _quadratic_model(problem, Z, G, target, curvature):
     )
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _shift_intercept(intercept, W, new_mean, old_mean, out):
     """``out = intercept + (new_mean - old_mean) . W``: a change of centre."""
     for k in range(intercept.shape[0]):
@@ -121,7 +123,7 @@ def _shift_intercept(intercept, W, new_mean, old_mean, out):
         out[k] = acc
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _model_gradient(problem, model, grad, grad_intercept, out):
     """The model's gradient at the current point, in the model's centring.
 
@@ -132,16 +134,15 @@ def _model_gradient(problem, model, grad, grad_intercept, out):
     ``sum_i G_i`` is the intercept's gradient. The two differ wherever the
     intercept is not yet optimal; the model's stopping test must use its own.
     """
-    out[:] = grad
-    if problem.fit_intercept:
-        for j in range(grad.shape[0]):
-            shift = problem.x_mean[j] - model.x_mean[j]
-            for k in range(grad.shape[1]):
-                out[j, k] += shift * grad_intercept[k]
+    shift_by = 1.0 if problem.fit_intercept else 0.0
+    for j in range(grad.shape[0]):
+        shift = shift_by * (problem.x_mean[j] - model.x_mean[j])
+        for k in range(grad.shape[1]):
+            out[j, k] = grad[j, k] + shift * grad_intercept[k]
 
 
 @njit(cache=True, nogil=True)
-def proximal_newton(
+def _proximal_newton(
     problem, W_init, intercept_init, max_iter, tol, learning_rate, trace
 ):
     """Run proximal Newton; return ``(W, intercept, n_iter, status, 1)``.
@@ -204,7 +205,7 @@ def proximal_newton(
         model_residual = residual(model, W, grad_model, grad_intercept)
         _shift_intercept(intercept, W, model.x_mean, problem.x_mean, model_start)
         while True:
-            W_model, intercept_model, _, _, _ = coordinate_descent(
+            W_model, intercept_model, _, _, _ = _coordinate_descent(
                 model, W, model_start, max_inner, inner_ratio * model_residual,
                 0.0, inner_trace,
             )  # fmt: skip
@@ -248,3 +249,8 @@ def proximal_newton(
         intercept, intercept_new = intercept_new, intercept
         Z, Z_new = Z_new, Z
     return W, intercept, n_iter, status, 1.0
+
+
+proximal_newton = specialised_entry(
+    _proximal_newton, "proximal_newton", _proximal_newton.__doc__
+)
