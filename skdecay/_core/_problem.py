@@ -19,15 +19,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from ._linalg import (
-    DENSE,
-    column_major,
-    design_matmul,
-    make_design,
-    weighted_column_moments,
-)
-from ._losses import CURVATURE, LOSS_CODES, intercept_at_zero
-from ._penalties import l1_norm
+from ._datafits import DATAFITS, DATAFITS_BY_CODE
+from ._linalg import DENSE, column_major, make_design
+from ._products import as_matrix, centred_matmul, centred_rmatmul, column_moments
 from ._solvers import (
     COLUMN_SOLVERS,
     CONVERGED,
@@ -38,12 +32,6 @@ from ._solvers import (
     STALLED,
     Problem,
     Trace,
-)
-from ._solvers._common import (
-    record_iterate,
-    residual,
-    smooth_gradient,
-    smooth_value,
 )
 from ._solvers._newton import EXPLICIT_MAX_COORDINATES
 
@@ -130,10 +118,54 @@ class PreparedProblem:
 
 
 def _objective_at(problem: Problem, W, centred_intercept) -> float:
-    """The objective at ``(W, centred_intercept)``, with the kernels."""
-    Z = np.empty((problem.X.n_samples, W.shape[1]), dtype=W.dtype)
-    design_matmul(problem.X, W, centred_intercept, problem.x_mean, Z)
-    return float(smooth_value(problem, Z, W) + problem.l1 * l1_norm(W))
+    """The objective at ``(W, centred_intercept)``, in NumPy."""
+    W = np.asarray(W, dtype=np.float64)
+    Z = centred_matmul(as_matrix(problem.X), W, centred_intercept, problem.x_mean)
+    value = DATAFITS_BY_CODE[int(problem.loss)].value(
+        np.asarray(problem.Y, dtype=np.float64), Z, problem.weights.astype(np.float64)
+    )
+    return float(
+        value + problem.l1 * np.abs(W).sum() + 0.5 * problem.l2 * np.sum(W * W)
+    )
+
+
+def _smooth_gradient(problem: Problem, W, centred_intercept):
+    """``(grad, grad_intercept)`` of the smooth part (loss and L2), in NumPy."""
+    W = np.asarray(W, dtype=np.float64)
+    X = as_matrix(problem.X)
+    Z = centred_matmul(X, W, centred_intercept, problem.x_mean)
+    _, G = DATAFITS_BY_CODE[int(problem.loss)].gradient(
+        np.asarray(problem.Y, dtype=np.float64), Z, problem.weights.astype(np.float64)
+    )
+    grad = centred_rmatmul(X, G.astype(X.dtype), problem.x_mean) + problem.l2 * W
+    n_outputs = W.shape[1]
+    grad_intercept = G.sum(axis=0) if problem.fit_intercept else np.zeros(n_outputs)
+    return grad, grad_intercept
+
+
+def optimality_residual(problem: Problem, W, grad, grad_intercept) -> float:
+    """The stopping rule's measure: the largest violation of the optimality
+    conditions, each divided by ``sqrt(scale)`` (standardised units).
+
+    For a coefficient, the distance from ``-grad`` to ``l1`` times the
+    subdifferential of ``|w|``; for the intercept, ``|grad_intercept|``.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    grad = np.asarray(grad, dtype=np.float64)
+    l1 = problem.l1
+    violation = np.where(
+        W > 0.0,
+        np.abs(grad + l1),
+        np.where(W < 0.0, np.abs(grad - l1), np.maximum(np.abs(grad) - l1, 0.0)),
+    )
+    root = np.sqrt(np.asarray(problem.scale, dtype=np.float64))[:, None]
+    worst = float(np.max(violation / root, initial=0.0))
+    if problem.fit_intercept and np.size(grad_intercept):
+        worst = max(
+            worst,
+            float(np.max(np.abs(grad_intercept))) / np.sqrt(problem.scale_intercept),
+        )
+    return worst
 
 
 def prepare_problem(
@@ -167,9 +199,10 @@ def prepare_problem(
         X = column_major(X)
     design = make_design(X)
     dtype = X.dtype
-    loss_code = LOSS_CODES[loss]
-    curvature = CURVATURE[loss_code]
-    n_samples, n_features = X.shape
+    datafit = DATAFITS[loss]
+    loss_code = datafit.code
+    curvature = datafit.curvature
+    n_features = X.shape[1]
     # The problem's own arrays are fresh and writable (only X is the user's,
     # passed read-only): the quadratic models of 'prox_newton' build problems
     # of the same type, so coordinate descent compiles once for both.
@@ -178,7 +211,7 @@ def prepare_problem(
     weights = np.asarray(sample_weight, dtype=np.float64)
     weights = np.ascontiguousarray(weights / weights.sum(), dtype=dtype)
 
-    mean, spread = weighted_column_moments(design, weights, center)
+    mean, spread = column_moments(as_matrix(design), weights, center)
     x_mean = mean.astype(dtype)
     problem = Problem(
         design,
@@ -196,15 +229,15 @@ def prepare_problem(
         np.empty((0, 0)),
     )
     if fit_intercept:
-        intercept_zero = intercept_at_zero(loss_code, Y, weights).astype(dtype)
+        intercept_zero = datafit.intercept_at_zero(
+            Y.astype(np.float64), weights.astype(np.float64)
+        ).astype(dtype)
     else:
         intercept_zero = np.zeros(n_outputs, dtype=dtype)
-    Z = np.empty((n_samples, n_outputs), dtype=dtype)
-    Z[:] = intercept_zero
-    grad = np.empty((n_features, n_outputs), dtype=dtype)
-    grad_intercept = np.empty(n_outputs, dtype=dtype)
-    smooth_gradient(problem, np.zeros_like(grad), Z, np.empty_like(Z), grad,
-                    grad_intercept)  # fmt: skip
+    grad, grad_intercept = _smooth_gradient(
+        problem, np.zeros((n_features, n_outputs)), intercept_zero
+    )
+    grad, grad_intercept = grad.astype(dtype), grad_intercept.astype(dtype)
     return PreparedProblem(
         problem, solver, mean, spread, float(curvature), intercept_zero, grad,
         grad_intercept, fallback,
@@ -267,6 +300,9 @@ class CompressedLeastSquares:
             result.converged,
             result.objective_curve + self.constant,
             result.objective + self.constant,
+            stalled=result.stalled,
+            violation=result.violation,
+            solvers=result.solvers,
         )
 
     def ridge_path(self, l2s) -> list[DecayResult]:
@@ -409,12 +445,17 @@ def solve_prepared(
     coef_init=None,
     intercept_init=None,
     store_history: bool = False,
+    on_trace=None,
 ) -> DecayResult:
     """Minimise the objective of a prepared problem for one ``(l1, l2)``.
 
     ``coef_init`` (n_features, n_outputs) and ``intercept_init`` warm-start
     the solver, in the caller's (uncentred) parametrisation. With
     ``store_history`` the iterate after every iteration is returned too.
+    ``on_trace(trace, first_iteration)``, if given, is called with each
+    :class:`Trace` just before a solver records into it (a fallback's trace
+    starts at iteration ``first_iteration``), so that another thread can
+    watch the iterations while the kernel runs.
     """
     solver = prepared.solver
     if solver in SMOOTH_SOLVERS and l1 > 0.0:
@@ -431,7 +472,7 @@ def solve_prepared(
 
     # Reference scale for the stopping rule: the loss gradient at W = 0 (with
     # the best intercept for W = 0), in the preconditioner's units.
-    reference = residual(
+    reference = optimality_residual(
         problem._replace(l1=0.0), W_zero, prepared.grad_zero,
         prepared.grad_intercept_zero,
     )  # fmt: skip
@@ -451,6 +492,8 @@ def solve_prepared(
             b_init = np.array(intercept_init, dtype=dtype).reshape(n_outputs)
             b_init = (b_init + x_mean @ W_init).astype(dtype)  # centred intercept
         step = 0.0 if learning_rate is None else float(learning_rate)
+        if on_trace is not None:
+            on_trace(trace, 0)
         W, b, n_iter, status, _ = SOLVERS[solver](
             problem, W_init, b_init, int(max_iter), float(tol) * reference, step,
             trace,
@@ -463,6 +506,8 @@ def solve_prepared(
             rest = _new_trace(
                 max_iter - n_iter, store_history, n_features, n_outputs, dtype
             )
+            if on_trace is not None:
+                on_trace(rest, n_iter)
             W, b, more, status, _ = SOLVERS[fallback](
                 problem, W, b, int(max_iter - n_iter), float(tol) * reference,
                 step, rest,
@@ -476,7 +521,9 @@ def solve_prepared(
         # The start was already optimal: the check that found it so is the
         # one iteration, and the start its iterate (n_iter_ >= 1 always, as
         # in scikit-learn).
-        record_iterate(trace, 0, _objective_at(problem, W, b), W, b)
+        trace.objective[0] = _objective_at(problem, W, b)
+        if trace.coef.shape[0]:
+            trace.coef[0], trace.intercept[0] = W, b
         n_iter = 1
     if status == NON_FINITE:
         if learning_rate is not None:
@@ -536,13 +583,8 @@ def _new_trace(max_iter, store_history, n_features, n_outputs, dtype) -> Trace:
 
 def _violation_at(problem: Problem, W, centred_intercept) -> float:
     """The optimality residual (the stopping rule's measure) at a point."""
-    n_samples, n_outputs = problem.X.n_samples, W.shape[1]
-    Z = np.empty((n_samples, n_outputs), dtype=W.dtype)
-    design_matmul(problem.X, W, centred_intercept, problem.x_mean, Z)
-    grad = np.empty_like(W)
-    grad_intercept = np.empty(n_outputs, dtype=W.dtype)
-    smooth_gradient(problem, W, Z, np.empty_like(Z), grad, grad_intercept)
-    return float(residual(problem, W, grad, grad_intercept))
+    grad, grad_intercept = _smooth_gradient(problem, W, centred_intercept)
+    return optimality_residual(problem, W, grad, grad_intercept)
 
 
 def fit_decay_problem(

@@ -1,51 +1,54 @@
-"""Newton steps for smooth problems (L2 decay or no penalty).
+"""Newton steps for smooth problems (L2 decay or no penalty), in NumPy/SciPy.
 
 Each iteration solves the Newton system ``H s = -g`` of the smooth objective
-(loss plus ``l2 / 2 * ||W||^2``) inexactly by conjugate gradients,
-preconditioned, then takes the longest step ``t s``, ``t`` in 1, 1/2,
-1/4, ..., that passes Armijo's sufficient-decrease test
-(:func:`._common.armijo_line_search`).
-Conjugate gradients only ever multiply by ``H``; the product is computed one
-of two ways, chosen once per solve:
+(loss plus ``l2 / 2 * ||W||^2``), then takes the longest step ``t s``, ``t``
+in 1, 1/2, 1/4, ..., that passes Armijo's sufficient-decrease test. The work
+is a few BLAS or sparse products per iteration, so this solver is written in
+NumPy and SciPy: it has nothing to compile, and the estimators whose default
+it is (ridge, L2 logistic, multinomial) fit at once in a fresh process.
 
-* **explicit** (dense ``X``, one output or the squared loss, at most
-  ``EXPLICIT_MAX_COORDINATES`` coordinates, ``n_samples`` at least that): form
-  ``H = B^T B + l2 I`` with ``B = sqrt(h) [X - 1 x_mean^T, 1]``, where ``h`` is
-  the loss's curvature per row, by one matrix product (BLAS), once per fit.
-  A product with ``H`` is then O(n_features^2) and conjugate gradients run to
-  near machine precision; the squared loss's ``H`` is constant, and the later
-  steps of another loss use its Cholesky factor as their preconditioner.
-  ``B`` is the one copy of ``X`` this solver makes, skipped when every row
-  has the same curvature (unit weights: the squared loss, or a cold start),
-  where ``X^T X`` is centred after the product instead;
-* **matrix-free** (sparse ``X``, several outputs, wide data): ``H v`` as
-  ``X^T (h * (X v))``, two passes over ``X``; conjugate gradients stop at the
-  forcing tolerance ``min(1/2, sqrt(r / r_0)) ||g||`` (``r`` the optimality
-  residual), which gives superlinear convergence without over-solving early
-  systems (Eisenstat & Walker, 1996).
+The system is solved one of two ways, chosen once per solve:
+
+* **explicit** (one output, or the squared loss whose curvature is the same
+  for every output; at most ``EXPLICIT_MAX_COORDINATES`` coordinates; more
+  samples than coordinates; dense or sparse ``X``): ``H = B^T B + l2 I`` with
+  ``B = sqrt(h) [X - 1 x_mean^T, 1]`` (``h`` the curvature per row) is formed
+  by one product and factored by Cholesky, *scaled to a unit diagonal*
+  (``D^-1/2 H D^-1/2``, the Hessian of the standardised problem: raw features
+  on scales 1e-150 and 1e150 give entries 1e-300 and 1e300, which no
+  unscaled factor holds). The first step is exact; the squared loss's ``H``
+  is constant, and the later steps of another loss run conjugate gradients
+  preconditioned by that factor (or, on a path, by the factor of the
+  caller's Gram matrix scaled by the mean curvature): a few products per
+  step instead of forming ``H`` again.
+* **matrix-free** (several outputs, wide data): conjugate gradients with
+  ``H v = X^T (h * (X v))`` and the Jacobi preconditioner of the problem
+  (``scale``), stopped at the forcing tolerance ``min(1/2, sqrt(r / r_0))``
+  (``r`` the optimality residual), which gives superlinear convergence
+  without over-solving early systems (Eisenstat & Walker, 1996).
 
 The stopping rule is the package's: the optimality residual at the returned
 iterate is at most ``tol``.
 """
 
+from __future__ import annotations
+
 import math
 
 import numpy as np
-from numba import njit
+import scipy.sparse as sp
+from scipy.linalg import LinAlgError, cho_factor, cho_solve
 
-from .._linalg import DENSE, design_matmul, design_rmatmul
-from .._losses import SQUARED, loss_hessian_apply
+from .._datafits import DATAFITS_BY_CODE
+from .._products import as_matrix
 from ._common import (
+    ARMIJO,
     CONVERGED,
+    MAX_HALVINGS,
     MAX_ITER_REACHED,
     NO_PROGRESS_LIMIT,
     NON_FINITE,
     STALLED,
-    armijo_line_search,
-    made_progress,
-    record_iterate,
-    residual,
-    smooth_gradient,
 )
 
 #: Largest number of coordinates (features + intercept) for which the Hessian
@@ -53,329 +56,246 @@ from ._common import (
 EXPLICIT_MAX_COORDINATES = 500
 #: Conjugate-gradient iterations allowed per Newton step, matrix-free.
 MAX_CG_MATRIX_FREE = 200
+#: Jitters tried, in turn, on the unit diagonal of a Hessian that Cholesky
+#: finds not positive definite (rank-deficient ``X`` without decay).
+JITTERS = (0.0, 1e-12, 1e-10, 1e-8, 1e-6)
 
 
-@njit(cache=True, nogil=True)
-def _pair_dot(A, a, B, b):
-    """``<(A, a), (B, b)>`` for a coefficient block and an intercept."""
-    acc = 0.0
-    for j in range(A.shape[0]):
-        for k in range(A.shape[1]):
-            acc += A[j, k] * B[j, k]
-    for k in range(a.shape[0]):
-        acc += a[k] * b[k]
-    return acc
+class _Smooth:
+    """The smooth objective of a problem, on float64 iterates.
 
-
-#: Centring the Gram matrix after the product loses about log10 of this
-#: ratio in digits; above it, the scaled copy is formed instead.
-CENTRING_LOSS_MAX = 1e4
-
-
-@njit(cache=True, nogil=True)
-def _centred_gram(problem, scale, H):
-    """``H[:p, :p] = scale * (X^T X - n m m^T)`` without copying ``X``.
-
-    Valid when every row has the same curvature ``scale`` (unit weights at a
-    constant predictor: the squared loss, or any loss at a cold start), as
-    then ``x_mean`` is the plain column mean. Returns False, leaving ``H``
-    unspecified, when a column's mean is so large against its spread that
-    the subtraction would cost more than 4 digits.
+    Products cast the iterate to ``X``'s dtype first, so float32 data are
+    never copied to float64.
     """
-    n_samples, n_features = problem.X.n_samples, problem.X.n_features
-    gram = np.dot(problem.X.dense.T, problem.X.dense)
-    mean = problem.x_mean
-    for j in range(n_features):
-        spread = gram[j, j] / n_samples - mean[j] * mean[j]
-        if mean[j] * mean[j] > CENTRING_LOSS_MAX * spread:
-            return False
-    for j in range(n_features):
-        for c in range(n_features):
-            H[j, c] = scale * (gram[j, c] - n_samples * mean[j] * mean[c])
-        # Centred columns sum to zero: no coupling with the intercept.
-        H[j, n_features] = 0.0
-        H[n_features, j] = 0.0
-    H[n_features, n_features] = scale * n_samples
-    return True
 
+    def __init__(self, problem):
+        self.problem = problem
+        self.X = as_matrix(problem.X)
+        self.dtype = self.X.dtype
+        self.datafit = DATAFITS_BY_CODE[int(problem.loss)]
+        self.Y = np.asarray(problem.Y, dtype=np.float64)
+        self.weights = np.asarray(problem.weights, dtype=np.float64)
+        self.x_mean = np.asarray(problem.x_mean, dtype=np.float64)
+        self.l2 = float(problem.l2)
+        self.fit_intercept = bool(problem.fit_intercept)
 
-@njit(cache=True, nogil=True)
-def _form_hessian(problem, Z, H):
-    """``H = B^T B + l2 I`` with ``B = sqrt(h) [X - 1 x_mean^T, 1]``.
+    def predictor(self, W, intercept):
+        """``(X - 1 x_mean^T) W + intercept``."""
+        Z = np.asarray(self.X @ W.astype(self.dtype), dtype=np.float64)
+        return Z + (intercept - self.x_mean @ W)
 
-    ``h_i`` is the weighted curvature of the loss at row ``i`` (one output,
-    or the squared loss whose curvature is the same for every output). When
-    every ``h_i`` is the same, ``B`` is not formed: see :func:`_centred_gram`.
-    """
-    n_samples, n_features = problem.X.n_samples, problem.X.n_features
-    curvature = np.empty((n_samples, 1), dtype=Z.dtype)
-    if problem.loss == SQUARED:
-        curvature[:, 0] = problem.weights
-    else:
-        ones = np.ones((n_samples, 1), dtype=Z.dtype)
-        loss_hessian_apply(problem.loss, problem.Y, Z, problem.weights, ones, curvature)
-    # Equal curvature and equal weights (so x_mean is the plain mean).
-    constant = True
-    for i in range(1, n_samples):
-        constant = (
-            constant
-            and curvature[i, 0] == curvature[0, 0]
-            and problem.weights[i] == problem.weights[0]
+    def rmatmul(self, G):
+        """``(X - 1 x_mean^T)^T G``."""
+        out = np.asarray(self.X.T @ G.astype(self.dtype), dtype=np.float64)
+        return out - np.outer(self.x_mean, G.sum(axis=0))
+
+    def value(self, Z, W):
+        return self.datafit.value(self.Y, Z, self.weights) + 0.5 * self.l2 * float(
+            np.sum(W * W)
         )
-    if not (constant and _centred_gram(problem, float(curvature[0, 0]), H)):
-        # The one copy of X this solver makes.
-        B = np.empty((n_samples, n_features + 1), dtype=Z.dtype)
-        dense = problem.X.dense
-        for i in range(n_samples):
-            root = math.sqrt(max(curvature[i, 0], 0.0))
-            for j in range(n_features):
-                B[i, j] = root * (dense[i, j] - problem.x_mean[j])
-            B[i, n_features] = root
-        product = np.dot(B.T, B)
-        for a in range(H.shape[0]):
-            for c in range(H.shape[1]):
-                H[a, c] = product[a, c]
-    _add_decay_and_intercept(problem, H)
 
+    def gradient(self, Z, W):
+        """``(value, G, grad, grad_intercept)``."""
+        value, G = self.datafit.gradient(self.Y, Z, self.weights)
+        grad = self.rmatmul(G) + self.l2 * W
+        grad_intercept = G.sum(axis=0) if self.fit_intercept else np.zeros(W.shape[1])
+        return value + 0.5 * self.l2 * float(np.sum(W * W)), G, grad, grad_intercept
 
-@njit(cache=True, nogil=True)
-def _add_decay_and_intercept(problem, H):
-    """Add ``l2`` to the coefficients' diagonal; make a fixed intercept inert."""
-    n_features = problem.X.n_features
-    for j in range(n_features):
-        H[j, j] += problem.l2
-    if not problem.fit_intercept:  # an inert coordinate: its gradient is 0
-        for j in range(n_features):
-            H[j, n_features] = 0.0
-            H[n_features, j] = 0.0
-        H[n_features, n_features] = 1.0
+    def residual(self, grad, grad_intercept):
+        """The optimality residual in standardised units (no L1 part)."""
+        scale = np.asarray(self.problem.scale, dtype=np.float64)
+        worst = float(np.max(np.abs(grad) / np.sqrt(scale)[:, None], initial=0.0))
+        if grad_intercept.size:
+            worst = max(
+                worst,
+                float(np.max(np.abs(grad_intercept)))
+                / math.sqrt(self.problem.scale_intercept),
+            )
+        return worst
 
+    def hessian_product(self, Z, V, v_intercept):
+        """``H (V, v_intercept)`` without forming ``H``."""
+        Zv = self.predictor(V, v_intercept)
+        Hz = self.datafit.hessian_apply(self.Y, Z, self.weights, Zv)
+        out = self.rmatmul(Hz) + self.l2 * V
+        out_intercept = Hz.sum(axis=0) if self.fit_intercept else v_intercept.copy()
+        return out, out_intercept
 
-@njit(cache=True, nogil=True)
-def _hessian_from_gram(problem, Z, H):
-    """``H = c * gram + l2 I`` with ``c`` the mean weighted curvature at ``Z``.
-
-    Exact for a loss whose curvature is the same on every row; otherwise a
-    preconditioner that needs no pass over ``X`` beyond the curvature.
-    """
-    n_samples = problem.X.n_samples
-    ones = np.ones((n_samples, 1), dtype=Z.dtype)
-    curvature = np.empty((n_samples, 1), dtype=Z.dtype)
-    loss_hessian_apply(problem.loss, problem.Y, Z, problem.weights, ones, curvature)
-    total = 0.0
-    for i in range(n_samples):
-        total += curvature[i, 0]
-    for a in range(H.shape[0]):
-        for c in range(H.shape[1]):
-            H[a, c] = total * problem.gram[a, c]
-    _add_decay_and_intercept(problem, H)
-
-
-@njit(cache=True, nogil=True)
-def _factor(H, root):
-    """Cholesky factor of ``H`` scaled to a unit diagonal, jittered by 1e-10.
-
-    Fills ``root`` with ``sqrt(H_aa)`` and returns ``L`` with ``L L^T =
-    D^-1/2 H D^-1/2 + 1e-10 I``, ``D = diag(H)``. Raw features on scales
-    1e-150 and 1e150 give diagonal entries 1e-300 and 1e300: a jitter
-    relative to the largest entry (the former rule) froze the small-scale
-    coordinates, and the unscaled factor has a condition number no float
-    can hold; the scaled one is the Hessian of the standardised problem.
-    """
-    q = H.shape[0]
-    for a in range(q):
-        root[a] = math.sqrt(H[a, a]) if H[a, a] > 0.0 else 1.0
-    for a in range(q):
-        for c in range(q):
-            H[a, c] /= root[a] * root[c]
-        H[a, a] += 1e-10
-    return np.linalg.cholesky(H)
-
-
-@njit(cache=True, nogil=True)
-def _hessian_product(
-    problem, explicit, H, Z, V, v_intercept, out, out_intercept, Zv, Hz
-):
-    """``(out, out_intercept) = H (V, v_intercept)``, explicit or matrix-free."""
-    n_features = V.shape[0]
-    if explicit:
-        for j in range(H.shape[0]):
-            for k in range(V.shape[1]):
-                acc = H[j, n_features] * v_intercept[k]
-                for c in range(n_features):
-                    acc += H[j, c] * V[c, k]
-                if j < n_features:
-                    out[j, k] = acc
-                else:
-                    out_intercept[k] = acc
-        return
-    design_matmul(problem.X, V, v_intercept, problem.x_mean, Zv)
-    loss_hessian_apply(problem.loss, problem.Y, Z, problem.weights, Zv, Hz)
-    design_rmatmul(problem.X, Hz, problem.x_mean, out)
-    for j in range(n_features):
-        for k in range(V.shape[1]):
-            out[j, k] += problem.l2 * V[j, k]
-    for k in range(out_intercept.shape[0]):
-        out_intercept[k] = 0.0
-        if problem.fit_intercept:
-            for i in range(Hz.shape[0]):
-                out_intercept[k] += Hz[i, k]
+    def explicit_hessian(self, h):
+        """``H`` for row curvatures ``h``: (n_features + 1) square, float64."""
+        X, m = self.X, self.x_mean
+        n_features = X.shape[1]
+        H = np.empty((n_features + 1, n_features + 1))
+        total = float(h.sum())
+        if sp.issparse(X):
+            root = sp.diags(np.sqrt(h))
+            scaled = (root @ X).astype(np.float64)
+            gram = np.asarray((scaled.T @ scaled).toarray())
+            moment = np.asarray(X.T @ h, dtype=np.float64)
+            H[:n_features, :n_features] = (
+                gram
+                - np.outer(m, moment)
+                - np.outer(moment, m)
+                + total * np.outer(m, m)
+            )
+            H[:n_features, n_features] = moment - total * m
         else:
-            out_intercept[k] = v_intercept[k]
+            # The one copy of X this solver makes.
+            B = np.sqrt(h)[:, None] * (np.asarray(X, dtype=np.float64) - m)
+            H[:n_features, :n_features] = B.T @ B
+            H[:n_features, n_features] = B.T @ np.sqrt(h)
+        H[n_features, :n_features] = H[:n_features, n_features]
+        H[n_features, n_features] = total
+        return self.with_decay(H)
+
+    def with_decay(self, H):
+        """Add ``l2`` to the coefficients' diagonal; make a fixed intercept inert."""
+        n_features = H.shape[0] - 1
+        H[np.arange(n_features), np.arange(n_features)] += self.l2
+        if not self.fit_intercept:
+            H[:n_features, n_features] = 0.0
+            H[n_features, :n_features] = 0.0
+            H[n_features, n_features] = 1.0
+        return H
 
 
-@njit(cache=True, nogil=True)
-def _precondition(
-    factor, root, diagonal, diagonal_intercept, R, r_intercept, P, p_intercept
-):
-    """``P = M^{-1} R``: Jacobi, or ``M = D^1/2 L L^T D^1/2`` if a factor is
-    given (``root`` holds ``D^1/2``, see :func:`_factor`)."""
-    n_features = R.shape[0]
-    if factor.shape[0] == 0:
-        for j in range(n_features):
-            for k in range(R.shape[1]):
-                P[j, k] = R[j, k] / diagonal[j]
-        for k in range(r_intercept.shape[0]):
-            p_intercept[k] = r_intercept[k] / diagonal_intercept
-        return
-    q = factor.shape[0]
-    x = np.empty(q)
-    for k in range(R.shape[1]):
-        for a in range(q):  # forward substitution, L x = D^-1/2 r
-            acc = (R[a, k] if a < n_features else r_intercept[k]) / root[a]
-            for c in range(a):
-                acc -= factor[a, c] * x[c]
-            x[a] = acc / factor[a, a]
-        for a in range(q - 1, -1, -1):  # back substitution, L^T p = x
-            acc = x[a]
-            for c in range(a + 1, q):
-                acc -= factor[c, a] * x[c]
-            x[a] = acc / factor[a, a]
-        for j in range(n_features):
-            P[j, k] = x[j] / root[j]
-        p_intercept[k] = x[n_features] / root[n_features]
+class _Factor:
+    """Cholesky factor of ``H`` scaled to a unit diagonal: ``M^-1 r`` solves."""
+
+    def __init__(self, H):
+        diagonal = np.diag(H).copy()
+        self.root = np.sqrt(np.where(diagonal > 0.0, diagonal, 1.0))
+        scaled = H / np.outer(self.root, self.root)
+        for jitter in JITTERS:
+            try:
+                self.factor = cho_factor(
+                    scaled + jitter * np.eye(H.shape[0]), lower=True
+                )
+                break
+            except LinAlgError:
+                continue
+        else:  # pragma: no cover - a NaN Hessian: the caller sees NaN steps
+            self.factor = None
+
+    def solve(self, R):
+        """``H^-1 R`` for ``R`` of shape (n_features + 1, n_columns)."""
+        if self.factor is None:
+            return np.full_like(R, np.nan)
+        scaled = cho_solve(self.factor, R / self.root[:, None])
+        return scaled / self.root[:, None]
 
 
-@njit(cache=True, nogil=True)
-def _newton_direction(
-    problem, explicit, H, factor, root, diagonal, diagonal_intercept, Z, grad,
-    grad_intercept, rtol, max_cg, S, s_intercept, Zv, Hz,
-):  # fmt: skip
-    """Preconditioned conjugate gradients on ``H s = -g``, into ``S``.
+def _pack(W, intercept):
+    return np.vstack([W, intercept[None, :]])
+
+
+def _conjugate_gradients(smooth, Z, grad, grad_intercept, precondition, rtol, max_cg):
+    """Preconditioned CG on ``H s = -g``; returns ``(S, s_intercept)``.
 
     Stops when the preconditioned residual norm is at most ``rtol`` times the
     gradient's, after ``max_cg`` iterations, or on a direction of
     non-positive curvature (rounding on a nearly singular ``H``).
     """
-    R = -grad
-    r_intercept = -grad_intercept
-    if not problem.fit_intercept:
-        r_intercept[:] = 0.0
-    P = np.empty_like(R)
-    p_intercept = np.empty_like(r_intercept)
-    _precondition(
-        factor, root, diagonal, diagonal_intercept, R, r_intercept, P, p_intercept
-    )
+    n_features = grad.shape[0]
+    R = -_pack(grad, grad_intercept)
+    if not smooth.fit_intercept:
+        R[n_features] = 0.0
+    P = precondition(R)
     D = P.copy()
-    d_intercept = p_intercept.copy()
-    HD = np.empty_like(R)
-    hd_intercept = np.empty_like(r_intercept)
-    S[:] = 0.0
-    s_intercept[:] = 0.0
-    rz = _pair_dot(R, r_intercept, P, p_intercept)
+    S = np.zeros_like(R)
+    rz = float(np.sum(R * P))
     stop = rtol * rtol * rz
     for _ in range(max_cg):
         if rz <= stop or rz == 0.0:
             break
-        _hessian_product(
-            problem, explicit, H, Z, D, d_intercept, HD, hd_intercept, Zv, Hz
-        )
-        curvature = _pair_dot(D, d_intercept, HD, hd_intercept)
+        HW, h_intercept = smooth.hessian_product(Z, D[:n_features], D[n_features])
+        HD = _pack(HW, h_intercept)
+        curvature = float(np.sum(D * HD))
         if not curvature > 0.0:
             break
         step = rz / curvature
-        for j in range(R.shape[0]):
-            for k in range(R.shape[1]):
-                S[j, k] += step * D[j, k]
-                R[j, k] -= step * HD[j, k]
-        for k in range(r_intercept.shape[0]):
-            s_intercept[k] += step * d_intercept[k]
-            r_intercept[k] -= step * hd_intercept[k]
-            if not problem.fit_intercept:
-                r_intercept[k] = 0.0
-        _precondition(
-            factor, root, diagonal, diagonal_intercept, R, r_intercept, P,
-            p_intercept,
-        )  # fmt: skip
-        rz_next = _pair_dot(R, r_intercept, P, p_intercept)
-        beta = rz_next / rz
+        S += step * D
+        R -= step * HD
+        if not smooth.fit_intercept:
+            R[n_features] = 0.0
+        P = precondition(R)
+        rz_next = float(np.sum(R * P))
+        D = P + (rz_next / rz) * D
         rz = rz_next
-        for j in range(R.shape[0]):
-            for k in range(R.shape[1]):
-                D[j, k] = P[j, k] + beta * D[j, k]
-        for k in range(r_intercept.shape[0]):
-            d_intercept[k] = p_intercept[k] + beta * d_intercept[k]
-    if _pair_dot(S, s_intercept, grad, grad_intercept) >= 0.0:
+    if not np.any(S):
         # No descent from conjugate gradients: the preconditioned gradient.
-        _precondition(
-            factor, root, diagonal, diagonal_intercept, -grad, -grad_intercept, S,
-            s_intercept,
-        )  # fmt: skip
-        if not problem.fit_intercept:
-            s_intercept[:] = 0.0
+        S = precondition(-_pack(grad, grad_intercept))
+    if not smooth.fit_intercept:
+        S[n_features] = 0.0
+    return S[:n_features], S[n_features]
 
 
-@njit(cache=True, nogil=True)
-def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace):
-    """Run inexact Newton; return ``(W, intercept, n_iter, status, 1)``.
+def _line_search(smooth, W, intercept, Z, S, s_intercept, value, predicted):
+    """Armijo's backtracking along ``(S, s_intercept)``.
 
-    ``max_iter`` bounds the Newton iterations; ``learning_rate`` is unused
-    (the line search chooses each step).
+    Returns ``(value, accepted, W_new, intercept_new, Z_new)``; a slack of
+    ``rel_eps |F|`` lets the search accept a step at the optimum, where
+    rounding dominates.
     """
-    X = problem.X
-    n_samples, n_features = X.n_samples, X.n_features
-    W = W_init.copy()
-    intercept = intercept_init.copy()
-    n_outputs = W.shape[1]
-    Z = np.empty((n_samples, n_outputs), dtype=W.dtype)
-    design_matmul(X, W, intercept, problem.x_mean, Z)
-    Z_step = np.empty_like(Z)
-    Z_new = np.empty_like(Z)
-    G = np.empty_like(Z)
-    grad = np.empty_like(W)
-    grad_intercept = np.empty_like(intercept)
-    S = np.empty_like(W)
-    s_intercept = np.empty_like(intercept)
-    W_new = np.empty_like(W)
-    intercept_new = np.empty_like(intercept)
+    Z_step = smooth.predictor(S, s_intercept)  # the predictor's change per unit step
+    slack = smooth.problem.rel_eps * abs(value)
+    step = 1.0
+    for _ in range(MAX_HALVINGS):
+        W_new = W + step * S
+        intercept_new = intercept + step * s_intercept
+        Z_new = Z + step * Z_step
+        new_value = smooth.value(Z_new, W_new)
+        if new_value <= value + ARMIJO * step * predicted + slack:
+            return new_value, True, W_new, intercept_new, Z_new
+        step *= 0.5
+    return new_value, False, W_new, intercept_new, Z_new
 
+
+def _record(trace, it, value, W, intercept):
+    trace.objective[it] = value
+    if trace.coef.shape[0] > 0:
+        trace.coef[it] = W
+        trace.intercept[it] = intercept
+
+
+def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace):
+    """Run Newton's method; return ``(W, intercept, n_iter, status, 1.0)``.
+
+    The signature of every solver (``learning_rate`` is unused: the line
+    search chooses each step). ``W`` and the intercept come back in the
+    dtype of ``W_init``.
+    """
+    smooth = _Smooth(problem)
+    dtype = W_init.dtype
+    W = np.asarray(W_init, dtype=np.float64).copy()
+    intercept = np.asarray(intercept_init, dtype=np.float64).copy()
+    n_samples, n_features = smooth.X.shape
+    n_outputs = W.shape[1]
+    squared = smooth.datafit.name == "squared"
     n_coordinates = n_features + 1
     explicit = (
-        X.layout == DENSE
-        and (problem.loss == SQUARED or n_outputs == 1)
+        (squared or n_outputs == 1)
         and n_coordinates <= EXPLICIT_MAX_COORDINATES
         and n_samples >= n_coordinates
     )
-    # A path's Gram matrix replaces H for another loss than the squared.
-    from_gram = explicit and problem.gram.shape[0] > 0 and problem.loss != SQUARED
-    size = n_coordinates if explicit else 0
-    H = np.empty((size, size))
-    factor = np.empty((0, 0))
-    no_factor = factor
-    root = np.ones(size)
-    Zv = np.empty_like(Z)
-    Hz = np.empty_like(Z)
-    diagonal = np.empty(n_features)
-    diagonal_intercept = problem.scale_intercept
+    gram = np.asarray(problem.gram)
+    from_gram = explicit and gram.shape[0] > 0 and not squared
+    scale = np.append(np.asarray(problem.scale, dtype=np.float64),
+                      problem.scale_intercept)  # fmt: skip
 
+    def jacobi(R):
+        return R / scale[:, None]
+
+    factor = None
+    Z = smooth.predictor(W, intercept)
     status = MAX_ITER_REACHED
     n_iter = 0
     first_residual = 0.0
     no_progress = 0
     best_residual = math.inf
     for it in range(max_iter + 1):
-        value = smooth_gradient(problem, W, Z, G, grad, grad_intercept)
-        worst = residual(problem, W, grad, grad_intercept)
+        value, _, grad, grad_intercept = smooth.gradient(Z, W)
+        worst = smooth.residual(grad, grad_intercept)
         if worst <= tol:
             status = CONVERGED
             break
@@ -391,59 +311,54 @@ def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace)
             break
         if it == 0:
             first_residual = worst
-        forcing = min(0.5, math.sqrt(worst / first_residual))
-        if explicit and not from_gram and (it == 0 or problem.loss == SQUARED):
-            # Products with the explicit H are cheap: solve to round-off.
-            if it == 0:
-                _form_hessian(problem, Z, H)
-            for j in range(n_features):
-                # Positive entries as they are, however small: a floor would
-                # freeze a feature on a scale of 1e-150 (its entry ~1e-300).
-                diagonal[j] = H[j, j] if H[j, j] > 0.0 else 1.0
-            corner = H[n_features, n_features]
-            diagonal_intercept = corner if corner > 0.0 else 1.0
-            _newton_direction(
-                problem, True, H, no_factor, root, diagonal, diagonal_intercept, Z,
-                grad, grad_intercept, 1e-10, 4 * n_coordinates, S, s_intercept,
-                Zv, Hz,
-            )  # fmt: skip
+        if explicit and not from_gram and (it == 0 or squared):
+            if factor is None:
+                h = smooth.datafit.row_curvature(smooth.Y, Z, smooth.weights)
+                factor = _Factor(smooth.explicit_hessian(h))
+            # An exact solve, refined by one correction: round-off-accurate
+            # steps even when a jitter made the factor slightly inexact.
+            R = -_pack(grad, grad_intercept)
+            if not smooth.fit_intercept:
+                R[n_features] = 0.0
+            S = factor.solve(R)
+            if squared:
+                HW, h_b = smooth.hessian_product(Z, S[:n_features], S[n_features])
+                S += factor.solve(R - _pack(HW, h_b))
+            if not smooth.fit_intercept:
+                S[n_features] = 0.0
+            S, s_intercept = S[:n_features], S[n_features]
         else:
-            if explicit and factor.shape[0] == 0:
-                # A factored Hessian preconditions the matrix-free steps: a
-                # few products per step instead of forming H again (that is
-                # 2 n_features^2 n_samples flops each time). It is the first
-                # step's H, or on a path the caller's Gram matrix scaled by
-                # the mean curvature at the (warm) start, never formed here.
-                if from_gram:
-                    _hessian_from_gram(problem, Z, H)
-                factor = _factor(H, root)
-            for j in range(n_features):
-                diagonal[j] = problem.scale[j]
-            _newton_direction(
-                problem, False, H, factor, root, diagonal, problem.scale_intercept, Z,
-                grad, grad_intercept, forcing, MAX_CG_MATRIX_FREE, S,
-                s_intercept, Zv, Hz,
+            if explicit and factor is None:
+                # The first step's H, or on a path the caller's Gram matrix
+                # scaled by the mean curvature at the (warm) start.
+                total = float(
+                    np.sum(smooth.datafit.row_curvature(smooth.Y, Z, smooth.weights))
+                )
+                factor = _Factor(smooth.with_decay(total * gram))
+            forcing = min(0.5, math.sqrt(worst / first_residual))
+            S, s_intercept = _conjugate_gradients(
+                smooth, Z, grad, grad_intercept,
+                factor.solve if factor is not None else jacobi,
+                forcing, MAX_CG_MATRIX_FREE,
             )  # fmt: skip
-
-        design_matmul(X, S, s_intercept, problem.x_mean, Z_step)
-        new_value, accepted = armijo_line_search(
-            problem, W, intercept, Z, S, s_intercept, Z_step, value,
-            _pair_dot(S, s_intercept, grad, grad_intercept), W_new,
-            intercept_new, Z_new,
-        )  # fmt: skip
+        predicted = float(np.sum(S * grad) + np.sum(s_intercept * grad_intercept))
+        new_value, accepted, W_new, intercept_new, Z_new = _line_search(
+            smooth, W, intercept, Z, S, s_intercept, value, predicted
+        )
         if not accepted and math.isfinite(new_value):
-            # No step along the Newton direction decreases the objective:
-            # stop here (at W, unchanged) and say so, rather than spend the
-            # remaining iterations on steps of 2^-60.
+            # No step along the Newton direction decreases the objective.
             status = STALLED
             break
-        record_iterate(trace, it, new_value, W_new, intercept_new)
+        _record(trace, it, new_value, W_new, intercept_new)
         n_iter = it + 1
-        if not math.isfinite(new_value):
+        finite = math.isfinite(new_value) and np.all(np.isfinite(W_new))
+        if not finite or not np.all(np.isfinite(intercept_new)):
+            W, intercept = W_new, intercept_new
             status = NON_FINITE
             break
-        no_progress = 0 if made_progress(problem, value, new_value) else no_progress + 1
-        W, W_new = W_new, W
-        intercept, intercept_new = intercept_new, intercept
-        Z, Z_new = Z_new, Z
-    return W, intercept, n_iter, status, 1.0
+        if not new_value < value - problem.rel_eps * abs(value):
+            no_progress += 1
+        else:
+            no_progress = 0
+        W, intercept, Z = W_new, intercept_new, Z_new
+    return W.astype(dtype), intercept.astype(dtype), n_iter, status, 1.0

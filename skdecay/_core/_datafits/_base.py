@@ -1,0 +1,43 @@
+"""The interface every datafit implements (see the package docstring)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Datafit:
+    """Base class: a loss of the linear predictor, averaged with weights."""
+
+    #: Name used by the estimators and :func:`skdecay.decay_objective`.
+    name: str = ""
+    #: The kernels' integer code (``skdecay._core._losses``).
+    code: int = -1
+    #: Upper bound on the loss's second derivative in the predictor.
+    curvature: float = 1.0
+    #: Whether the loss is a sum over outputs (each output fits on its own).
+    separable: bool = True
+
+    def value(self, Y: np.ndarray, Z: np.ndarray, weights: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def gradient(
+        self, Y: np.ndarray, Z: np.ndarray, weights: np.ndarray
+    ) -> tuple[float, np.ndarray]:
+        raise NotImplementedError
+
+    def hessian_apply(
+        self, Y: np.ndarray, Z: np.ndarray, weights: np.ndarray, V: np.ndarray
+    ) -> np.ndarray:
+        raise NotImplementedError
+
+    def row_curvature(
+        self, Y: np.ndarray, Z: np.ndarray, weights: np.ndarray
+    ) -> np.ndarray | None:
+        """Weighted second derivative per row, if one number describes it."""
+        return None
+
+    def intercept_at_zero(self, Y: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"

@@ -1,0 +1,35 @@
+"""Binary log-loss: ``loss(y, z) = log(1 + exp(z)) - y z``, ``y`` in {0, 1}."""
+
+import numpy as np
+from scipy.special import expit
+
+from ._base import Datafit
+
+
+class Logistic(Datafit):
+    """The negative log-likelihood of ``P(y = 1) = sigmoid(z)``."""
+
+    name = "logistic"
+    code = 1
+    curvature = 0.25
+    separable = True
+
+    def value(self, Y, Z, weights):
+        z = Z[:, 0]
+        return float(weights @ (np.logaddexp(0.0, z) - Y[:, 0] * z))
+
+    def gradient(self, Y, Z, weights):
+        z = Z[:, 0]
+        value = float(weights @ (np.logaddexp(0.0, z) - Y[:, 0] * z))
+        return value, (weights * (expit(z) - Y[:, 0]))[:, None]
+
+    def hessian_apply(self, Y, Z, weights, V):
+        return self.row_curvature(Y, Z, weights)[:, None] * V
+
+    def row_curvature(self, Y, Z, weights):
+        p = expit(Z[:, 0])
+        return weights * p * (1.0 - p)
+
+    def intercept_at_zero(self, Y, weights):
+        p = float(np.clip(weights @ Y[:, 0], 1e-12, 1.0 - 1e-12))
+        return np.array([np.log(p / (1.0 - p))])

@@ -1,0 +1,62 @@
+"""Products with the centred design, in NumPy and SciPy (no compilation).
+
+The twins of :mod:`._linalg`'s kernels for code that runs in Python (the
+preparation of a problem, the Newton solver): the same implicit centring,
+``X - 1 x_mean^T`` never formed, so sparse input stays sparse.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from ._linalg import CSC, CSR, DENSE, DesignMatrix
+
+
+def as_matrix(design: DesignMatrix):
+    """The array or SciPy matrix a :class:`DesignMatrix` wraps (no copy)."""
+    shape = (design.n_samples, design.n_features)
+    if design.layout == DENSE:
+        return design.dense
+    kind = {CSR: sp.csr_matrix, CSC: sp.csc_matrix}[design.layout]
+    return kind((design.data, design.indices, design.indptr), shape=shape, copy=False)
+
+
+def centred_matmul(X, W, intercept, x_mean) -> np.ndarray:
+    """``(X - 1 x_mean^T) @ W + intercept``."""
+    Z = np.asarray(X @ W)
+    return Z + (intercept - x_mean @ W)
+
+
+def centred_rmatmul(X, G, x_mean) -> np.ndarray:
+    """``(X - 1 x_mean^T)^T @ G``."""
+    return np.asarray(X.T @ G) - np.outer(x_mean, G.sum(axis=0))
+
+
+def column_moments(X, weights, center: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted column means and (centred, or raw) second moments, float64.
+
+    ``weights`` sum to one; ``mean`` is zero when not ``center``. Dense
+    columns take two passes, which keeps the variance of a column with a
+    large mean accurate.
+    """
+    weights = np.asarray(weights, dtype=np.float64)
+    if sp.issparse(X):
+        mean = np.asarray(X.T @ weights, dtype=np.float64)
+        second = np.asarray(X.multiply(X).T @ weights, dtype=np.float64)
+        if not center:
+            return np.zeros_like(mean), second
+        return mean, np.maximum(second - mean**2, 0.0)
+    mean = np.asarray(weights @ X, dtype=np.float64)
+    if not center:
+        mean[:] = 0.0
+    second = np.zeros(X.shape[1])
+    # In blocks of rows: no float64 copy of a tall X.
+    for start in range(0, X.shape[0], _BLOCK_ROWS):
+        block = slice(start, start + _BLOCK_ROWS)
+        second += weights[block] @ (np.asarray(X[block], dtype=np.float64) - mean) ** 2
+    return mean, second
+
+
+#: Rows per block when a pass over dense ``X`` needs a float64 temporary.
+_BLOCK_ROWS = 4096
