@@ -1,9 +1,11 @@
 """What DecayLinearRegressor and DecayLogisticClassifier share.
 
 The estimators stay thin: declared parameter constraints, validation with
-scikit-learn's tools, a call to :func:`skdecay._core._problem.fit_decay_problem`
-and the fitted attributes. Nothing is stored on the estimator until the solve
-succeeded, so a failed fit leaves no half-fitted state.
+scikit-learn's tools, the problem prepared and solved by
+:mod:`skdecay._core._problem` (on a worker thread with ``verbose``, see
+:mod:`._progress`) and the fitted attributes. Nothing is stored on the
+estimator until the solve succeeded, so a failed fit leaves no half-fitted
+state.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._core._problem import DecayResult, fit_decay_problem
+from .._core._problem import DecayResult, prepare_problem, solve_prepared
 from .._core._sgd import new_stream_state, stream_pass
 from .._core._solvers import FALLBACK, SOLVERS
 from .._objective import penalty_strengths
 from .._typing import Penalty, RandomState, Solver
 from .._warnings import warn_user
+from ._progress import solve_reporting_progress
 
 
 def auto_solver(loss: str, l1: float, learning_rate: float | None) -> str:
@@ -199,31 +202,44 @@ class _BaseDecayLinearModel(BaseEstimator):
     def _solve(
         self, X, Y, sample_weight, *, loss, coef_init=None, intercept_init=None
     ) -> DecayResult:
-        """Run the solver on validated data; warn if it did not converge."""
+        """Run the solver on validated data; warn if it did not converge.
+
+        With ``verbose`` the solve runs on a worker thread while this one
+        prints its progress (:func:`._progress.solve_reporting_progress`).
+        """
         l1, l2 = penalty_strengths(self.alpha, self.penalty, self.l1_ratio)
         solver, fallback = self.solver, None
         if solver == "auto":
             solver = auto_solver(loss, l1, self.learning_rate)
             fallback = FALLBACK.get(solver)
-        result = fit_decay_problem(
-            X,
-            Y,
-            sample_weight,
-            loss=loss,
-            l1=l1,
-            l2=l2,
-            fit_intercept=self.fit_intercept,
-            solver=solver,
-            max_iter=self.max_iter,
-            tol=self.tol,
-            learning_rate=self.learning_rate,
-            coef_init=coef_init,
-            intercept_init=intercept_init,
-            store_history=self.store_coef_history,
-            fallback=fallback,
-        )
+
+        def solve(on_trace=None) -> DecayResult:
+            prepared = prepare_problem(
+                X, Y, sample_weight, loss=loss, fit_intercept=self.fit_intercept,
+                solver=solver, fallback=fallback,
+            )  # fmt: skip
+            return solve_prepared(
+                prepared,
+                l1=l1,
+                l2=l2,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                learning_rate=self.learning_rate,
+                coef_init=coef_init,
+                intercept_init=intercept_init,
+                store_history=self.store_coef_history,
+                on_trace=on_trace,
+            )
+
         if self.verbose:
-            self._report(result, " then ".join(result.solvers))
+            result = solve_reporting_progress(
+                solve,
+                solvers=(solver,) if fallback is None else (solver, fallback),
+                max_iter=self.max_iter,
+                tol=self.tol,
+            )
+        else:
+            result = solve()
         if not result.converged:
             warn_user(
                 convergence_message(
@@ -311,15 +327,6 @@ class _BaseDecayLinearModel(BaseEstimator):
             coefs, intercepts = coefs[:, 0, :], intercepts[:, 0]
         self.coef_history_ = np.ascontiguousarray(coefs)
         self.intercept_history_ = np.ascontiguousarray(intercepts)
-
-    @staticmethod
-    def _report(result: DecayResult, solver: str) -> None:
-        curve = result.objective_curve
-        every = max(1, len(curve) // 10)
-        for it in range(0, len(curve), every):
-            print(f"[{solver}] iteration {it + 1:5d}  objective {curve[it]:.10g}")
-        state = "converged" if result.converged else "stopped at max_iter"
-        print(f"[{solver}] {state} after {result.n_iter} iterations")
 
     def _linear_predictor(self, X) -> np.ndarray:
         """``X @ coef_.T + intercept_`` after checking ``X`` against the fit."""

@@ -115,7 +115,10 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         none uses it.
 
     verbose : int, default=0
-        If positive, print the objective along the iterations after a fit.
+        If positive, print the progress while the solver runs (after 0.5 s,
+        then every 2 s: the iteration, the objective, the time) and how it
+        ended (converged, stalled or out of iterations, with the
+        optimality violation). The solver then runs on a worker thread.
 
     Attributes
     ----------
