@@ -5,8 +5,8 @@ is written in :mod:`skdecay._objective` and maps exactly onto scikit-learn's
 Ridge, Lasso, ElasticNet and LogisticRegression.
 """
 
-from ._core._problem import NonFiniteIterateError
 from ._objective import decay_objective
+from .exceptions import NonFiniteIterateError
 from .linear_model import DecayLinearRegressor, DecayLogisticClassifier
 from .model_selection import (
     DecayLinearRegressorCV,

@@ -9,13 +9,13 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.preprocessing import StandardScaler
 
 from skdecay import DecayLinearRegressor, DecayLogisticClassifier, decay_objective
-from skdecay._core._problem import NonFiniteIterateError
 from skdecay._core._sgd import (
     new_stream_state,
     penalty_flow,
     penalty_flow_integral,
     stream_pass,
 )
+from skdecay.exceptions import NonFiniteIterateError
 
 
 def _euler_flow(w, decay, shrink, h, n_steps=20_000):

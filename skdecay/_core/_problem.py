@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
+from ..exceptions import NonFiniteIterateError
 from ._datafits import DATAFITS, DATAFITS_BY_CODE
 from ._linalg import DENSE, column_major, make_design
 from ._products import as_matrix, centred_matmul, centred_rmatmul, column_moments
@@ -57,10 +58,6 @@ class DecayResult:
     #: The solvers that ran, in order (a stalled 'auto' choice hands over to
     #: its fallback).
     solvers: tuple[str, ...] = ()
-
-
-class NonFiniteIterateError(FloatingPointError):
-    """The iterates of a solver overflowed or became NaN."""
 
 
 def _preconditioner(mean, spread, curvature, l2):

@@ -65,6 +65,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
+from ..exceptions import NonFiniteIterateError
 from ._linalg import make_design, row_entry, row_range, weighted_column_moments
 from ._losses import (
     CURVATURE,
@@ -73,7 +74,7 @@ from ._losses import (
     loss_row_derivative,
     loss_value,
 )
-from ._problem import NonFiniteIterateError, _preconditioner
+from ._problem import _preconditioner
 
 STREAM_OK = 0
 STREAM_NON_FINITE = 1

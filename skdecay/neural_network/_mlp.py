@@ -39,9 +39,9 @@ from sklearn.utils.validation import (
 )
 
 from .._core._linalg import readonly
-from .._core._problem import NonFiniteIterateError
 from .._typing import MatrixLike, RandomState
 from .._warnings import warn_user
+from ..exceptions import NonFiniteIterateError
 from ..linear_model._base import restore_state_on_error
 from . import _kernels as kernels
 
