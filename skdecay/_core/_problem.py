@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
+from .._compile_notice import compile_notice
 from ..exceptions import NonFiniteIterateError
 from ._datafits import DATAFITS, DATAFITS_BY_CODE
 from ._linalg import DENSE, column_major, make_design
@@ -491,10 +492,11 @@ def solve_prepared(
         step = 0.0 if learning_rate is None else float(learning_rate)
         if on_trace is not None:
             on_trace(trace, 0)
-        W, b, n_iter, status, _ = SOLVERS[solver](
-            problem, W_init, b_init, int(max_iter), float(tol) * reference, step,
-            trace,
-        )  # fmt: skip
+        with compile_notice(solver):
+            W, b, n_iter, status, _ = SOLVERS[solver](
+                problem, W_init, b_init, int(max_iter), float(tol) * reference,
+                step, trace,
+            )  # fmt: skip
         fallback = prepared.fallback
         if status == STALLED and fallback is not None and n_iter < max_iter:
             # The first solver stopped making progress: finish from where it
@@ -505,10 +507,11 @@ def solve_prepared(
             )
             if on_trace is not None:
                 on_trace(rest, n_iter)
-            W, b, more, status, _ = SOLVERS[fallback](
-                problem, W, b, int(max_iter - n_iter), float(tol) * reference,
-                step, rest,
-            )  # fmt: skip
+            with compile_notice(fallback):
+                W, b, more, status, _ = SOLVERS[fallback](
+                    problem, W, b, int(max_iter - n_iter), float(tol) * reference,
+                    step, rest,
+                )  # fmt: skip
             for part, extra in zip(trace, rest, strict=True):
                 if extra.shape[0]:
                     part[n_iter : n_iter + more] = extra[:more]

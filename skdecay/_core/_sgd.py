@@ -65,6 +65,7 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
+from .._compile_notice import compile_notice
 from ..exceptions import NonFiniteIterateError
 from ._linalg import make_design, row_entry, row_range, weighted_column_moments
 from ._losses import (
@@ -487,12 +488,13 @@ def stream_pass(
         ),
     )
     eta0 = float(learning_rate) if learning_rate is not None else 1.0 / new.lipschitz
-    status, loss_sum, weight_sum = sgd_pass(
-        design, Y, rel_weights, mean, scale, scale_intercept, loss_code,
-        float(l1), float(l2), bool(fit_intercept), new.coef, new.intercept,
-        new.coef_integral, new.intercept_integral, new.clock, int(batch_size),
-        eta0, float(power_t), int(average_after),
-    )  # fmt: skip
+    with compile_notice("partial_fit"):
+        status, loss_sum, weight_sum = sgd_pass(
+            design, Y, rel_weights, mean, scale, scale_intercept, loss_code,
+            float(l1), float(l2), bool(fit_intercept), new.coef, new.intercept,
+            new.coef_integral, new.intercept_integral, new.clock, int(batch_size),
+            eta0, float(power_t), int(average_after),
+        )  # fmt: skip
     if status != STREAM_OK:
         if learning_rate is not None:
             advice = (

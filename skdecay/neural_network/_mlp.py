@@ -38,6 +38,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from .._compile_notice import compile_notice
 from .._core._linalg import readonly
 from .._typing import MatrixLike, RandomState
 from .._warnings import warn_user
@@ -373,36 +374,37 @@ class _BaseDecayMLP(BaseEstimator):
                 rate = self._epoch_learning_rate(opt)
                 order = rng.permutation(n_train) if self.shuffle else np.arange(n_train)
                 seed = int(rng.randint(np.iinfo(np.int32).max)) if self.dropout else 0
-                status, loss_sum, weight_sum, adam_step = kernels.train_epoch(
-                    *arrays[:4],
-                    sp.issparse(X_train),
-                    arrays[4],
-                    sw_train,
-                    order.astype(np.int64),
-                    int(batch_size),
-                    theta,
-                    opt["a"],
-                    opt["b"],
-                    units_arr,
-                    coef_start,
-                    intercept_start,
-                    decay_end,
-                    config["activation"],
-                    config["out_kind"],
-                    config["solver"],
-                    float(rate),
-                    int(opt["adam_step"]),
-                    float(self.momentum),
-                    bool(self.nesterovs_momentum),
-                    float(self.beta_1),
-                    float(self.beta_2),
-                    float(self.epsilon),
-                    float(self.weight_decay),
-                    coupled,
-                    self.penalty == "l1",
-                    float(self.dropout),
-                    seed,
-                )
+                with compile_notice("network"):
+                    status, loss_sum, weight_sum, adam_step = kernels.train_epoch(
+                        *arrays[:4],
+                        sp.issparse(X_train),
+                        arrays[4],
+                        sw_train,
+                        order.astype(np.int64),
+                        int(batch_size),
+                        theta,
+                        opt["a"],
+                        opt["b"],
+                        units_arr,
+                        coef_start,
+                        intercept_start,
+                        decay_end,
+                        config["activation"],
+                        config["out_kind"],
+                        config["solver"],
+                        float(rate),
+                        int(opt["adam_step"]),
+                        float(self.momentum),
+                        bool(self.nesterovs_momentum),
+                        float(self.beta_1),
+                        float(self.beta_2),
+                        float(self.epsilon),
+                        float(self.weight_decay),
+                        coupled,
+                        self.penalty == "l1",
+                        float(self.dropout),
+                        seed,
+                    )
                 opt["adam_step"] = int(adam_step)
                 opt["epoch"] += 1
                 if status != kernels.OK or weight_sum <= 0 or not np.isfinite(loss_sum):

@@ -1,0 +1,65 @@
+"""One line, once per process, when a compiled kernel is being built.
+
+The first fit of a Numba solver in a fresh environment compiles it (then it
+is cached on disk: later processes load it in milliseconds). Rather than a
+silent wait, skdecay says so once, through the ``skdecay`` logger at level
+WARNING, which Python prints to stderr even without logging configured.
+Silence it with ``logging.getLogger("skdecay").setLevel(logging.ERROR)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from numba.core import event
+
+logger = logging.getLogger("skdecay")
+
+#: Cold compile of each kernel family measured on a 2-core machine, seconds
+#: (CPU time, then wall time on a loaded machine): what the notice tells the
+#: user to expect.
+EXPECTED_SECONDS = {
+    "cd": "10-20",
+    "prox_newton": "15-30",
+    "gd": "5-15",
+    "fista": "5-15",
+    "partial_fit": "5-15",
+    "network": "10-20",
+}
+
+_announced = False
+
+
+class _FirstCompile(event.Listener):
+    """Logs the notice at the first compilation it sees, then nothing."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def on_start(self, ev) -> None:
+        global _announced
+        if _announced:
+            return
+        _announced = True
+        seconds = EXPECTED_SECONDS.get(self.what, "5-20")
+        logger.warning(
+            "skdecay: compiling the %r kernels for this machine, once (about %s s; "
+            "they are then cached on disk and load in milliseconds).",
+            self.what,
+            seconds,
+        )
+
+    def on_end(self, ev) -> None:
+        pass
+
+
+@contextmanager
+def compile_notice(what: str) -> Iterator[None]:
+    """Announce (once per process) any Numba compilation in this block."""
+    if _announced:
+        yield
+        return
+    with event.install_listener("numba:compile", _FirstCompile(what)):
+        yield
