@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Literal
 
 from numpy.typing import ArrayLike
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+
+from .._sklearn_compat import Interval, StrOptions, validate_params
 
 #: Datasets shipped with scikit-learn: name -> (loader, task). California
 #: housing is not shipped; it is used only when already in the local cache.

@@ -131,8 +131,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError as error:
         print(f"skdecay study: {error}", file=sys.stderr)
         return 1
-    from sklearn.utils._param_validation import InvalidParameterError
-
+    from .._sklearn_compat import InvalidParameterError
     from ._api import run_dataset
     from ._data import StudyInputError, load_source
 

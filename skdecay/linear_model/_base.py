@@ -10,53 +10,26 @@ state.
 
 from __future__ import annotations
 
-import functools
 from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core._problem import DecayResult, prepare_problem, solve_prepared
 from .._core._sgd import new_stream_state, stream_pass
 from .._core._solvers import FALLBACK, SOLVERS
+from .._estimator_utils import (
+    auto_solver,
+)
 from .._objective import penalty_strengths
+from .._sklearn_compat import Interval, StrOptions
 from .._typing import Penalty, RandomState, Solver
 from .._warnings import warn_user
 from ._progress import solve_reporting_progress
-
-
-def auto_solver(loss: str, l1: float, learning_rate: float | None) -> str:
-    """The solver ``solver='auto'`` picks; the rule is documented in the README.
-
-    * a fixed ``learning_rate`` only means something to the proximal-gradient
-      methods: 'fista';
-    * a smooth objective (L2 decay or no penalty): 'newton', whose
-      conjugate-gradient steps are insensitive to correlated or badly scaled
-      features and converge in a handful of iterations;
-    * an L1 part (lasso, elastic net) with the squared loss: 'cd',
-      working-set coordinate descent, whose cost follows the size of the
-      support;
-    * an L1 part with the binary logistic loss: 'prox_newton', the same
-      coordinate descent on a quadratic model of the loss, whose steps follow
-      the local curvature (coordinate descent on the loss itself steps with
-      the bound 1/4 and needed 5-10x more passes on sparse data);
-    * an L1 part with the multinomial loss: 'fista'. Block coordinate descent
-      steps there with a global curvature bound that is loose once
-      predictions are confident; with weak decay it needed more than 1000
-      sweeps on scikit-learn's estimator-check data, where FISTA's
-      backtracking adapts.
-    """
-    if learning_rate is not None:
-        return "fista"
-    if l1 == 0.0:
-        return "newton"
-    return {"squared": "cd", "logistic": "prox_newton"}.get(loss, "fista")
 
 
 def convergence_message(
@@ -90,57 +63,6 @@ def convergence_message(
         f"Solver {solver} did not converge in max_iter={max_iter} iterations: "
         f"{measured}. {advice}"
     )
-
-
-def class_targets(
-    y_index: np.ndarray, n_classes: int, dtype, loss: str | None = None
-) -> tuple[np.ndarray, str]:
-    """The kernels' targets for class indices, and the loss they go with.
-
-    Two classes give one 0/1 column, for the second class ('logistic'); more
-    give one-hot columns ('multinomial'). ``loss='multinomial'`` asks for
-    one-hot columns for two classes too.
-    """
-    if loss is None:
-        loss = "logistic" if n_classes == 2 else "multinomial"
-    if loss == "logistic":
-        return (y_index == 1).astype(dtype).reshape(-1, 1), loss
-    Y = np.zeros((y_index.shape[0], n_classes), dtype=dtype)
-    Y[np.arange(y_index.shape[0]), y_index] = 1.0
-    return Y, loss
-
-
-def weigh_classes(sample_weight, class_weight, classes, y, y_index) -> np.ndarray:
-    """``sample_weight`` times the weight of each sample's class.
-
-    ``class_weight`` is a dict, 'balanced' (computed from ``y``) or None.
-    """
-    if class_weight is None:
-        return sample_weight
-    per_class = compute_class_weight(class_weight, classes=classes, y=y)
-    return sample_weight * per_class[y_index].astype(sample_weight.dtype)
-
-
-def restore_state_on_error(fit):
-    """Make ``fit`` all-or-nothing.
-
-    ``validate_data`` records ``n_features_in_`` before anything can fail, so a
-    fit that raises later (bad labels, non-finite iterates) would otherwise
-    leave an estimator that looks fitted. On any exception the estimator's
-    attributes are put back as they were before the call.
-    """
-
-    @functools.wraps(fit)
-    def wrapper(self, *args, **kwargs):
-        state = dict(self.__dict__)
-        try:
-            return fit(self, *args, **kwargs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(state)
-            raise
-
-    return wrapper
 
 
 class _BaseDecayLinearModel(BaseEstimator):

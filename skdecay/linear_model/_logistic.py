@@ -7,25 +7,20 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit, log_softmax, softmax
-from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.base import ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    check_classification_targets,
-)
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    validate_data,
-)
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
 
-from .._typing import MatrixLike, Penalty, RandomState, Solver
-from ._base import (
-    _BaseDecayLinearModel,
-    class_targets,
-    restore_state_on_error,
-    weigh_classes,
+from .._estimator_utils import class_targets, restore_state_on_error, weigh_classes
+from .._sklearn_compat import (
+    StrOptions,
+    _check_partial_fit_first_call,
+    _check_sample_weight,
+    _fit_context,
 )
+from .._typing import MatrixLike, Penalty, RandomState, Solver
+from ._base import _BaseDecayLinearModel
 
 
 class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):

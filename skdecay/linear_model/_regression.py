@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.base import RegressorMixin, _fit_context
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    validate_data,
-)
+from sklearn.base import RegressorMixin
+from sklearn.utils.validation import validate_data
 
+from .._estimator_utils import restore_state_on_error
+from .._sklearn_compat import _check_sample_weight, _fit_context
 from .._typing import MatrixLike
-from ._base import _BaseDecayLinearModel, restore_state_on_error
+from ._base import _BaseDecayLinearModel
 
 
 class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):

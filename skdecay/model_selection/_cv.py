@@ -22,29 +22,29 @@ from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
     RegressorMixin,
-    _fit_context,
     clone,
     is_classifier,
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
-from sklearn.utils import _safe_indexing
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core._problem import prepare_path, prepare_problem
 from .._core._solvers import SOLVERS
+from .._estimator_utils import weigh_classes
 from .._objective import penalty_strengths
+from .._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _check_sample_weight,
+    _fit_context,
+    _safe_indexing,
+)
 from .._typing import MatrixLike
 from .._warnings import warn_user
 from ..linear_model import DecayLinearRegressor, DecayLogisticClassifier
-from ..linear_model._base import weigh_classes
 from ._path import (
     Unconverged,
     alpha_grid,

@@ -37,9 +37,8 @@ from typing import Literal, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_X_y
+from sklearn.utils.validation import check_X_y
 
 from .._core._problem import (
     CompressedLeastSquares,
@@ -49,10 +48,16 @@ from .._core._problem import (
     solve_prepared,
 )
 from .._core._solvers import FALLBACK, SOLVERS
+from .._estimator_utils import auto_solver, class_targets
 from .._objective import LOSSES, penalty_strengths
+from .._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _check_sample_weight,
+    validate_params,
+)
 from .._typing import MatrixLike
 from .._warnings import warn_user
-from ..linear_model._base import auto_solver, class_targets
 
 #: The l1_ratio at which the top of a pure-L2 grid is computed (glmnet's).
 L2_TOP_RATIO = 1e-3
@@ -100,7 +105,7 @@ def encode_targets(
     The squared loss takes numeric targets as they are; 'logistic' takes two
     class labels, 'multinomial' two or more, and None lets the number of
     classes choose between them, as :class:`~skdecay.DecayLogisticClassifier`
-    does (see :func:`~skdecay.linear_model._base.class_targets`).
+    does (see :func:`~skdecay._estimator_utils.class_targets`).
     """
     if loss == "squared":
         y = np.asarray(y, dtype=dtype)

@@ -18,32 +18,30 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
 from scipy.special import expit, log_softmax, softmax
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning, DataConversionWarning
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state, column_or_1d
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    type_of_target,
-    unique_labels,
-)
-from sklearn.utils.parallel import _get_threadpool_controller
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compile_notice import compile_notice
 from .._core._linalg import readonly
+from .._estimator_utils import restore_state_on_error
+from .._sklearn_compat import (
+    Interval,
+    StrOptions,
+    _check_partial_fit_first_call,
+    _check_sample_weight,
+    _fit_context,
+    _get_threadpool_controller,
+)
 from .._typing import MatrixLike, RandomState
 from .._warnings import warn_user
 from ..exceptions import NonFiniteIterateError
-from ..linear_model._base import restore_state_on_error
 from . import _kernels as kernels
 
 #: Below this many multiply-adds in a layer's product with a mini-batch, BLAS

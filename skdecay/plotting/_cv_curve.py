@@ -6,10 +6,9 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from sklearn.utils._optional_dependencies import check_matplotlib_support
-from sklearn.utils._plotting import _validate_score_name
 from sklearn.utils.validation import check_is_fitted
 
+from .._sklearn_compat import _validate_score_name, check_matplotlib_support
 from ._utils import check_log_alphas, chosen_alpha_line, final_step, set_alpha_axis
 
 

@@ -7,9 +7,9 @@ from numpy.typing import ArrayLike
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils import compute_sample_weight
-from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
+from .._sklearn_compat import check_matplotlib_support
 from ._utils import (
     MAX_LEGEND_ENTRIES,
     axes_array,
