@@ -19,7 +19,7 @@ import math
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def l1_norm(W):
     acc = 0.0
     for j in range(W.shape[0]):
@@ -28,7 +28,7 @@ def l1_norm(W):
     return acc
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def squared_norm(W):
     acc = 0.0
     for j in range(W.shape[0]):
@@ -37,7 +37,7 @@ def squared_norm(W):
     return acc
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def add_decay(grad, W, l2):
     """Add the gradient of the L2 part, ``l2 * W``, to ``grad`` in place."""
     if l2 > 0.0:

@@ -29,7 +29,7 @@ def sigmoid(z):
     return e / (1.0 + e)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def logistic_value(Y, Z, weights):
     total = 0.0
     for i in range(Z.shape[0]):
@@ -38,7 +38,7 @@ def logistic_value(Y, Z, weights):
     return total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def logistic_gradient(Y, Z, weights, G):
     """Fill ``G = weights * dloss/dz`` and return the loss value."""
     total = 0.0
@@ -82,7 +82,7 @@ def logistic_intercept_at_zero(Y, weights):
     return b
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def logistic_bregman(Y, Z, Z_new, weights):
     """``sum_i w_i [loss(z_new) - loss(z) - sigmoid(z) (z_new - z)]``.
 

@@ -11,7 +11,7 @@ from numba import njit
 SQUARED_CURVATURE = 1.0
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def squared_value(Y, Z, weights):
     total = 0.0
     for i in range(Z.shape[0]):
@@ -23,7 +23,7 @@ def squared_value(Y, Z, weights):
     return 0.5 * total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def squared_gradient(Y, Z, weights, G):
     """Fill ``G = weights * dloss/dz`` and return the loss value."""
     total = 0.0
@@ -70,7 +70,7 @@ def squared_intercept_at_zero(Y, weights):
     return b
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def squared_bregman(Y, Z, Z_new, weights):
     """``sum_i w_i [loss(Z_new_i) - loss(Z_i) - loss'(Z_i) (Z_new_i - Z_i)]``.
 

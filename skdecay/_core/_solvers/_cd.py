@@ -56,8 +56,8 @@ from ._common import (
     INTERNAL,
     MAX_ITER_REACHED,
     NON_FINITE,
+    _smooth_gradient,
     record_iterate,
-    smooth_gradient,
     specialised_entry,
 )
 
@@ -489,7 +489,7 @@ def _coordinate_descent(
     n_iter = np.int64(0)  # typed: a literal 0 compiles record_iterate twice
     working_set = np.empty(0, dtype=np.int64)
     while True:
-        smooth_gradient(problem, W, Z, G, grad, grad_intercept)
+        _smooth_gradient(problem, W, Z, G, grad, grad_intercept)
         worst, working_set = _choose_working_set(
             problem, W, grad, grad_intercept, scores, working_set.shape[0]
         )

@@ -25,11 +25,11 @@ from ._common import (
     CONVERGED,
     MAX_ITER_REACHED,
     NON_FINITE,
+    _residual,
+    _smooth_gradient,
     backtracking_prox_step,
     gradient_mapping_norm,
     record_iterate,
-    residual,
-    smooth_gradient,
     specialised_entry,
 )
 
@@ -88,9 +88,9 @@ def _accelerated_proximal_gradient(
     status = MAX_ITER_REACHED
     n_iter = 0
     for it in range(max_iter):
-        smooth_gradient(problem, W_y, Z_y, G, grad, grad_intercept)
+        _smooth_gradient(problem, W_y, Z_y, G, grad, grad_intercept)
         # A warm start may already be optimal (at it == 0, y is the iterate).
-        if it == 0 and residual(problem, W_y, grad, grad_intercept) <= tol:
+        if it == 0 and _residual(problem, W_y, grad, grad_intercept) <= tol:
             status = CONVERGED
             break
         objective, lipschitz = backtracking_prox_step(
@@ -119,8 +119,8 @@ def _accelerated_proximal_gradient(
         Z_prev, Z, Z_new = Z, Z_new, Z_prev
 
         if step_norm <= tol:
-            smooth_gradient(problem, W, Z, G, grad, grad_intercept)
-            if residual(problem, W, grad, grad_intercept) <= tol:
+            _smooth_gradient(problem, W, Z, G, grad, grad_intercept)
+            if _residual(problem, W, grad, grad_intercept) <= tol:
                 status = CONVERGED
                 break
 

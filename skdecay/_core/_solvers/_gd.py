@@ -19,10 +19,10 @@ from ._common import (
     CONVERGED,
     MAX_ITER_REACHED,
     NON_FINITE,
+    _residual,
+    _smooth_gradient,
     backtracking_prox_step,
     record_iterate,
-    residual,
-    smooth_gradient,
     specialised_entry,
 )
 
@@ -57,8 +57,8 @@ def _gradient_descent(
     status = MAX_ITER_REACHED
     n_iter = 0
     for it in range(max_iter + 1):
-        smooth_gradient(problem, W, Z, G, grad, grad_intercept)
-        if residual(problem, W, grad, grad_intercept) <= tol:
+        _smooth_gradient(problem, W, Z, G, grad, grad_intercept)
+        if _residual(problem, W, grad, grad_intercept) <= tol:
             status = CONVERGED
             break
         if it == max_iter:

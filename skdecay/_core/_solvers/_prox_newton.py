@@ -40,11 +40,11 @@ from ._common import (
     STALLED,
     Problem,
     Trace,
+    _residual,
+    _smooth_gradient,
     armijo_line_search,
     made_progress,
     record_iterate,
-    residual,
-    smooth_gradient,
     specialised_entry,
 )
 
@@ -186,8 +186,8 @@ def _proximal_newton(
     status = MAX_ITER_REACHED
     n_iter = 0
     for it in range(max_iter + 1):
-        value = smooth_gradient(problem, W, Z, G, grad, grad_intercept)
-        worst = residual(problem, W, grad, grad_intercept)
+        value = _smooth_gradient(problem, W, Z, G, grad, grad_intercept)
+        worst = _residual(problem, W, grad, grad_intercept)
         if worst <= tol:
             status = CONVERGED
             break
@@ -202,7 +202,7 @@ def _proximal_newton(
         objective = value + problem.l1 * l1_norm(W)
         model = _quadratic_model(problem, Z, G, target, curvature)
         _model_gradient(problem, model, grad, grad_intercept, grad_model)
-        model_residual = residual(model, W, grad_model, grad_intercept)
+        model_residual = _residual(model, W, grad_model, grad_intercept)
         _shift_intercept(intercept, W, model.x_mean, problem.x_mean, model_start)
         while True:
             W_model, intercept_model, _, _, _ = _coordinate_descent(
