@@ -51,12 +51,15 @@ def column_moments(X, weights, center: bool) -> tuple[np.ndarray, np.ndarray]:
     if not center:
         mean[:] = 0.0
     second = np.zeros(X.shape[1])
-    # In blocks of rows: no float64 copy of a tall X.
+    # In blocks of rows, squared in place: no float64 copy of a tall X, and
+    # one temporary the size of a block.
     for start in range(0, X.shape[0], _BLOCK_ROWS):
         block = slice(start, start + _BLOCK_ROWS)
-        second += weights[block] @ (np.asarray(X[block], dtype=np.float64) - mean) ** 2
+        centred = np.subtract(X[block], mean, dtype=np.float64)
+        np.multiply(centred, centred, out=centred)
+        second += weights[block] @ centred
     return mean, second
 
 
 #: Rows per block when a pass over dense ``X`` needs a float64 temporary.
-_BLOCK_ROWS = 4096
+_BLOCK_ROWS = 2048

@@ -30,6 +30,14 @@ class Datafit:
     ) -> np.ndarray:
         raise NotImplementedError
 
+    def hessian_operator(self, Y: np.ndarray, Z: np.ndarray, weights: np.ndarray):
+        """``V -> hessian_apply(Y, Z, weights, V)`` with the work that depends
+        on ``Z`` only (probabilities, curvatures) done once."""
+        h = self.row_curvature(Y, Z, weights)
+        if h is not None:
+            return lambda V: h[:, None] * V
+        return lambda V: self.hessian_apply(Y, Z, weights, V)
+
     def row_curvature(
         self, Y: np.ndarray, Z: np.ndarray, weights: np.ndarray
     ) -> np.ndarray | None:

@@ -31,6 +31,16 @@ class Multinomial(Datafit):
         PV = P * V
         return weights[:, None] * (PV - P * PV.sum(axis=1, keepdims=True))
 
+    def hessian_operator(self, Y, Z, weights):
+        P = softmax(Z, axis=1)
+        w = weights[:, None]
+
+        def apply(V):
+            PV = P * V
+            return w * (PV - P * PV.sum(axis=1, keepdims=True))
+
+        return apply
+
     def intercept_at_zero(self, Y, weights):
         # The log class frequencies, centred (the symmetric parametrisation).
         logp = np.log(np.clip(weights @ Y, 1e-12, None))
