@@ -19,10 +19,14 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
+from numba.extending import overload
 
 DENSE = 0
 CSR = 1
 CSC = 2
+#: A C-ordered dense ``X``, held by the kernels as its (Fortran-ordered)
+#: transpose: see :func:`one_type`.
+DENSE_T = 3
 
 
 class DesignMatrix(NamedTuple):
@@ -96,6 +100,29 @@ def make_design(X) -> DesignMatrix:
     )
 
 
+def one_type(X: DesignMatrix) -> DesignMatrix:
+    """``X`` with a Fortran-typed ``dense`` array, whatever the input layout.
+
+    Numba compiles a kernel once per argument type, and a C- and an
+    F-ordered array are two types: kernels would compile twice for dense C
+    and F input (and CSR's C-ordered placeholder). A C-ordered dense ``X``
+    is handed over as its transpose, a Fortran-ordered view of the same
+    memory (layout ``DENSE_T``), and a CSR design gets a Fortran
+    placeholder, so every layout of one dtype is one type. (An ``X`` with a
+    single row or column is both C- and F-contiguous, typed C, and keeps a
+    version of its own.)
+    """
+    dense = X.dense
+    if not dense.flags.c_contiguous:  # Numba types it F already
+        return X
+    if X.layout != DENSE:  # CSR's placeholder (empty: typed C)
+        placeholder = np.zeros((2, 2), dtype=dense.dtype, order="F")
+        return X._replace(dense=readonly(placeholder))
+    if dense.flags.f_contiguous:  # one row or column: typed C either way
+        return X
+    return X._replace(dense=dense.T, layout=DENSE_T)
+
+
 def column_major(X):
     """``X`` in a layout with contiguous columns: Fortran order or CSC.
 
@@ -110,13 +137,13 @@ def column_major(X):
 @njit(cache=True, nogil=True, inline="always")
 def stores_every_row(X):
     """Whether a column walk visits every row (dense) or its non-zeros only."""
-    return X.layout == DENSE
+    return X.layout == DENSE or X.layout == DENSE_T
 
 
 @njit(cache=True, nogil=True, inline="always")
 def column_range(X, j):
     """``(start, stop)``: loop ``jj`` over them and read :func:`column_entry`."""
-    if X.layout == DENSE:
+    if X.layout == DENSE or X.layout == DENSE_T:
         return 0, X.n_samples
     return X.indptr[j], X.indptr[j + 1]
 
@@ -131,6 +158,8 @@ def column_entry(X, j, jj):
     """
     if X.layout == DENSE:
         return jj, X.dense[jj, j]
+    if X.layout == DENSE_T:
+        return jj, X.dense[j, jj]
     return X.indices[jj], X.data[jj]
 
 
@@ -139,7 +168,7 @@ def row_range(X, i):
     """``(start, stop)`` of the stored entries of row ``i``: loop over them with
     :func:`row_entry`. Dense rows store every column, CSR rows their non-zeros.
     (The row twin of :func:`column_range`; a CSC design has no cheap rows.)"""
-    if X.layout == DENSE:
+    if X.layout == DENSE or X.layout == DENSE_T:
         return 0, X.n_features
     return X.indptr[i], X.indptr[i + 1]
 
@@ -149,11 +178,13 @@ def row_entry(X, i, jj):
     """``(column, value)`` of the ``jj``-th stored entry of row ``i``."""
     if X.layout == DENSE:
         return jj, X.dense[i, jj]
+    if X.layout == DENSE_T:
+        return jj, X.dense[jj, i]
     return X.indices[jj], X.data[jj]
 
 
 @njit(cache=True, nogil=True)
-def design_matmul(X, W, intercept, x_mean, Z):
+def _design_matmul(X, W, intercept, x_mean, Z):
     """``Z = (X - 1 x_mean^T) @ W + intercept``, written into ``Z``.
 
     ``W`` has shape (n_features, n_outputs), ``Z`` (n_samples, n_outputs).
@@ -175,8 +206,11 @@ def design_matmul(X, W, intercept, x_mean, Z):
         for i in range(Z.shape[0]):
             for k in range(n_outputs):
                 Z[i, k] = offset[k]
-    elif X.layout == DENSE:
-        np.dot(X.dense, W, Z)
+    elif X.layout == DENSE or X.layout == DENSE_T:
+        if X.layout == DENSE:
+            np.dot(X.dense, W, Z)
+        else:
+            np.dot(X.dense.T, W, Z)
         for i in range(Z.shape[0]):
             for k in range(n_outputs):
                 Z[i, k] += offset[k]
@@ -207,7 +241,7 @@ def design_matmul(X, W, intercept, x_mean, Z):
 
 
 @njit(cache=True, nogil=True)
-def design_rmatmul(X, G, x_mean, out):
+def _design_rmatmul(X, G, x_mean, out):
     """``out = (X - 1 x_mean^T)^T @ G``, written into ``out``."""
     n_outputs = G.shape[1]
     column_sum = np.zeros(n_outputs, dtype=np.float64)
@@ -217,6 +251,8 @@ def design_rmatmul(X, G, x_mean, out):
 
     if X.layout == DENSE:
         np.dot(X.dense.T, G, out)
+    elif X.layout == DENSE_T:
+        np.dot(X.dense, G, out)
     elif X.layout == CSR:
         out[:] = 0.0
         for i in range(X.n_samples):
@@ -239,7 +275,7 @@ def design_rmatmul(X, G, x_mean, out):
 
 
 @njit(cache=True, nogil=True)
-def weighted_column_moments(X, weights, center):
+def _weighted_column_moments(X, weights, center):
     """Weighted column means and (centered or raw) second moments.
 
     ``weights`` must sum to one. Returns ``(mean, spread)`` in float64, where
@@ -249,18 +285,20 @@ def weighted_column_moments(X, weights, center):
     p = X.n_features
     mean = np.zeros(p)
     second = np.zeros(p)
-    if X.layout == DENSE:
+    if X.layout == DENSE or X.layout == DENSE_T:
+        # The rows of a C-ordered X are the columns of X.dense (DENSE_T).
+        rows = X.dense.T if X.layout == DENSE_T else X.dense
         for i in range(X.n_samples):
             w = weights[i]
             for j in range(p):
-                mean[j] += w * X.dense[i, j]
+                mean[j] += w * rows[i, j]
         if not center:
             mean[:] = 0.0
         # Two passes keep the variance accurate for columns with a large mean.
         for i in range(X.n_samples):
             w = weights[i]
             for j in range(p):
-                d = X.dense[i, j] - mean[j]
+                d = rows[i, j] - mean[j]
                 second[j] += w * d * d
         return mean, second
 
@@ -284,3 +322,38 @@ def weighted_column_moments(X, weights, center):
     else:
         mean[:] = 0.0
     return mean, second
+
+
+# Called from Python, the products run on :func:`one_type`'s design (the
+# version the solvers compile); kernels get the overloads.
+
+
+def design_matmul(X, W, intercept, x_mean, Z):
+    """``Z = (X - 1 x_mean^T) @ W + intercept``, written into ``Z``."""
+    _design_matmul(one_type(X), W, intercept, x_mean, Z)
+
+
+def design_rmatmul(X, G, x_mean, out):
+    """``out = (X - 1 x_mean^T)^T @ G``, written into ``out``."""
+    _design_rmatmul(one_type(X), G, x_mean, out)
+
+
+def weighted_column_moments(X, weights, center):
+    """Weighted column means and (centered or raw) second moments (see
+    ``_weighted_column_moments``)."""
+    return _weighted_column_moments(one_type(X), weights, center)
+
+
+@overload(design_matmul, inline="always")
+def _ol_design_matmul(X, W, intercept, x_mean, Z):
+    return lambda X, W, intercept, x_mean, Z: _design_matmul(X, W, intercept, x_mean, Z)
+
+
+@overload(design_rmatmul, inline="always")
+def _ol_design_rmatmul(X, G, x_mean, out):
+    return lambda X, G, x_mean, out: _design_rmatmul(X, G, x_mean, out)
+
+
+@overload(weighted_column_moments, inline="always")
+def _ol_weighted_column_moments(X, weights, center):
+    return lambda X, weights, center: _weighted_column_moments(X, weights, center)

@@ -22,7 +22,7 @@ import numpy as np
 from numba import njit
 from numba.extending import overload
 
-from .._linalg import DesignMatrix, design_matmul, design_rmatmul
+from .._linalg import DesignMatrix, design_matmul, design_rmatmul, one_type
 from .._losses import LOSS_MARKERS, datafit_bregman, datafit_gradient, datafit_value
 from .._penalties import (
     add_decay,
@@ -89,14 +89,15 @@ class Trace(NamedTuple):
 
 
 def specialise(problem):
-    """``problem`` with its loss code replaced by the loss's marker.
+    """``problem`` with its loss code replaced by the loss's marker, and its
+    design in the one type per dtype (:func:`.._linalg.one_type`).
 
     A kernel that receives it compiles for that loss alone (see
     :mod:`.._losses`); one that receives the code compiles every loss.
     """
     if isinstance(problem.loss, (int, np.integer)):
-        return problem._replace(loss=LOSS_MARKERS[int(problem.loss)])
-    return problem
+        problem = problem._replace(loss=LOSS_MARKERS[int(problem.loss)])
+    return problem._replace(X=one_type(problem.X))
 
 
 def specialised_entry(kernel, name, doc):
@@ -114,7 +115,7 @@ def specialised_entry(kernel, name, doc):
     return solve
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def record_iterate(trace, it, objective, W, intercept):
     """Store iteration ``it``: its objective, and the iterate if asked for."""
     trace.objective[it] = objective
@@ -292,7 +293,7 @@ def backtracking_prox_step(
         if divergence <= 0.5 * lipschitz * in_metric * (1.0 + problem.rel_eps):
             break
         lipschitz = min(2.0 * lipschitz, problem.lipschitz_max)
-    objective = smooth_value(problem, Z_out, W_out) + problem.l1 * l1_norm(W_out)
+    objective = _smooth_value(problem, Z_out, W_out) + problem.l1 * l1_norm(W_out)
     if not all_finite(W_out, intercept_out):
         objective = math.nan
     return objective, lipschitz
@@ -348,7 +349,7 @@ def armijo_line_search(
                 W_new[j, k] = W[j, k] + step * S[j, k]
         for k in range(intercept.shape[0]):
             intercept_new[k] = intercept[k] + step * s_intercept[k]
-        value = smooth_value(problem, Z_new, W_new) + problem.l1 * l1_norm(W_new)
+        value = _smooth_value(problem, Z_new, W_new) + problem.l1 * l1_norm(W_new)
         if value <= objective + ARMIJO * step * predicted + slack:
             accepted = True
             break
