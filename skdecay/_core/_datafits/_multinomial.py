@@ -5,9 +5,27 @@
 """
 
 import numpy as np
-from scipy.special import logsumexp, softmax
 
 from ._base import Datafit
+
+
+def _log_softmax(Z):
+    """``(logsumexp(Z) per row, softmax(Z))``, stable, in plain NumPy.
+
+    (SciPy's ``logsumexp``/``softmax`` cost ~0.8 ms a call on 5000 x 5 in
+    SciPy 1.17, mostly array-API dispatch: more than the Newton step's BLAS.)
+    """
+    top = Z.max(axis=1, keepdims=True)
+    E = np.exp(Z - top)
+    total = _row_sums(E)[:, None]
+    E /= total
+    return (top + np.log(total))[:, 0], E
+
+
+def _row_sums(A):
+    """``A.sum(axis=1)`` as a matrix-vector product: a reduction along the
+    short axis of an (n, n_classes) array is several times slower."""
+    return A @ np.ones(A.shape[1], dtype=A.dtype)
 
 
 class Multinomial(Datafit):
@@ -20,24 +38,24 @@ class Multinomial(Datafit):
     separable = False
 
     def value(self, Y, Z, weights):
-        return float(weights @ (logsumexp(Z, axis=1) - np.sum(Y * Z, axis=1)))
+        lse, _ = _log_softmax(Z)
+        return float(weights @ (lse - _row_sums(Y * Z)))
 
     def gradient(self, Y, Z, weights):
-        value = float(weights @ (logsumexp(Z, axis=1) - np.sum(Y * Z, axis=1)))
-        return value, weights[:, None] * (softmax(Z, axis=1) - Y)
+        lse, P = _log_softmax(Z)
+        value = float(weights @ (lse - _row_sums(Y * Z)))
+        return value, weights[:, None] * (P - Y)
 
     def hessian_apply(self, Y, Z, weights, V):
-        P = softmax(Z, axis=1)
-        PV = P * V
-        return weights[:, None] * (PV - P * PV.sum(axis=1, keepdims=True))
+        return self.hessian_operator(Y, Z, weights)(V)
 
     def hessian_operator(self, Y, Z, weights):
-        P = softmax(Z, axis=1)
+        _, P = _log_softmax(Z)
         w = weights[:, None]
 
         def apply(V):
             PV = P * V
-            return w * (PV - P * PV.sum(axis=1, keepdims=True))
+            return w * (PV - P * _row_sums(PV)[:, None])
 
         return apply
 

@@ -89,7 +89,7 @@ class _Smooth:
     def rmatmul(self, G):
         """``(X - 1 x_mean^T)^T G``."""
         out = np.asarray(self.X.T @ G.astype(self.dtype), dtype=np.float64)
-        return out - np.outer(self.x_mean, G.sum(axis=0))
+        return out - np.outer(self.x_mean, np.ones(G.shape[0]) @ G)
 
     def value(self, Z, W):
         return self.datafit.value(self.Y, Z, self.weights) + 0.5 * self.l2 * float(
