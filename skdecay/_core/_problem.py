@@ -23,6 +23,7 @@ from .._compile_notice import compile_notice
 from ..exceptions import NonFiniteIterateError
 from ._datafits import DATAFITS, DATAFITS_BY_CODE
 from ._linalg import DENSE, column_major, make_design
+from ._optimality import optimality_residual
 from ._products import as_matrix, centred_matmul, centred_rmatmul, column_moments
 from ._solvers import (
     COLUMN_SOLVERS,
@@ -135,35 +136,10 @@ def _smooth_gradient(problem: Problem, W, centred_intercept):
     _, G = DATAFITS_BY_CODE[int(problem.loss)].gradient(
         np.asarray(problem.Y, dtype=np.float64), Z, problem.weights.astype(np.float64)
     )
-    grad = centred_rmatmul(X, G.astype(X.dtype), problem.x_mean) + problem.l2 * W
+    grad = centred_rmatmul(X, G, problem.x_mean) + problem.l2 * W
     n_outputs = W.shape[1]
     grad_intercept = G.sum(axis=0) if problem.fit_intercept else np.zeros(n_outputs)
     return grad, grad_intercept
-
-
-def optimality_residual(problem: Problem, W, grad, grad_intercept) -> float:
-    """The stopping rule's measure: the largest violation of the optimality
-    conditions, each divided by ``sqrt(scale)`` (standardised units).
-
-    For a coefficient, the distance from ``-grad`` to ``l1`` times the
-    subdifferential of ``|w|``; for the intercept, ``|grad_intercept|``.
-    """
-    W = np.asarray(W, dtype=np.float64)
-    grad = np.asarray(grad, dtype=np.float64)
-    l1 = problem.l1
-    violation = np.where(
-        W > 0.0,
-        np.abs(grad + l1),
-        np.where(W < 0.0, np.abs(grad - l1), np.maximum(np.abs(grad) - l1, 0.0)),
-    )
-    root = np.sqrt(np.asarray(problem.scale, dtype=np.float64))[:, None]
-    worst = float(np.max(violation / root, initial=0.0))
-    if problem.fit_intercept and np.size(grad_intercept):
-        worst = max(
-            worst,
-            float(np.max(np.abs(grad_intercept))) / np.sqrt(problem.scale_intercept),
-        )
-    return worst
 
 
 def prepare_problem(

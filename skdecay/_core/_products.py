@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ._linalg import CSC, CSR, DENSE, DesignMatrix
+from ._linalg import CSC, CSR, DENSE, DENSE_T, DesignMatrix
 
 
 def as_matrix(design: DesignMatrix):
@@ -18,19 +18,29 @@ def as_matrix(design: DesignMatrix):
     shape = (design.n_samples, design.n_features)
     if design.layout == DENSE:
         return design.dense
+    if design.layout == DENSE_T:  # a kernel's Fortran view of a C-ordered X
+        return design.dense.T
     kind = {CSR: sp.csr_matrix, CSC: sp.csc_matrix}[design.layout]
     return kind((design.data, design.indices, design.indptr), shape=shape, copy=False)
 
 
 def centred_matmul(X, W, intercept, x_mean) -> np.ndarray:
-    """``(X - 1 x_mean^T) @ W + intercept``."""
-    Z = np.asarray(X @ W)
+    """``(X - 1 x_mean^T) @ W + intercept``, in float64.
+
+    ``W`` is cast to ``X``'s dtype for the product: a float64 operand would
+    make NumPy copy a float32 ``X`` to float64 on every call.
+    """
+    Z = np.asarray(X @ W.astype(X.dtype, copy=False), dtype=np.float64)
     return Z + (intercept - x_mean @ W)
 
 
 def centred_rmatmul(X, G, x_mean) -> np.ndarray:
-    """``(X - 1 x_mean^T)^T @ G``."""
-    return np.asarray(X.T @ G) - np.outer(x_mean, G.sum(axis=0))
+    """``(X - 1 x_mean^T)^T @ G``, in float64 (``G`` cast as in
+    :func:`centred_matmul`). The column sums of ``G`` are a product too: a
+    reduction along the short axis of an (n, k) array is several times
+    slower."""
+    out = np.asarray(X.T @ G.astype(X.dtype, copy=False), dtype=np.float64)
+    return out - np.outer(x_mean, np.ones(G.shape[0]) @ G)
 
 
 def column_moments(X, weights, center: bool) -> tuple[np.ndarray, np.ndarray]:

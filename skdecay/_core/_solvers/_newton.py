@@ -39,7 +39,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._datafits import DATAFITS_BY_CODE
-from .._products import as_matrix
+from .._optimality import optimality_residual
+from .._products import as_matrix, centred_matmul, centred_rmatmul
 from ._common import (
     ARMIJO,
     CONVERGED,
@@ -83,13 +84,11 @@ class _Smooth:
 
     def predictor(self, W, intercept):
         """``(X - 1 x_mean^T) W + intercept``."""
-        Z = np.asarray(self.X @ W.astype(self.dtype), dtype=np.float64)
-        return Z + (intercept - self.x_mean @ W)
+        return centred_matmul(self.X, W, intercept, self.x_mean)
 
     def rmatmul(self, G):
         """``(X - 1 x_mean^T)^T G``."""
-        out = np.asarray(self.X.T @ G.astype(self.dtype), dtype=np.float64)
-        return out - np.outer(self.x_mean, np.ones(G.shape[0]) @ G)
+        return centred_rmatmul(self.X, G, self.x_mean)
 
     def value(self, Z, W):
         return self.datafit.value(self.Y, Z, self.weights) + 0.5 * self.l2 * float(
@@ -103,17 +102,9 @@ class _Smooth:
         grad_intercept = G.sum(axis=0) if self.fit_intercept else np.zeros(W.shape[1])
         return value + 0.5 * self.l2 * float(np.sum(W * W)), G, grad, grad_intercept
 
-    def residual(self, grad, grad_intercept):
+    def residual(self, W, grad, grad_intercept):
         """The optimality residual in standardised units (no L1 part)."""
-        scale = np.asarray(self.problem.scale, dtype=np.float64)
-        worst = float(np.max(np.abs(grad) / np.sqrt(scale)[:, None], initial=0.0))
-        if grad_intercept.size:
-            worst = max(
-                worst,
-                float(np.max(np.abs(grad_intercept)))
-                / math.sqrt(self.problem.scale_intercept),
-            )
-        return worst
+        return optimality_residual(self.problem, W, grad, grad_intercept)
 
     def hessian_product(self, curvature, V, v_intercept):
         """``H (V, v_intercept)`` without forming ``H``; ``curvature`` is the
@@ -331,7 +322,7 @@ def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace)
     best_residual = math.inf
     for it in range(max_iter + 1):
         value, _, grad, grad_intercept = smooth.gradient(Z, W)
-        worst = smooth.residual(grad, grad_intercept)
+        worst = smooth.residual(W, grad, grad_intercept)
         if worst <= tol:
             status = CONVERGED
             break
