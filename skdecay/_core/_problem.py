@@ -8,8 +8,8 @@ tolerance. Solvers then run without touching Python.
 The work is split in two so that a regularisation path pays for it once:
 :func:`prepare_problem` does everything that does not depend on the penalty
 (layout, weights, column moments, the loss gradient at zero) and
-:func:`solve_prepared` solves for one ``(l1, l2)``, warm-started or not.
-:func:`fit_decay_problem` is the two in a row.
+:func:`solve_prepared` solves for one ``(l1, l2)``, warm-started or not
+(the estimators call the two in a row).
 """
 
 from __future__ import annotations
@@ -152,7 +152,14 @@ def prepare_problem(
     solver: str,
     fallback: str | None = None,
 ) -> PreparedProblem:
-    """Prepare a problem once for ``solver``; see :func:`fit_decay_problem`."""
+    """Prepare a problem once for ``solver`` (and its ``fallback``).
+
+    Parameters are validated arrays: ``X`` dense (C or F order) or CSR/CSC
+    in float32 or float64; ``Y`` of shape (n_samples, n_outputs) (0/1 column
+    for the logistic loss, one-hot for the multinomial); ``sample_weight``
+    non-negative with a positive sum. :func:`solve_prepared` then solves it
+    for any penalty.
+    """
     if fallback is not None and (fallback in COLUMN_SOLVERS) != (
         solver in COLUMN_SOLVERS
     ):
@@ -423,6 +430,11 @@ def solve_prepared(
 ) -> DecayResult:
     """Minimise the objective of a prepared problem for one ``(l1, l2)``.
 
+    ``tol`` is relative: the solver stops when the optimality residual is at
+    most ``tol`` times its value at ``W = 0``. Raises
+    :class:`~skdecay.exceptions.NonFiniteIterateError` when the iterates
+    become non-finite.
+
     ``coef_init`` (n_features, n_outputs) and ``intercept_init`` warm-start
     the solver, in the caller's (uncentred) parametrisation. With
     ``store_history`` the iterate after every iteration is returned too.
@@ -561,48 +573,3 @@ def _violation_at(problem: Problem, W, centred_intercept) -> float:
     """The optimality residual (the stopping rule's measure) at a point."""
     grad, grad_intercept = _smooth_gradient(problem, W, centred_intercept)
     return optimality_residual(problem, W, grad, grad_intercept)
-
-
-def fit_decay_problem(
-    X,
-    Y,
-    sample_weight,
-    *,
-    loss: str,
-    l1: float,
-    l2: float,
-    fit_intercept: bool,
-    solver: str,
-    max_iter: int,
-    tol: float,
-    learning_rate: float | None = None,
-    coef_init=None,
-    intercept_init=None,
-    store_history: bool = False,
-    fallback: str | None = None,
-) -> DecayResult:
-    """Minimise the skdecay objective for one (loss, l1, l2).
-
-    Parameters are validated arrays: ``X`` dense (C or F order) or CSR/CSC
-    in float32 or float64; ``Y`` of shape (n_samples, n_outputs) (0/1 column
-    for the logistic loss, one-hot for the multinomial); ``sample_weight``
-    non-negative with a positive sum. ``tol`` is relative: the solver stops
-    when the optimality residual is at most ``tol`` times its value at
-    ``W = 0``. Raises :class:`NonFiniteIterateError` when the iterates become
-    non-finite.
-    """
-    prepared = prepare_problem(
-        X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver,
-        fallback=fallback,
-    )  # fmt: skip
-    return solve_prepared(
-        prepared,
-        l1=l1,
-        l2=l2,
-        max_iter=max_iter,
-        tol=tol,
-        learning_rate=learning_rate,
-        coef_init=coef_init,
-        intercept_init=intercept_init,
-        store_history=store_history,
-    )

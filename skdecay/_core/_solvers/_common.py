@@ -50,7 +50,7 @@ LIPSCHITZ_FLOOR = 1e-6
 class Problem(NamedTuple):
     """Everything a solver needs to know about one regularised problem.
 
-    Built once by :func:`skdecay._core._problem.fit_decay_problem`; a solver
+    Built once by :func:`skdecay._core._problem.prepare_problem`; a solver
     reads it and never asks about the layout of ``X``, the loss or the penalty
     beyond passing this handle to the shared pieces below.
     """
