@@ -12,34 +12,6 @@ import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
 
-def auto_solver(loss: str, l1: float, learning_rate: float | None) -> str:
-    """The solver ``solver='auto'`` picks; the rule is documented in the README.
-
-    * a fixed ``learning_rate`` only means something to the proximal-gradient
-      methods: 'fista';
-    * a smooth objective (L2 decay or no penalty): 'newton', whose
-      conjugate-gradient steps are insensitive to correlated or badly scaled
-      features and converge in a handful of iterations;
-    * an L1 part (lasso, elastic net) with the squared loss: 'cd',
-      working-set coordinate descent, whose cost follows the size of the
-      support;
-    * an L1 part with the binary logistic loss: 'prox_newton', the same
-      coordinate descent on a quadratic model of the loss, whose steps follow
-      the local curvature (coordinate descent on the loss itself steps with
-      the bound 1/4 and needed 5-10x more passes on sparse data);
-    * an L1 part with the multinomial loss: 'fista'. Block coordinate descent
-      steps there with a global curvature bound that is loose once
-      predictions are confident; with weak decay it needed more than 1000
-      sweeps on scikit-learn's estimator-check data, where FISTA's
-      backtracking adapts.
-    """
-    if learning_rate is not None:
-        return "fista"
-    if l1 == 0.0:
-        return "newton"
-    return {"squared": "cd", "logistic": "prox_newton"}.get(loss, "fista")
-
-
 def class_targets(
     y_index: np.ndarray, n_classes: int, dtype, loss: str | None = None
 ) -> tuple[np.ndarray, str]:

@@ -22,7 +22,7 @@ from skdecay._core._losses import (
     loss_gradient,
     loss_value,
 )
-from skdecay._core._penalties import optimality_residual, soft_threshold
+from skdecay._core._prox import optimality_residual, soft_threshold
 from skdecay._core._solvers._cd import ANDERSON_MEMORY, _anderson_weights
 
 LAYOUTS = {
@@ -171,9 +171,9 @@ def test_soft_threshold_and_residual():
     grad = np.array([[0.5], [-1.0]])
     scale = np.array([1.0, 4.0])
     # Coordinate 0: |0.5| < l1 -> 0; coordinate 1: |-1 + 1| = 0.
-    assert optimality_residual(W, grad, np.zeros(1), 1.0, scale, 1.0) == 0.0
+    assert optimality_residual(W, grad, np.zeros(1), np.ones(2), scale, 1.0) == 0.0
     # Without L1 the residual is the scaled gradient: max(0.5, 1 / 2).
-    assert optimality_residual(W, grad, np.zeros(1), 0.0, scale, 1.0) == 0.5
+    assert optimality_residual(W, grad, np.zeros(1), np.zeros(2), scale, 1.0) == 0.5
 
 
 def _regression_problem():

@@ -9,6 +9,7 @@ from sklearn.datasets import make_classification, make_regression
 from sklearn.preprocessing import StandardScaler
 
 from skdecay import DecayLinearRegressor, DecayLogisticClassifier, decay_objective
+from skdecay._core._penalties import ElasticNet, NoPenalty
 from skdecay._core._sgd import (
     new_stream_state,
     penalty_flow,
@@ -67,8 +68,7 @@ def test_penalty_flow_composes_exactly():
 def _passes(X, Y, n_passes, loss="squared", **kwargs):
     options = dict(
         loss=loss,
-        l1=0.01,
-        l2=0.02,
+        penalty=ElasticNet(0.03, 1 / 3),
         fit_intercept=True,
         batch_size=4,
         learning_rate=None,
@@ -108,14 +108,14 @@ def test_state_is_not_modified_and_failure_raises():
     Y = y.reshape(-1, 1)
     state = new_stream_state(5, 1, centered=True)
     state, _ = stream_pass(
-        X, Y, np.ones(50), state, loss="squared", l1=0.0, l2=0.0,
+        X, Y, np.ones(50), state, loss="squared", penalty=NoPenalty(),
         fit_intercept=True, batch_size=1, learning_rate=None, power_t=0.5,
         average_after=-1,
     )  # fmt: skip
     before = state.coef.copy(), state.clock.copy()
     with pytest.raises(NonFiniteIterateError, match="learning_rate=1e"):
         stream_pass(
-            X * 1e150, Y, np.ones(50), state, loss="squared", l1=0.0, l2=0.0,
+            X * 1e150, Y, np.ones(50), state, loss="squared", penalty=NoPenalty(),
             fit_intercept=True, batch_size=1, learning_rate=1e10, power_t=0.5,
             average_after=-1,
         )  # fmt: skip

@@ -24,16 +24,15 @@ from ..exceptions import NonFiniteIterateError
 from ._datafits import DATAFITS, DATAFITS_BY_CODE
 from ._linalg import DENSE, column_major, make_design
 from ._optimality import optimality_residual
+from ._penalties import L1, NoPenalty, Penalty
 from ._products import as_matrix, centred_matmul, centred_rmatmul, column_moments
 from ._solvers import (
-    COLUMN_SOLVERS,
     CONVERGED,
     NON_FINITE,
-    SINGLE_OUTPUT_SOLVERS,
-    SMOOTH_SOLVERS,
     SOLVERS,
     STALLED,
     Problem,
+    Solver,
     Trace,
 )
 from ._solvers._newton import EXPLICIT_MAX_COORDINATES
@@ -78,6 +77,10 @@ def _preconditioner(mean, spread, curvature, l2):
     return curvature * spread + l2
 
 
+#: A preparation for no particular solver: the data as they are, row access.
+_AS_GIVEN = replace(SOLVERS["fista"], name="(none)")
+
+
 @dataclass
 class PreparedProblem:
     """Everything about one data set that does not depend on the penalty.
@@ -90,7 +93,7 @@ class PreparedProblem:
     """
 
     problem: Problem  # with l1 = l2 = 0 and the l2-free preconditioner
-    solver: str
+    solver: Solver
     mean: np.ndarray  # (n_features,) float64 weighted means (zeros uncentred)
     spread: np.ndarray  # (n_features,) weighted variances (or raw moments)
     curvature: float
@@ -98,8 +101,8 @@ class PreparedProblem:
     grad_zero: np.ndarray  # (n_features, n_outputs)
     grad_intercept_zero: np.ndarray  # (n_outputs,)
     #: The solver that finishes a solve the first one stalled on (see
-    #: ``FALLBACK``); None to stop and report the stall.
-    fallback: str | None = None
+    #: ``Solver.fallback``); None to stop and report the stall.
+    fallback: Solver | None = None
 
     @property
     def shape(self) -> tuple[int, int, int]:
@@ -107,13 +110,43 @@ class PreparedProblem:
         X = self.problem.X
         return X.n_samples, X.n_features, self.problem.Y.shape[1]
 
-    def with_penalty(self, l1: float, l2: float) -> Problem:
-        """The problem handle for these strengths (the preconditioner moves
-        with ``l2``)."""
+    def with_penalty(self, penalty: Penalty) -> Problem:
+        """The problem handle for ``penalty``: its per-feature strengths (the
+        preconditioner moves with the L2 part)."""
         base = self.problem
-        dtype = base.Y.dtype
+        l1, l2 = penalty.strengths(self.mean.shape[0])
         scale = _preconditioner(self.mean, self.spread, self.curvature, l2)
-        return base._replace(l1=float(l1), l2=float(l2), scale=scale.astype(dtype))
+        return base._replace(l1=l1, l2=l2, scale=scale.astype(base.Y.dtype))
+
+    def null_gradient(self, penalty: Penalty) -> np.ndarray:
+        """The loss gradient at the null model of ``penalty``.
+
+        The null model has every penalised coefficient zero and the intercept
+        (and any feature whose penalty weight is 0) fitted: ``grad_zero``
+        unless some feature is unpenalised, when those features are fitted
+        first (an unpenalised solve on their columns). Its largest entries
+        set the top of a path (:meth:`Penalty.alpha_max`).
+        """
+        weights = penalty.weights
+        if weights is None or np.all(weights > 0):
+            return self.grad_zero
+        free = weights == 0.0
+        # Penalised features pinned at zero by an L1 strength no gradient
+        # reaches; the free ones fitted, without penalty.
+        top = float(np.max(np.abs(self.grad_zero), initial=0.0))
+        pinned = L1(1e12 * (top + 1.0), np.where(free, 0.0, 1.0))
+        solver = self.fallback or self.solver
+        if solver is _AS_GIVEN:
+            solver = SOLVERS["fista"]
+        if solver.smooth_only:
+            solver = SOLVERS[solver.fallback]
+        result = solve_prepared(
+            replace(self, solver=solver, fallback=None), penalty=pinned,
+            max_iter=1000, tol=1e-10,
+        )  # fmt: skip
+        centred = result.intercept + self.problem.x_mean @ result.coef
+        grad, _ = _smooth_gradient(self.with_penalty(NoPenalty()), result.coef, centred)
+        return np.where(free[:, None], 0.0, grad)
 
 
 def _objective_at(problem: Problem, W, centred_intercept) -> float:
@@ -123,9 +156,8 @@ def _objective_at(problem: Problem, W, centred_intercept) -> float:
     value = DATAFITS_BY_CODE[int(problem.loss)].value(
         np.asarray(problem.Y, dtype=np.float64), Z, problem.weights.astype(np.float64)
     )
-    return float(
-        value + problem.l1 * np.abs(W).sum() + 0.5 * problem.l2 * np.sum(W * W)
-    )
+    rows = np.sum(W * W, axis=1)
+    return float(value + problem.l1 @ np.abs(W).sum(axis=1) + 0.5 * problem.l2 @ rows)
 
 
 def _smooth_gradient(problem: Problem, W, centred_intercept):
@@ -136,7 +168,7 @@ def _smooth_gradient(problem: Problem, W, centred_intercept):
     _, G = DATAFITS_BY_CODE[int(problem.loss)].gradient(
         np.asarray(problem.Y, dtype=np.float64), Z, problem.weights.astype(np.float64)
     )
-    grad = centred_rmatmul(X, G, problem.x_mean) + problem.l2 * W
+    grad = centred_rmatmul(X, G, problem.x_mean) + problem.l2[:, None] * W
     n_outputs = W.shape[1]
     grad_intercept = G.sum(axis=0) if problem.fit_intercept else np.zeros(n_outputs)
     return grad, grad_intercept
@@ -149,10 +181,13 @@ def prepare_problem(
     *,
     loss: str,
     fit_intercept: bool,
-    solver: str,
-    fallback: str | None = None,
+    solver: Solver | None,
+    fallback: Solver | None = None,
 ) -> PreparedProblem:
     """Prepare a problem once for ``solver`` (and its ``fallback``).
+
+    ``solver=None`` prepares the data as they are (no layout copy), for
+    what needs only the gradient at the null model (the top of a CV grid).
 
     Parameters are validated arrays: ``X`` dense (C or F order) or CSR/CSC
     in float32 or float64; ``Y`` of shape (n_samples, n_outputs) (0/1 column
@@ -160,23 +195,19 @@ def prepare_problem(
     non-negative with a positive sum. :func:`solve_prepared` then solves it
     for any penalty.
     """
-    if fallback is not None and (fallback in COLUMN_SOLVERS) != (
-        solver in COLUMN_SOLVERS
-    ):
+    if solver is None:
+        solver = _AS_GIVEN
+    if fallback is not None and not fallback.shares_preparation(solver):
         raise ValueError(
-            f"fallback={fallback!r} needs another preparation than {solver!r}."
+            f"fallback={fallback.name!r} needs another preparation than "
+            f"{solver.name!r}."
         )
-    if solver in SINGLE_OUTPUT_SOLVERS and np.shape(Y)[1] > 1:
-        raise ValueError(
-            f"solver={solver!r} fits one output (a single-target regression or "
-            "two classes); use solver='cd' or 'fista' for several."
-        )
-    # Coordinate descent centres a sparse column through an offset that is
-    # exact for the squared loss only; other losses stay uncentred there.
+    # Column walks centre a sparse column through an offset that is exact for
+    # the squared loss only; other losses stay uncentred there.
     center = fit_intercept and not (
-        solver in COLUMN_SOLVERS and sp.issparse(X) and loss != "squared"
+        solver.column_access and sp.issparse(X) and loss != "squared"
     )
-    if solver in COLUMN_SOLVERS:
+    if solver.column_access:
         X = column_major(X)
     design = make_design(X)
     dtype = X.dtype
@@ -184,11 +215,13 @@ def prepare_problem(
     loss_code = datafit.code
     curvature = datafit.curvature
     n_features = X.shape[1]
+    no_penalty = np.zeros(n_features)
     # The problem's own arrays are fresh and writable (only X is the user's,
     # passed read-only): the quadratic models of 'prox_newton' build problems
     # of the same type, so coordinate descent compiles once for both.
     Y = np.array(Y, dtype=dtype, order="C")
     n_outputs = Y.shape[1]
+    solver.check(n_outputs, smooth=True)
     weights = np.asarray(sample_weight, dtype=np.float64)
     weights = np.ascontiguousarray(weights / weights.sum(), dtype=dtype)
 
@@ -200,8 +233,8 @@ def prepare_problem(
         weights,
         x_mean,
         loss_code,
-        0.0,
-        0.0,
+        no_penalty,
+        no_penalty,
         bool(fit_intercept),
         _preconditioner(mean, spread, curvature, 0.0).astype(dtype),
         float(curvature),
@@ -270,6 +303,11 @@ class CompressedLeastSquares:
         """The loss gradient at zero, the same as the uncompressed problem's."""
         return self.prepared.grad_zero
 
+    def null_gradient(self, penalty: Penalty) -> np.ndarray:
+        """The loss gradient at ``penalty``'s null model (unchanged by the
+        compression: the intercept is profiled out of both)."""
+        return self.prepared.null_gradient(penalty)
+
     def to_original(self, result: DecayResult) -> DecayResult:
         """A result on the compressed problem, on the original data."""
         coef = result.coef.astype(self.dtype)
@@ -286,20 +324,32 @@ class CompressedLeastSquares:
             solvers=result.solvers,
         )
 
-    def ridge_path(self, l2s) -> list[DecayResult]:
-        """Exact weight-decay solutions for every ``l2``, no iteration.
+    def ridge_path(self, penalties) -> list[DecayResult]:
+        """Exact weight-decay solutions for every penalty (smooth), no iteration.
 
         ``W = V diag(sigma / (sigma^2 + l2)) T`` minimises
         ``1/2 ||T - R W||^2 + l2 / 2 ||W||^2``: what one Newton step
-        computes, for the whole path from the one eigendecomposition.
+        computes, for the whole path from the one eigendecomposition. With
+        per-feature weights the decay ``diag(l2_j)`` no longer shares the
+        Gram matrix's eigenvectors: each alpha is one symmetric solve of
+        ``(R^T R + diag(l2)) W = R^T T`` instead.
         """
+        n_features = self.V.shape[0]
+        gram = rhs = None
         results = []
-        for l2 in l2s:
-            shrunk = (self.sigma / (self.sigma**2 + l2))[:, None] * self.T
-            W = self.V @ shrunk
+        for penalty in penalties:
+            _, l2 = penalty.strengths(n_features)
+            if penalty.weights is None:
+                shrunk = (self.sigma / (self.sigma**2 + l2[0]))[:, None] * self.T
+                W = self.V @ shrunk
+            else:
+                if gram is None:
+                    gram = (self.V * self.sigma**2) @ self.V.T
+                    rhs = self.V @ (self.sigma[:, None] * self.T)
+                W = np.linalg.lstsq(gram + np.diag(l2), rhs, rcond=None)[0]
             misfit = self.T - self.sigma[:, None] * (self.V.T @ W)
             value = 0.5 * float(np.sum(misfit**2))
-            value += 0.5 * l2 * float(np.sum(W**2)) + self.constant
+            value += penalty.value(W) + self.constant
             results.append(
                 DecayResult(
                     W.astype(self.dtype),
@@ -314,7 +364,7 @@ class CompressedLeastSquares:
 
 
 def _compress_least_squares(
-    X, Y, sample_weight, *, fit_intercept: bool, solver: str
+    X, Y, sample_weight, *, fit_intercept: bool, solver: Solver
 ) -> CompressedLeastSquares:
     """The compressed form of a dense least-squares problem (see the class)."""
     n_features = X.shape[1]
@@ -359,8 +409,8 @@ def prepare_path(
     *,
     loss: str,
     fit_intercept: bool,
-    solver: str,
-    fallback: str | None = None,
+    solver: Solver,
+    fallback: Solver | None = None,
 ) -> PreparedProblem | CompressedLeastSquares:
     """Prepare a problem once for a whole regularisation path.
 
@@ -393,13 +443,13 @@ def with_gram(prepared: PreparedProblem) -> PreparedProblem:
 
     The weighted second moments of ``[X - 1 m^T, 1]`` (the intercept's
     column is orthogonal to the centred ones). Unchanged unless the solver
-    is 'newton', ``X`` dense with at most ``PATH_GRAM_MAX_FEATURES``
-    features and one output.
+    preconditions with it (``exact_on_quadratics``: 'newton'), ``X`` is
+    dense with at most ``PATH_GRAM_MAX_FEATURES`` features and one output.
     """
     problem = prepared.problem
     n_samples, n_features, n_outputs = prepared.shape
     if not (
-        prepared.solver == "newton"
+        prepared.solver.exact_on_quadratics
         and problem.X.layout == DENSE
         and n_features <= PATH_GRAM_MAX_FEATURES
         and n_outputs == 1
@@ -418,8 +468,7 @@ def with_gram(prepared: PreparedProblem) -> PreparedProblem:
 def solve_prepared(
     prepared: PreparedProblem,
     *,
-    l1: float,
-    l2: float,
+    penalty: Penalty,
     max_iter: int,
     tol: float,
     learning_rate: float | None = None,
@@ -428,7 +477,7 @@ def solve_prepared(
     store_history: bool = False,
     on_trace=None,
 ) -> DecayResult:
-    """Minimise the objective of a prepared problem for one ``(l1, l2)``.
+    """Minimise the objective of a prepared problem for one ``penalty``.
 
     ``tol`` is relative: the solver stops when the optimality residual is at
     most ``tol`` times its value at ``W = 0``. Raises
@@ -444,13 +493,9 @@ def solve_prepared(
     watch the iterations while the kernel runs.
     """
     solver = prepared.solver
-    if solver in SMOOTH_SOLVERS and l1 > 0.0:
-        raise ValueError(
-            f"solver={solver!r} needs a smooth objective (penalty 'l2' or None); "
-            "use solver='cd' or 'fista' with an L1 part."
-        )
-    problem = prepared.with_penalty(l1, l2)
     _, n_features, n_outputs = prepared.shape
+    solver.check(n_outputs, penalty.is_smooth)
+    problem = prepared.with_penalty(penalty)
     dtype = problem.Y.dtype
     x_mean = problem.x_mean
     W_zero = np.zeros((n_features, n_outputs), dtype=dtype)
@@ -459,11 +504,11 @@ def solve_prepared(
     # Reference scale for the stopping rule: the loss gradient at W = 0 (with
     # the best intercept for W = 0), in the preconditioner's units.
     reference = optimality_residual(
-        problem._replace(l1=0.0), W_zero, prepared.grad_zero,
+        problem._replace(l1=np.zeros(n_features)), W_zero, prepared.grad_zero,
         prepared.grad_intercept_zero,
     )  # fmt: skip
     trace = _new_trace(max_iter, store_history, n_features, n_outputs, dtype)
-    solvers = (solver,)
+    solvers = (solver.name,)
     if reference == 0.0:
         # The loss is flat at W = 0: zero coefficients are optimal.
         W, b, n_iter, status = W_zero, intercept_zero.copy(), 0, CONVERGED
@@ -477,13 +522,12 @@ def solve_prepared(
             )
             b_init = np.array(intercept_init, dtype=dtype).reshape(n_outputs)
             b_init = (b_init + x_mean @ W_init).astype(dtype)  # centred intercept
-        step = 0.0 if learning_rate is None else float(learning_rate)
         if on_trace is not None:
             on_trace(trace, 0)
-        with compile_notice(solver):
-            W, b, n_iter, status, _ = SOLVERS[solver](
-                problem, W_init, b_init, int(max_iter), float(tol) * reference,
-                step, trace,
+        with compile_notice(solver.name):
+            W, b, n_iter, status = solver.run(
+                problem, W_init, b_init, max_iter, float(tol) * reference, trace,
+                learning_rate,
             )  # fmt: skip
         fallback = prepared.fallback
         if status == STALLED and fallback is not None and n_iter < max_iter:
@@ -495,16 +539,16 @@ def solve_prepared(
             )
             if on_trace is not None:
                 on_trace(rest, n_iter)
-            with compile_notice(fallback):
-                W, b, more, status, _ = SOLVERS[fallback](
-                    problem, W, b, int(max_iter - n_iter), float(tol) * reference,
-                    step, rest,
+            with compile_notice(fallback.name):
+                W, b, more, status = fallback.run(
+                    problem, W, b, max_iter - n_iter, float(tol) * reference, rest,
+                    learning_rate,
                 )  # fmt: skip
             for part, extra in zip(trace, rest, strict=True):
                 if extra.shape[0]:
                     part[n_iter : n_iter + more] = extra[:more]
             n_iter += more
-            solvers = (solver, fallback)
+            solvers = (solver.name, fallback.name)
     if n_iter == 0:
         # The start was already optimal: the check that found it so is the
         # one iteration, and the start its iterate (n_iter_ >= 1 always, as
@@ -529,7 +573,7 @@ def solve_prepared(
                 "or pass float64 data."
             )
         raise NonFiniteIterateError(
-            f"The iterates of solver {solver!r} became non-finite (overflow or "
+            f"The iterates of solver {solver.name!r} became non-finite (overflow or "
             f"NaN) at iteration {n_iter}. {advice}"
         )
     violation = 0.0 if status == CONVERGED else np.nan

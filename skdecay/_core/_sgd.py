@@ -75,6 +75,7 @@ from ._losses import (
     loss_row_derivative,
     loss_value,
 )
+from ._penalties import Penalty
 from ._problem import _preconditioner
 
 STREAM_OK = 0
@@ -222,8 +223,8 @@ def sgd_pass(
     decay = np.empty(n_features)
     shrink = np.empty(n_features)
     for j in range(n_features):
-        decay[j] = l2 / scale[j]
-        shrink[j] = l1 / scale[j]
+        decay[j] = l2[j] / scale[j]
+        shrink[j] = l1[j] / scale[j]
     touched_at = np.full(n_features, clock[_H])
     mark = np.full(n_features, -1, dtype=np.int64)
     touched = np.empty(n_features, dtype=np.int64)
@@ -397,8 +398,7 @@ def stream_pass(
     state: StreamState,
     *,
     loss: str,
-    l1: float,
-    l2: float,
+    penalty: Penalty,
     fit_intercept: bool,
     batch_size: int,
     learning_rate: float | None,
@@ -444,6 +444,7 @@ def stream_pass(
     mean = state.mean + share * delta
     spread = (1.0 - share) * state.spread + share * batch_spread
     spread += share * (1.0 - share) * delta * delta
+    l1, l2 = penalty.strengths(X.shape[1])
     scale = _preconditioner(mean, spread, curvature, l2)
     scale_intercept = float(curvature)
 
@@ -491,7 +492,7 @@ def stream_pass(
     with compile_notice("partial_fit"):
         status, loss_sum, weight_sum = sgd_pass(
             design, Y, rel_weights, mean, scale, scale_intercept, loss_code,
-            float(l1), float(l2), bool(fit_intercept), new.coef, new.intercept,
+            l1, l2, bool(fit_intercept), new.coef, new.intercept,
             new.coef_integral, new.intercept_integral, new.clock, int(batch_size),
             eta0, float(power_t), int(average_after),
         )  # fmt: skip
@@ -513,5 +514,6 @@ def stream_pass(
             f"partial_fit after {int(new.clock[_SAMPLES])} samples. {advice}"
         )
     coef, _ = new.coefficients()
-    penalty = l1 * np.abs(coef).sum() + 0.5 * l2 * np.sum(coef * coef)
-    return new, float(loss_sum / weight_sum + penalty) if weight_sum > 0 else math.nan
+    if weight_sum <= 0:
+        return new, math.nan
+    return new, float(loss_sum / weight_sum + penalty.value(coef))

@@ -14,20 +14,19 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._core._penalties import Penalty, check_penalty_weights, make_penalty
 from .._core._problem import DecayResult, prepare_problem, solve_prepared
 from .._core._sgd import new_stream_state, stream_pass
-from .._core._solvers import FALLBACK, SOLVERS
-from .._estimator_utils import (
-    auto_solver,
-)
-from .._objective import penalty_strengths
+from .._core._solvers import SOLVERS, resolve_solver
 from .._sklearn_compat import Interval, StrOptions
-from .._typing import Penalty, RandomState, Solver
+from .._typing import Penalty as PenaltyName
+from .._typing import RandomState, Solver
 from .._warnings import warn_user
 from ._progress import solve_reporting_progress
 
@@ -72,6 +71,7 @@ class _BaseDecayLinearModel(BaseEstimator):
         "alpha": [Interval(Real, 0, None, closed="left")],
         "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "penalty_weights": ["array-like", None],
         "fit_intercept": ["boolean"],
         "solver": [StrOptions({"auto", *SOLVERS})],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), None],
@@ -90,8 +90,9 @@ class _BaseDecayLinearModel(BaseEstimator):
         self,
         *,
         alpha: float = 0.0001,
-        penalty: Penalty = "l2",
+        penalty: PenaltyName = "l2",
         l1_ratio: float = 0.15,
+        penalty_weights: ArrayLike | None = None,
         fit_intercept: bool = True,
         solver: Solver = "auto",
         learning_rate: float | None = None,
@@ -108,6 +109,7 @@ class _BaseDecayLinearModel(BaseEstimator):
         self.alpha = alpha
         self.penalty = penalty
         self.l1_ratio = l1_ratio
+        self.penalty_weights = penalty_weights
         self.fit_intercept = fit_intercept
         self.solver = solver
         self.learning_rate = learning_rate
@@ -129,11 +131,10 @@ class _BaseDecayLinearModel(BaseEstimator):
         With ``verbose`` the solve runs on a worker thread while this one
         prints its progress (:func:`._progress.solve_reporting_progress`).
         """
-        l1, l2 = penalty_strengths(self.alpha, self.penalty, self.l1_ratio)
-        solver, fallback = self.solver, None
-        if solver == "auto":
-            solver = auto_solver(loss, l1, self.learning_rate)
-            fallback = FALLBACK.get(solver)
+        penalty = self._penalty(X.shape[1])
+        solver, fallback = resolve_solver(
+            self.solver, loss, penalty.is_smooth, Y.shape[1], self.learning_rate
+        )
 
         def solve(on_trace=None) -> DecayResult:
             prepared = prepare_problem(
@@ -142,8 +143,7 @@ class _BaseDecayLinearModel(BaseEstimator):
             )  # fmt: skip
             return solve_prepared(
                 prepared,
-                l1=l1,
-                l2=l2,
+                penalty=penalty,
                 max_iter=self.max_iter,
                 tol=self.tol,
                 learning_rate=self.learning_rate,
@@ -156,7 +156,7 @@ class _BaseDecayLinearModel(BaseEstimator):
         if self.verbose:
             result = solve_reporting_progress(
                 solve,
-                solvers=(solver,) if fallback is None else (solver, fallback),
+                solvers=tuple(s.name for s in (solver, fallback) if s is not None),
                 max_iter=self.max_iter,
                 tol=self.tol,
             )
@@ -170,6 +170,15 @@ class _BaseDecayLinearModel(BaseEstimator):
                 ConvergenceWarning,
             )
         return result
+
+    def _penalty(self, n_features: int) -> Penalty:
+        """The penalty object of the parameters, for ``n_features`` features.
+
+        Raises a ValueError for bad ``penalty_weights`` (before anything is
+        fitted or stored).
+        """
+        weights = check_penalty_weights(self.penalty_weights, n_features)
+        return make_penalty(self.penalty, self.alpha, self.l1_ratio, weights)
 
     def _end_stream(self) -> None:
         """``fit`` starts afresh: forget any ``partial_fit`` state."""
@@ -208,15 +217,13 @@ class _BaseDecayLinearModel(BaseEstimator):
             average_after = 0 if self.average else -1
         else:
             average_after = int(self.average)
-        l1, l2 = penalty_strengths(self.alpha, self.penalty, self.l1_ratio)
         state, objective = stream_pass(
             X,
             Y,
             sample_weight,
             state,
             loss=loss,
-            l1=l1,
-            l2=l2,
+            penalty=self._penalty(n_features),
             fit_intercept=self.fit_intercept,
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,

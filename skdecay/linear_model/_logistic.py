@@ -55,6 +55,16 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         The mixing :math:`\rho \in [0, 1]`, used only when
         ``penalty='elasticnet'``.
 
+    penalty_weights : array-like of shape (n_features,), default=None
+        A non-negative weight per feature that multiplies its penalty
+        (glmnet's ``penalty.factor``): the penalty is
+        :math:`\alpha \sum_j w_j (\rho |w_{(j)}|_1 + (1 - \rho) / 2 \|w_{(j)}\|^2)`.
+        0 leaves a feature unpenalised (e.g. a treatment indicator that must
+        stay in the model); None weighs every feature 1. Under L1 a weight
+        :math:`w_j > 0` is the same as dividing column ``j`` by :math:`w_j`
+        (and the coefficient back). The weights are used as given, not
+        rescaled.
+
     fit_intercept : bool, default=True
         Whether to fit (unpenalised) intercepts.
 
@@ -223,6 +233,7 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         alpha: float = 0.0001,
         penalty: Penalty = "l2",
         l1_ratio: float = 0.15,
+        penalty_weights: ArrayLike | None = None,
         fit_intercept: bool = True,
         solver: Solver = "auto",
         learning_rate: float | None = None,
@@ -241,6 +252,7 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
             alpha=alpha,
             penalty=penalty,
             l1_ratio=l1_ratio,
+            penalty_weights=penalty_weights,
             fit_intercept=fit_intercept,
             solver=solver,
             learning_rate=learning_rate,

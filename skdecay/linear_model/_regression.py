@@ -43,6 +43,16 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         The mixing :math:`\rho \in [0, 1]`, used only when
         ``penalty='elasticnet'``.
 
+    penalty_weights : array-like of shape (n_features,), default=None
+        A non-negative weight per feature that multiplies its penalty
+        (glmnet's ``penalty.factor``): the penalty is
+        :math:`\alpha \sum_j w_j (\rho |w_{(j)}|_1 + (1 - \rho) / 2 \|w_{(j)}\|^2)`.
+        0 leaves a feature unpenalised (e.g. a treatment indicator that must
+        stay in the model); None weighs every feature 1. Under L1 a weight
+        :math:`w_j > 0` is the same as dividing column ``j`` by :math:`w_j`
+        (and the coefficient back). The weights are used as given, not
+        rescaled.
+
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
 

@@ -31,10 +31,10 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._core._penalties import Penalty, check_penalty_weights, make_penalty
 from .._core._problem import prepare_path, prepare_problem
-from .._core._solvers import SOLVERS
-from .._estimator_utils import weigh_classes
-from .._objective import penalty_strengths
+from .._core._solvers import SOLVERS, resolve_solver
+from .._estimator_utils import restore_state_on_error, weigh_classes
 from .._sklearn_compat import (
     Interval,
     StrOptions,
@@ -51,8 +51,6 @@ from ._path import (
     check_alphas,
     encode_targets,
     not_converged_phrase,
-    path_fallback,
-    path_solver,
     solve_path,
     unconverged,
     violation_phrase,
@@ -79,7 +77,7 @@ class FoldOutcome(NamedTuple):
 
 
 def _fold_scores(
-    base, X, y, Y, sample_weight, train, test, *, loss, alphas, l1_ratio,
+    base, X, y, Y, sample_weight, train, test, *, loss, alphas, penalty,
     solver, fallback, scorer, return_train_score, solution_params, unit_weights,
 ):  # fmt: skip
     """Solve one training fold along ``alphas``; score every solution.
@@ -102,9 +100,8 @@ def _fold_scores(
         solver=solver, fallback=fallback,
     )  # fmt: skip
     results = solve_path(
-        path_problem, alphas, penalty=base.penalty, l1_ratio=l1_ratio,
-        max_iter=base.max_iter, tol=base.tol,
-    )  # fmt: skip
+        path_problem, penalty, alphas, max_iter=base.max_iter, tol=base.tol
+    )
     test_scores = np.empty(len(alphas))
     train_scores = np.empty(len(alphas)) if return_train_score else None
     # One fitted model per alpha, as a refit would leave it, for the scorer.
@@ -142,6 +139,7 @@ class _BaseDecayCV(BaseEstimator):
         "alphas": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "penalty": [StrOptions({"l2", "l1", "elasticnet"})],
         "l1_ratio": [Interval(Real, 0, 1, closed="both"), "array-like"],
+        "penalty_weights": ["array-like", None],
         "eps": [Interval(Real, 0, 1, closed="right")],
         "fit_intercept": ["boolean"],
         "solver": [StrOptions({"auto", *SOLVERS})],
@@ -162,14 +160,17 @@ class _BaseDecayCV(BaseEstimator):
     def _base_estimator(self, alpha: float = 1.0, l1_ratio: float = 0.15):
         params = {
             name: getattr(self, name)
-            for name in ("penalty", "fit_intercept", "solver", "max_iter", "tol")
-        }
+            for name in (
+                "penalty", "penalty_weights", "fit_intercept", "solver", "max_iter",
+                "tol",
+            )
+        }  # fmt: skip
         return self._estimator_class(alpha=alpha, l1_ratio=l1_ratio, **params)
 
     def _l1_ratios(self) -> np.ndarray:
         if self.penalty != "elasticnet":
             # 'l1_ratio' has no effect with these penalties: one path.
-            return np.array([penalty_strengths(1.0, self.penalty, 0.0)[0]])
+            return np.array([make_penalty(self.penalty, 1.0).l1_ratio])
         ratios = np.atleast_1d(np.asarray(self.l1_ratio, dtype=np.float64))
         if ratios.ndim != 1 or ratios.size == 0 or np.any((ratios < 0) | (ratios > 1)):
             raise ValueError(
@@ -178,26 +179,34 @@ class _BaseDecayCV(BaseEstimator):
             )
         return ratios
 
-    def _grid(self, prepared, l1_ratio: float) -> np.ndarray:
+    def _grid(self, prepared, penalty: Penalty) -> np.ndarray:
         if isinstance(self.alphas, Integral):
-            return alpha_grid(prepared, l1_ratio, int(self.alphas), self.eps)
+            return alpha_grid(prepared, penalty, int(self.alphas), self.eps)
         return check_alphas(self.alphas)
 
     def _fit(self, X, y, sample_weight, groups, *, loss, Y, unit_weights):
         ratios = self._l1_ratios()
-        solver = path_solver(loss, self.penalty, float(ratios[0]), self.solver)
-        if self.penalty == "elasticnet" and self.solver == "auto":
-            # One rule for every ratio (an l1_ratio of 0 has no L1 part).
-            solvers = {path_solver(loss, "elasticnet", r, "auto") for r in ratios}
-            solver = solvers.pop() if len(solvers) == 1 else "fista"
+        weights = check_penalty_weights(self.penalty_weights, X.shape[1])
+        penalty = "elasticnet" if self.penalty == "elasticnet" else self.penalty
+        units = [make_penalty(penalty, 1.0, r, weights) for r in ratios]
+        # One solver for every ratio (an l1_ratio of 0 has no L1 part, and
+        # 'auto' would pick another method for it): 'fista' if they differ.
+        choices = {
+            resolve_solver(self.solver, loss, u.is_smooth, Y.shape[1], None)
+            for u in units
+        }
+        solver, fallback = (
+            choices.pop() if len(choices) == 1 else (SOLVERS["fista"], None)
+        )
         # The grid comes from the whole training set, as in LassoCV, so that
         # every split is scored on the same alphas. It needs only the
-        # gradient at zero: 'gd' reads X as it is, with no layout copy.
+        # gradient at the null model: the data prepared as they are, with no
+        # layout copy.
         full = prepare_problem(
             X, Y, sample_weight, loss=loss, fit_intercept=self.fit_intercept,
-            solver="gd",
+            solver=None,
         )  # fmt: skip
-        grids = np.array([self._grid(full, r) for r in ratios])
+        grids = np.array([self._grid(full, u) for u in units])
         cv = check_cv(self.cv, y, classifier=is_classifier(self))
         splits = list(cv.split(X, y, groups))
         scorer = check_scoring(self._base_estimator(), scoring=self.scoring)
@@ -206,7 +215,7 @@ class _BaseDecayCV(BaseEstimator):
         settings = {
             "loss": loss,
             "solver": solver,
-            "fallback": path_fallback(self.solver, solver),
+            "fallback": fallback,
             "scorer": scorer,
             "return_train_score": self.return_train_score,
             "solution_params": solution_params,
@@ -222,7 +231,7 @@ class _BaseDecayCV(BaseEstimator):
                 train,
                 test,
                 alphas=grids[i],
-                l1_ratio=r,
+                penalty=units[i],
                 **settings,
             )
             for i, r in enumerate(ratios)
@@ -429,6 +438,11 @@ _CV_PARAMETERS_DOC = r"""
         The elastic-net mixing; a list is searched too (one path each). Used
         only with ``penalty='elasticnet'``.
 
+    penalty_weights : array-like of shape (n_features,), default=None
+        A non-negative weight per feature that multiplies its penalty, as in
+        the estimator; 0 leaves a feature unpenalised. The grid's top is
+        computed with those features fitted.
+
     eps : float, default=1e-3
         Ratio of the smallest to the largest alpha when ``alphas`` is an int
         (pure weight decay spans three decades more, see
@@ -596,6 +610,7 @@ class DecayLinearRegressorCV(RegressorMixin, _BaseDecayCV):
         alphas: int | ArrayLike = 100,
         penalty: Literal["l2", "l1", "elasticnet"] = "l2",
         l1_ratio: float | ArrayLike = 0.15,
+        penalty_weights: ArrayLike | None = None,
         eps: float = 1e-3,
         fit_intercept: bool = True,
         solver: str = "auto",
@@ -612,6 +627,7 @@ class DecayLinearRegressorCV(RegressorMixin, _BaseDecayCV):
         self.alphas = alphas
         self.penalty = penalty
         self.l1_ratio = l1_ratio
+        self.penalty_weights = penalty_weights
         self.eps = eps
         self.fit_intercept = fit_intercept
         self.solver = solver
@@ -632,6 +648,7 @@ class DecayLinearRegressorCV(RegressorMixin, _BaseDecayCV):
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @restore_state_on_error
     def fit(
         self,
         X: MatrixLike,
@@ -748,6 +765,7 @@ class DecayLogisticClassifierCV(ClassifierMixin, _BaseDecayCV):
         alphas: int | ArrayLike = 100,
         penalty: Literal["l2", "l1", "elasticnet"] = "l2",
         l1_ratio: float | ArrayLike = 0.15,
+        penalty_weights: ArrayLike | None = None,
         eps: float = 1e-3,
         fit_intercept: bool = True,
         solver: str = "auto",
@@ -765,6 +783,7 @@ class DecayLogisticClassifierCV(ClassifierMixin, _BaseDecayCV):
         self.alphas = alphas
         self.penalty = penalty
         self.l1_ratio = l1_ratio
+        self.penalty_weights = penalty_weights
         self.eps = eps
         self.fit_intercept = fit_intercept
         self.solver = solver
@@ -789,6 +808,7 @@ class DecayLogisticClassifierCV(ClassifierMixin, _BaseDecayCV):
         return tags
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @restore_state_on_error
     def fit(
         self,
         X: MatrixLike,

@@ -40,6 +40,12 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_X_y
 
+from .._core._penalties import (
+    ElasticNet,
+    Penalty,
+    check_penalty_weights,
+    make_penalty,
+)
 from .._core._problem import (
     CompressedLeastSquares,
     DecayResult,
@@ -47,9 +53,9 @@ from .._core._problem import (
     prepare_path,
     solve_prepared,
 )
-from .._core._solvers import FALLBACK, SOLVERS
-from .._estimator_utils import auto_solver, class_targets
-from .._objective import LOSSES, penalty_strengths
+from .._core._solvers import SOLVERS, resolve_solver
+from .._estimator_utils import class_targets
+from .._objective import LOSSES
 from .._sklearn_compat import (
     Interval,
     StrOptions,
@@ -137,37 +143,41 @@ def check_alphas(alphas) -> np.ndarray:
     return alphas
 
 
-def alpha_max(path_problem: PathProblem, l1_ratio: float) -> float:
-    """The top of the grid for this ``l1_ratio`` (see the module docstring)."""
-    top = float(np.max(np.abs(path_problem.grad_zero), initial=0.0))
-    return top / max(float(l1_ratio), L2_TOP_RATIO)
+def alpha_max(path_problem: PathProblem, penalty: Penalty) -> float:
+    """The top of the grid for ``penalty`` (see the module docstring).
+
+    Computed at the null model: penalised coefficients zero, the intercept
+    and any unpenalised feature (penalty weight 0) fitted.
+    """
+    top = ElasticNet(1.0, max(penalty.l1_ratio, L2_TOP_RATIO), penalty.weights)
+    value = top.alpha_max(path_problem.null_gradient(penalty))
+    return value if np.isfinite(value) else 0.0
 
 
 def alpha_grid(
-    path_problem: PathProblem, l1_ratio: float, n_alphas: int, eps: float
+    path_problem: PathProblem, penalty: Penalty, n_alphas: int, eps: float
 ) -> np.ndarray:
     """``n_alphas`` log-spaced alphas from :func:`alpha_max` down by ``eps``
     (by ``eps * 1e-3`` for pure weight decay; see the module docstring)."""
-    top = alpha_max(path_problem, l1_ratio)
+    top = alpha_max(path_problem, penalty)
     if top <= np.finfo(np.float64).resolution:
         # The loss is flat at zero (e.g. a constant target): any alpha gives
         # zero coefficients; a grid of tiny values, as scikit-learn's.
         return np.full(n_alphas, np.finfo(np.float64).resolution)
-    if l1_ratio < L2_TOP_RATIO:
+    if penalty.l1_ratio < L2_TOP_RATIO:
         eps *= L2_TOP_RATIO
     return np.geomspace(top, top * eps, num=n_alphas)
 
 
 def solve_path(
     path_problem: PathProblem,
+    penalty: Penalty,
     alphas: np.ndarray,
     *,
-    penalty: str,
-    l1_ratio: float,
     max_iter: int,
     tol: float,
 ) -> list[DecayResult]:
-    """Solve a problem from :func:`prepare_path` for each alpha in turn.
+    """Solve a problem from :func:`prepare_path` for ``penalty`` at each alpha.
 
     ``alphas`` should be decreasing: each solve starts from the previous
     solution, a good start for the next. Pure weight decay on compressed
@@ -178,20 +188,19 @@ def solve_path(
     """
     compressed = isinstance(path_problem, CompressedLeastSquares)
     inner = path_problem.prepared if compressed else path_problem
-    strengths = [penalty_strengths(alpha, penalty, l1_ratio) for alpha in alphas]
+    penalties = [penalty.with_alpha(alpha) for alpha in alphas]
     if (
         compressed
-        and inner.solver == "newton"
-        and all(l1 == 0.0 for l1, _ in strengths)
+        and inner.solver.exact_on_quadratics
+        and all(p.is_smooth for p in penalties)
     ):
-        return path_problem.ridge_path([l2 for _, l2 in strengths])
+        return path_problem.ridge_path(penalties)
     results = []
     coef = intercept = None
-    for l1, l2 in strengths:
+    for point in penalties:
         result = solve_prepared(
             inner,
-            l1=l1,
-            l2=l2,
+            penalty=point,
             max_iter=max_iter,
             tol=tol,
             coef_init=coef,
@@ -235,7 +244,7 @@ def unconverged(
         min((float(a) for a, _ in failed), default=np.nan),
         max(violations, default=np.nan),
         any(r.stalled for _, r in failed),
-        tuple(solvers) or (inner.solver,),
+        tuple(solvers) or (inner.solver.name,),
     )
 
 
@@ -271,19 +280,6 @@ def path_convergence_message(failures: Unconverged, max_iter: int, tol: float) -
     )
 
 
-def path_solver(loss: str, penalty: str, l1_ratio: float, solver: str) -> str:
-    """The solver a path uses: ``solver``, or the estimators' 'auto' rule."""
-    if solver != "auto":
-        return solver
-    l1, _ = penalty_strengths(1.0, penalty, l1_ratio)
-    return auto_solver(loss, l1, None)
-
-
-def path_fallback(requested: str, solver: str) -> str | None:
-    """What finishes a solve that ``solver`` stalls on: 'auto' choices only."""
-    return FALLBACK.get(solver) if requested == "auto" else None
-
-
 @validate_params(
     {
         "X": ["array-like", "sparse matrix"],
@@ -291,6 +287,7 @@ def path_fallback(requested: str, solver: str) -> str | None:
         "loss": [StrOptions(set(LOSSES))],
         "penalty": [StrOptions({"l2", "l1", "elasticnet"})],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
+        "penalty_weights": ["array-like", None],
         "alphas": ["array-like", None],
         "n_alphas": [Interval(Integral, 1, None, closed="left")],
         "eps": [Interval(Real, 0, 1, closed="right")],
@@ -309,6 +306,7 @@ def decay_path(
     loss: Literal["squared", "logistic", "multinomial"] = "squared",
     penalty: Literal["l2", "l1", "elasticnet"] = "l2",
     l1_ratio: float = 0.5,
+    penalty_weights: ArrayLike | None = None,
     alphas: ArrayLike | None = None,
     n_alphas: int = 100,
     eps: float = 1e-3,
@@ -351,6 +349,11 @@ def decay_path(
 
     l1_ratio : float, default=0.5
         The mixing :math:`\rho`, used only when ``penalty='elasticnet'``.
+
+    penalty_weights : array-like of shape (n_features,), default=None
+        A non-negative weight per feature that multiplies its penalty, as in
+        the estimators; 0 leaves a feature unpenalised. The grid's top is
+        then computed with those features fitted.
 
     alphas : array-like of shape (n_alphas,), default=None
         The alphas; sorted into decreasing order. None makes a grid of
@@ -424,21 +427,18 @@ def decay_path(
         sample_weight, X, dtype=X.dtype, ensure_non_negative=True
     )
     Y, classes, loss = encode_targets(y, loss, X.dtype)
-    fallback = path_fallback(solver, path_solver(loss, penalty, l1_ratio, solver))
-    solver = path_solver(loss, penalty, l1_ratio, solver)
+    weights = check_penalty_weights(penalty_weights, X.shape[1])
+    unit = make_penalty(penalty, 1.0, l1_ratio, weights)
+    solver, fallback = resolve_solver(solver, loss, unit.is_smooth, Y.shape[1], None)
     path_problem = prepare_path(
         X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver,
         fallback=fallback,
     )  # fmt: skip
     if alphas is None:
-        rho, _ = penalty_strengths(1.0, penalty, l1_ratio)
-        alphas = alpha_grid(path_problem, rho, n_alphas, eps)
+        alphas = alpha_grid(path_problem, unit, n_alphas, eps)
     else:
         alphas = check_alphas(alphas)
-    results = solve_path(
-        path_problem, alphas, penalty=penalty, l1_ratio=l1_ratio, max_iter=max_iter,
-        tol=tol,
-    )  # fmt: skip
+    results = solve_path(path_problem, unit, alphas, max_iter=max_iter, tol=tol)
     failures = unconverged(path_problem, alphas, results)
     if failures:
         warn_user(path_convergence_message(failures, max_iter, tol), ConvergenceWarning)

@@ -4,10 +4,10 @@ Coordinate descent is gradient descent one feature at a time: for feature
 ``j`` (the row ``W_j`` of all outputs at once, a block for the multinomial
 loss) it takes the proximal weight-decay step
 
-    W_j <- soft_threshold(W_j - (grad_j + l2 W_j) / d_j, l1 / d_j)
+    W_j <- soft_threshold(W_j - (grad_j + l2_j W_j) / d_j, l1_j / d_j)
 
 with the coordinate's own Lipschitz constant ``d_j`` (the preconditioner:
-curvature bound times the weighted spread of feature ``j``, plus ``l2``), then
+curvature bound times the weighted spread of feature ``j``, plus ``l2_j``), then
 updates the linear predictor ``Z`` on the rows of column ``j`` only. A sweep
 over a sparse design therefore costs O(nnz), and each coordinate gets the step
 that suits its own scale.
@@ -50,7 +50,7 @@ from .._losses import (
     datafit_row_derivative,
     datafit_value,
 )
-from .._penalties import coordinate_violation, soft_threshold
+from .._prox import coordinate_violation, soft_threshold
 from ._common import (
     CONVERGED,
     INTERNAL,
@@ -182,12 +182,14 @@ def _sweep(
         _feature_gradient(problem, j, Z, offset, total_derivative, derivative, grad_j)
         inv = 1.0 / problem.scale[j]
         standardise = math.sqrt(inv)
+        l1 = problem.l1[j]
+        l2 = problem.l2[j]
         moved = False
         for k in range(W.shape[1]):
             old = W[j, k]
-            g = grad_j[k] + problem.l2 * old
-            worst = max(worst, standardise * coordinate_violation(old, g, problem.l1))
-            new = soft_threshold(old - inv * g, problem.l1 * inv)
+            g = grad_j[k] + l2 * old
+            worst = max(worst, standardise * coordinate_violation(old, g, l1))
+            new = soft_threshold(old - inv * g, l1 * inv)
             delta[k] = new - old
             if new != old:
                 moved = True
@@ -219,14 +221,15 @@ def _intercept_step(problem, intercept, Z, G, grad_intercept):
 @njit(cache=True, nogil=True, **INTERNAL)
 def _objective(problem, working_set, W, Z):
     """The objective; outside ``working_set`` every coefficient is zero."""
-    l1_part = 0.0
-    l2_part = 0.0
+    penalty = 0.0
     for j in working_set:
+        l1_part = 0.0
+        l2_part = 0.0
         for k in range(W.shape[1]):
             l1_part += abs(W[j, k])
             l2_part += W[j, k] * W[j, k]
-    value = datafit_value(problem.loss, problem.Y, Z, problem.weights)
-    return value + problem.l1 * l1_part + 0.5 * problem.l2 * l2_part
+        penalty += problem.l1[j] * l1_part + 0.5 * problem.l2[j] * l2_part
+    return datafit_value(problem.loss, problem.Y, Z, problem.weights) + penalty
 
 
 @njit(cache=True, nogil=True, **INTERNAL)
@@ -249,7 +252,7 @@ def _choose_working_set(problem, W, grad, grad_intercept, scores, previous):
         nonzero = False
         for k in range(W.shape[1]):
             score = max(
-                score, inv * coordinate_violation(W[j, k], grad[j, k], problem.l1)
+                score, inv * coordinate_violation(W[j, k], grad[j, k], problem.l1[j])
             )
             nonzero = nonzero or W[j, k] != 0.0
         worst = max(worst, score)
@@ -455,13 +458,11 @@ def _try_extrapolation(
 
 
 @njit(cache=True, nogil=True)
-def _coordinate_descent(
-    problem, W_init, intercept_init, max_iter, tol, learning_rate, trace
-):
-    """Run working-set coordinate descent; return ``(W, intercept, n_iter, status, 1)``.
+def _coordinate_descent(problem, W_init, intercept_init, max_iter, tol, trace):
+    """Run working-set coordinate descent; return ``(W, intercept, n_iter, status)``.
 
     ``max_iter`` bounds the number of sweeps over a working set (``n_iter``);
-    ``learning_rate`` is unused: each coordinate steps with its own constant.
+    each coordinate steps with its own constant (no learning rate).
     """
     W = W_init.copy()
     intercept = intercept_init.copy()
@@ -529,10 +530,10 @@ def _coordinate_descent(
             record_iterate(trace, n_iter, objective, W, intercept)
             n_iter += 1
             if not math.isfinite(objective):
-                return W, intercept, n_iter, NON_FINITE, 1.0
+                return W, intercept, n_iter, NON_FINITE
             if sub_residual <= inner_tol:
                 break
-    return W, intercept, n_iter, status, 1.0
+    return W, intercept, n_iter, status
 
 
 coordinate_descent = specialised_entry(

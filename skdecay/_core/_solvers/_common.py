@@ -24,12 +24,12 @@ from numba.extending import overload
 
 from .._linalg import DesignMatrix, design_matmul, design_rmatmul, one_type
 from .._losses import LOSS_MARKERS, datafit_bregman, datafit_gradient, datafit_value
-from .._penalties import (
+from .._prox import (
     add_decay,
-    l1_norm,
+    l1_value,
+    l2_value,
     optimality_residual,
     soft_threshold,
-    squared_norm,
 )
 
 CONVERGED = 0
@@ -60,8 +60,8 @@ class Problem(NamedTuple):
     weights: np.ndarray  # (n_samples,), summing to one
     x_mean: np.ndarray  # (n_features,), implicit centering (zeros if no intercept)
     loss: int  # a code from skdecay._core._losses
-    l1: float  # alpha * l1_ratio
-    l2: float  # alpha * (1 - l1_ratio)
+    l1: np.ndarray  # (n_features,) float64, alpha * l1_ratio * penalty weight
+    l2: np.ndarray  # (n_features,) float64, alpha * (1 - l1_ratio) * weight
     fit_intercept: bool
     scale: np.ndarray  # (n_features,), the diagonal preconditioner
     scale_intercept: float
@@ -101,12 +101,14 @@ def specialise(problem):
 
 
 def specialised_entry(kernel, name, doc):
-    """The Python entry of a solver: ``kernel`` run on the specialised problem."""
+    """The Python entry of a solver kernel: ``kernel`` run on the specialised
+    problem, with the kernel's own arguments (``learning_rate`` for the
+    proximal-gradient methods only) passed through."""
 
-    def solve(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace):
+    def solve(problem, W_init, intercept_init, max_iter, tol, trace, *options):
         return kernel(
-            specialise(problem), W_init, intercept_init, max_iter, tol,
-            learning_rate, trace,
+            specialise(problem), W_init, intercept_init, max_iter, tol, *options,
+            trace,
         )  # fmt: skip
 
     solve.__name__ = solve.__qualname__ = name
@@ -133,9 +135,7 @@ def record_iterate(trace, it, objective, W, intercept):
 def _smooth_value(problem, Z, W):
     """Value of the smooth part: loss plus ``l2 / 2 * ||W||^2``."""
     value = datafit_value(problem.loss, problem.Y, Z, problem.weights)
-    if problem.l2 > 0.0:
-        value += 0.5 * problem.l2 * squared_norm(W)
-    return value
+    return value + l2_value(W, problem.l2)
 
 
 @njit(cache=True, nogil=True)
@@ -149,8 +149,7 @@ def _smooth_gradient(problem, W, Z, G, grad, grad_intercept):
     value = datafit_gradient(problem.loss, problem.Y, Z, problem.weights, G)
     design_rmatmul(problem.X, G, problem.x_mean, grad)
     add_decay(grad, W, problem.l2)
-    if problem.l2 > 0.0:
-        value += 0.5 * problem.l2 * squared_norm(W)
+    value += l2_value(W, problem.l2)
     grad_intercept[:] = 0.0
     if problem.fit_intercept:
         for i in range(G.shape[0]):
@@ -211,12 +210,12 @@ def prox_gradient_step(
 ):
     """One preconditioned proximal-gradient step of length ``1 / lipschitz``.
 
-    ``W_out = soft_threshold(W - grad / (L d), l1 / (L d))`` coordinate-wise,
+    ``W_out = soft_threshold(W - grad / (L d), l1_j / (L d))`` coordinate-wise,
     the intercept takes a plain gradient step.
     """
     for j in range(W.shape[0]):
         inv = 1.0 / (lipschitz * problem.scale[j])
-        threshold = problem.l1 * inv
+        threshold = problem.l1[j] * inv
         for k in range(W.shape[1]):
             W_out[j, k] = soft_threshold(W[j, k] - inv * grad[j, k], threshold)
     inv_b = 1.0 / (lipschitz * problem.scale_intercept)
@@ -226,18 +225,19 @@ def prox_gradient_step(
 
 @njit(cache=True, nogil=True, inline="always")
 def step_lengths(problem, W, intercept, W_new, intercept_new):
-    """``(||x_new - x||_D^2, ||W_new - W||^2)``: the step in the metric and plain."""
+    """``(||x_new - x||_D^2, sum_j l2_j ||W_new_j - W_j||^2)``: the step in the
+    metric, and the L2 part's share of the Bregman divergence (times 2)."""
     in_metric = 0.0
-    plain = 0.0
+    decayed = 0.0
     for j in range(W.shape[0]):
         for k in range(W.shape[1]):
             d = W_new[j, k] - W[j, k]
-            plain += d * d
+            decayed += problem.l2[j] * d * d
             in_metric += problem.scale[j] * d * d
     for k in range(intercept.shape[0]):
         d = intercept_new[k] - intercept[k]
         in_metric += problem.scale_intercept * d * d
-    return in_metric, plain
+    return in_metric, decayed
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -270,7 +270,7 @@ def backtracking_prox_step(
         D_f(x_new, x) <= L / 2 * ||x_new - x||_D^2,
 
     where ``D_f`` is the Bregman divergence of the smooth part (the loss's,
-    computed from ``Z_out - Z``, plus ``l2 / 2 * ||W_out - W||^2``). Testing
+    computed from ``Z_out - Z``, plus ``sum_j l2_j / 2 * ||W_out_j - W_j||^2``). Testing
     the divergence rather than ``f(x_new) <= f(x) + ...`` avoids comparing two
     large, nearly equal sums, which rounding makes unreliable near the optimum
     or with shifted raw features. Fills the ``*_out`` arrays (``Z_out`` is
@@ -287,13 +287,13 @@ def backtracking_prox_step(
         design_matmul(problem.X, W_out, intercept_out, problem.x_mean, Z_out)
         if fixed_step or lipschitz >= problem.lipschitz_max:
             break
-        in_metric, plain = step_lengths(problem, W, intercept, W_out, intercept_out)
+        in_metric, decayed = step_lengths(problem, W, intercept, W_out, intercept_out)
         divergence = datafit_bregman(problem.loss, problem.Y, Z, Z_out, problem.weights)
-        divergence += 0.5 * problem.l2 * plain
+        divergence += 0.5 * decayed
         if divergence <= 0.5 * lipschitz * in_metric * (1.0 + problem.rel_eps):
             break
         lipschitz = min(2.0 * lipschitz, problem.lipschitz_max)
-    objective = _smooth_value(problem, Z_out, W_out) + problem.l1 * l1_norm(W_out)
+    objective = _smooth_value(problem, Z_out, W_out) + l1_value(W_out, problem.l1)
     if not all_finite(W_out, intercept_out):
         objective = math.nan
     return objective, lipschitz
@@ -329,9 +329,10 @@ def armijo_line_search(
 
     ``F`` is the whole objective (smooth part plus L1) and ``predicted`` the
     decrease the step's model promises: ``g . d`` for a smooth objective,
-    Tseng & Yun's ``g . d + l1 (||W + S||_1 - ||W||_1)`` with an L1 part. The
-    predictor moves linearly, ``Z + t Z_step``. A slack of ``rel_eps |F|``
-    lets the search accept a step at the optimum, where rounding dominates.
+    Tseng & Yun's ``g . d + sum_j l1_j (||W_j + S_j||_1 - ||W_j||_1)`` with
+    an L1 part. The predictor moves linearly, ``Z + t Z_step``. A slack of
+    ``rel_eps |F|`` lets the search accept a step at the optimum, where
+    rounding dominates.
     Fills the ``*_new`` arrays and returns ``(F there, accepted)``: ``F`` is
     NaN if not finite, and ``accepted`` is False when no step passed the test
     (the ``*_new`` arrays then hold the shortest step tried).
@@ -349,7 +350,7 @@ def armijo_line_search(
                 W_new[j, k] = W[j, k] + step * S[j, k]
         for k in range(intercept.shape[0]):
             intercept_new[k] = intercept[k] + step * s_intercept[k]
-        value = _smooth_value(problem, Z_new, W_new) + problem.l1 * l1_norm(W_new)
+        value = _smooth_value(problem, Z_new, W_new) + l1_value(W_new, problem.l1)
         if value <= objective + ARMIJO * step * predicted + slack:
             accepted = True
             break

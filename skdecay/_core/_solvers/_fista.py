@@ -66,7 +66,7 @@ def _extrapolate(current, previous, beta, out):
 def _accelerated_proximal_gradient(
     problem, W_init, intercept_init, max_iter, tol, learning_rate, trace
 ):
-    """Run FISTA; return ``(W, intercept, n_iter, status, L)``."""
+    """Run FISTA; return ``(W, intercept, n_iter, status)``."""
     W = W_init.copy()
     intercept = intercept_init.copy()
     Z = np.empty((problem.Y.shape[0], W.shape[1]), dtype=W.dtype)
@@ -134,7 +134,7 @@ def _accelerated_proximal_gradient(
         _extrapolate(W, W_prev, beta, W_y)
         _extrapolate(intercept, intercept_prev, beta, intercept_y)
         _extrapolate(Z, Z_prev, beta, Z_y)
-    return W, intercept, n_iter, status, lipschitz
+    return W, intercept, n_iter, status
 
 
 accelerated_proximal_gradient = specialised_entry(

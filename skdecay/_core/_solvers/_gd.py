@@ -36,7 +36,7 @@ LIPSCHITZ_DECREASE = 0.8
 def _gradient_descent(
     problem, W_init, intercept_init, max_iter, tol, learning_rate, trace
 ):
-    """Run proximal gradient descent; return ``(W, intercept, n_iter, status, L)``.
+    """Run proximal gradient descent; return ``(W, intercept, n_iter, status)``.
 
     Stops when the optimality residual at the current iterate is at most
     ``tol`` (an absolute value, already scaled by the caller).
@@ -75,7 +75,7 @@ def _gradient_descent(
         W, W_new = W_new, W
         intercept, intercept_new = intercept_new, intercept
         Z, Z_new = Z_new, Z
-    return W, intercept, n_iter, status, lipschitz
+    return W, intercept, n_iter, status
 
 
 gradient_descent = specialised_entry(

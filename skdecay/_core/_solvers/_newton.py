@@ -79,7 +79,7 @@ class _Smooth:
         self.Y = np.asarray(problem.Y, dtype=np.float64)
         self.weights = np.asarray(problem.weights, dtype=np.float64)
         self.x_mean = np.asarray(problem.x_mean, dtype=np.float64)
-        self.l2 = float(problem.l2)
+        self.l2 = np.asarray(problem.l2, dtype=np.float64)  # (n_features,)
         self.fit_intercept = bool(problem.fit_intercept)
 
     def predictor(self, W, intercept):
@@ -90,17 +90,19 @@ class _Smooth:
         """``(X - 1 x_mean^T)^T G``."""
         return centred_rmatmul(self.X, G, self.x_mean)
 
+    def decay_value(self, W):
+        """The L2 part, ``sum_j l2_j / 2 ||W_j||^2``."""
+        return 0.5 * float(self.l2 @ np.sum(W * W, axis=1))
+
     def value(self, Z, W):
-        return self.datafit.value(self.Y, Z, self.weights) + 0.5 * self.l2 * float(
-            np.sum(W * W)
-        )
+        return self.datafit.value(self.Y, Z, self.weights) + self.decay_value(W)
 
     def gradient(self, Z, W):
         """``(value, G, grad, grad_intercept)``."""
         value, G = self.datafit.gradient(self.Y, Z, self.weights)
-        grad = self.rmatmul(G) + self.l2 * W
+        grad = self.rmatmul(G) + self.l2[:, None] * W
         grad_intercept = G.sum(axis=0) if self.fit_intercept else np.zeros(W.shape[1])
-        return value + 0.5 * self.l2 * float(np.sum(W * W)), G, grad, grad_intercept
+        return value + self.decay_value(W), G, grad, grad_intercept
 
     def residual(self, W, grad, grad_intercept):
         """The optimality residual in standardised units (no L1 part)."""
@@ -111,7 +113,7 @@ class _Smooth:
         datafit's Hessian operator at the current predictor."""
         Zv = self.predictor(V, v_intercept)
         Hz = curvature(Zv)
-        out = self.rmatmul(Hz) + self.l2 * V
+        out = self.rmatmul(Hz) + self.l2[:, None] * V
         out_intercept = Hz.sum(axis=0) if self.fit_intercept else v_intercept.copy()
         return out, out_intercept
 
@@ -167,7 +169,7 @@ class _Smooth:
         return True
 
     def with_decay(self, H):
-        """Add ``l2`` to the coefficients' diagonal; make a fixed intercept inert."""
+        """Add ``l2_j`` to the coefficients' diagonal; make a fixed intercept inert."""
         n_features = H.shape[0] - 1
         H[np.arange(n_features), np.arange(n_features)] += self.l2
         if not self.fit_intercept:
@@ -285,12 +287,11 @@ def _record(trace, it, value, W, intercept):
         trace.intercept[it] = intercept
 
 
-def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace):
-    """Run Newton's method; return ``(W, intercept, n_iter, status, 1.0)``.
+def newton(problem, W_init, intercept_init, max_iter, tol, trace):
+    """Run Newton's method; return ``(W, intercept, n_iter, status)``.
 
-    The signature of every solver (``learning_rate`` is unused: the line
-    search chooses each step). ``W`` and the intercept come back in the
-    dtype of ``W_init``.
+    The line search chooses each step (no learning rate). ``W`` and the
+    intercept come back in the dtype of ``W_init``.
     """
     smooth = _Smooth(problem)
     dtype = W_init.dtype
@@ -392,4 +393,4 @@ def newton(problem, W_init, intercept_init, max_iter, tol, learning_rate, trace)
         else:
             no_progress = 0
         W, intercept, Z = W_new, intercept_new, Z_new
-    return W.astype(dtype), intercept.astype(dtype), n_iter, status, 1.0
+    return W.astype(dtype), intercept.astype(dtype), n_iter, status

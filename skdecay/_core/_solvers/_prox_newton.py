@@ -13,7 +13,7 @@ penalty, that model is solved by the working-set coordinate descent of
 step ``(W' - W, b' - b)`` is then scaled by ``t`` in 1, 1/2, 1/4, ... until
 the objective decreases by at least ``ARMIJO * t * Delta``
 (:func:`._common.armijo_line_search`) with Tseng & Yun's
-(2009) predicted decrease ``Delta = g^T d + l1 (||W'||_1 - ||W||_1)``.
+(2009) predicted decrease ``Delta = g^T d + sum_j l1_j (|W'_j| - |W_j|)``.
 
 This is the strategy of glmnet (Friedman, Hastie & Tibshirani, 2010) and of
 skglm's ``ProxNewton``: the coordinate steps use the local curvature
@@ -29,7 +29,7 @@ from numba import njit
 
 from .._linalg import design_matmul, weighted_column_moments
 from .._losses import SquaredLoss, datafit_hessian_apply
-from .._penalties import l1_norm
+from .._prox import l1_value
 from ._cd import _coordinate_descent
 from ._common import (
     CONVERGED,
@@ -92,7 +92,7 @@ def _quadratic_model(problem, Z, G, target, curvature):
     for j in range(spread.shape[0]):
         # A column without spread under these weights has a zero gradient:
         # any positive scale is correct.
-        scale[j] = (total * spread[j] if spread[j] > 0.0 else 1.0) + problem.l2
+        scale[j] = (total * spread[j] if spread[j] > 0.0 else 1.0) + problem.l2[j]
     return Problem(
         problem.X,
         target,
@@ -142,13 +142,11 @@ def _model_gradient(problem, model, grad, grad_intercept, out):
 
 
 @njit(cache=True, nogil=True)
-def _proximal_newton(
-    problem, W_init, intercept_init, max_iter, tol, learning_rate, trace
-):
-    """Run proximal Newton; return ``(W, intercept, n_iter, status, 1)``.
+def _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
+    """Run proximal Newton; return ``(W, intercept, n_iter, status)``.
 
     One output only (binary logistic or squared loss). ``max_iter`` bounds
-    the Newton iterations; ``learning_rate`` is unused. A model solved to
+    the Newton iterations (the line search chooses each step). A model solved to
     ``INNER_TOLERANCE_RATIO`` of its residual whose step fails the line
     search is solved again ten times more accurately; at
     ``MIN_INNER_TOLERANCE_RATIO`` the solver stops with status ``STALLED``.
@@ -199,15 +197,15 @@ def _proximal_newton(
             break
         if it == max_iter:
             break
-        objective = value + problem.l1 * l1_norm(W)
+        objective = value + l1_value(W, problem.l1)
         model = _quadratic_model(problem, Z, G, target, curvature)
         _model_gradient(problem, model, grad, grad_intercept, grad_model)
         model_residual = _residual(model, W, grad_model, grad_intercept)
         _shift_intercept(intercept, W, model.x_mean, problem.x_mean, model_start)
         while True:
-            W_model, intercept_model, _, _, _ = _coordinate_descent(
+            W_model, intercept_model, _, _ = _coordinate_descent(
                 model, W, model_start, max_inner, inner_ratio * model_residual,
-                0.0, inner_trace,
+                inner_trace,
             )  # fmt: skip
             _shift_intercept(
                 intercept_model, W_model, problem.x_mean, model.x_mean,
@@ -219,7 +217,7 @@ def _proximal_newton(
             S = W_model - W
             s_intercept = intercept_model - intercept
             design_matmul(X, S, s_intercept, problem.x_mean, Z_step)
-            predicted = problem.l1 * (l1_norm(W_model) - l1_norm(W))
+            predicted = l1_value(W_model, problem.l1) - l1_value(W, problem.l1)
             for j in range(W.shape[0]):
                 predicted += grad[j, 0] * S[j, 0]
             predicted += grad_intercept[0] * s_intercept[0]
@@ -248,7 +246,7 @@ def _proximal_newton(
         W, W_new = W_new, W
         intercept, intercept_new = intercept_new, intercept
         Z, Z_new = Z_new, Z
-    return W, intercept, n_iter, status, 1.0
+    return W, intercept, n_iter, status
 
 
 proximal_newton = specialised_entry(
