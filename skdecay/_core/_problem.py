@@ -228,19 +228,19 @@ def prepare_problem(
     mean, spread = column_moments(as_matrix(design), weights, center)
     x_mean = mean.astype(dtype)
     problem = Problem(
-        design,
-        Y,
-        weights,
-        x_mean,
-        loss_code,
-        no_penalty,
-        no_penalty,
-        bool(fit_intercept),
-        _preconditioner(mean, spread, curvature, 0.0).astype(dtype),
-        float(curvature),
-        float(n_features + fit_intercept),
-        10.0 * float(np.finfo(dtype).eps),
-        np.empty((0, 0)),
+        X=design,
+        Y=Y,
+        weights=weights,
+        x_mean=x_mean,
+        loss=loss_code,
+        l1=no_penalty,
+        l2=no_penalty,
+        fit_intercept=bool(fit_intercept),
+        scale=_preconditioner(mean, spread, curvature, no_penalty).astype(dtype),
+        scale_intercept=float(curvature),
+        lipschitz_max=float(n_features + fit_intercept),
+        rel_eps=10.0 * float(np.finfo(dtype).eps),
+        gram=np.empty((0, 0)),
     )
     if fit_intercept:
         intercept_zero = datafit.intercept_at_zero(
