@@ -32,6 +32,7 @@ no solver changes.
 
 from typing import NamedTuple
 
+import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
@@ -43,6 +44,7 @@ from ._logistic import (
     logistic_hessian_apply,
     logistic_intercept_at_zero,
     logistic_row_derivative,
+    logistic_row_value,
     logistic_value,
 )
 from ._multinomial import (
@@ -52,6 +54,7 @@ from ._multinomial import (
     multinomial_hessian_apply,
     multinomial_intercept_at_zero,
     multinomial_row_derivative,
+    multinomial_row_value,
     multinomial_value,
 )
 from ._squared import (
@@ -62,6 +65,7 @@ from ._squared import (
     squared_hessian_apply,
     squared_intercept_at_zero,
     squared_row_derivative,
+    squared_row_value,
     squared_value,
 )
 
@@ -178,6 +182,7 @@ _REGISTRY = {
         "gradient": squared_gradient,
         "derivative": squared_derivative,
         "row_derivative": squared_row_derivative,
+        "row_value": squared_row_value,
         "hessian_apply": squared_hessian_apply,
         "bregman": squared_bregman,
         "separable": True,
@@ -187,6 +192,7 @@ _REGISTRY = {
         "gradient": logistic_gradient,
         "derivative": logistic_derivative,
         "row_derivative": logistic_row_derivative,
+        "row_value": logistic_row_value,
         "hessian_apply": logistic_hessian_apply,
         "bregman": logistic_bregman,
         "separable": True,
@@ -196,6 +202,7 @@ _REGISTRY = {
         "gradient": multinomial_gradient,
         "derivative": None,
         "row_derivative": multinomial_row_derivative,
+        "row_value": multinomial_row_value,
         "hessian_apply": multinomial_hessian_apply,
         "bregman": multinomial_bregman,
         "separable": False,
@@ -234,6 +241,11 @@ def datafit_derivative(loss, y, z):
 
 def datafit_row_derivative(loss, Y, Z, i, out):
     loss_row_derivative(loss, Y, Z, i, out)
+
+
+def datafit_row_value(loss, Y, Z, i):
+    """The (unweighted) loss of row ``i``; for a marker only."""
+    raise TypeError("datafit_row_value is for compiled callers with a loss marker")
 
 
 def datafit_hessian_apply(loss, Y, Z, weights, V, out):
@@ -276,7 +288,9 @@ def _ol_derivative(loss, y, z):
         return lambda loss, y, z: loss_derivative(loss, y, z)
     if fn is None:  # never reached: guarded by datafit_is_separable
         return lambda loss, y, z: z - y
-    return lambda loss, y, z: fn(y, z)
+    # In float64 whatever the data's dtype: one compiled version of a leaf
+    # that is not inlined (the logistic's, see _logistic.py).
+    return lambda loss, y, z: fn(np.float64(y), np.float64(z))
 
 
 @overload(datafit_row_derivative, inline="always")
@@ -285,6 +299,14 @@ def _ol_row_derivative(loss, Y, Z, i, out):
     if fn is None:
         return lambda loss, Y, Z, i, out: loss_row_derivative(loss, Y, Z, i, out)
     return lambda loss, Y, Z, i, out: fn(Y, Z, i, out)
+
+
+@overload(datafit_row_value, inline="always")
+def _ol_row_value(loss, Y, Z, i):
+    fn = _piece(loss, "row_value")
+    if fn is None:
+        raise TypeError("datafit_row_value needs a loss marker")
+    return lambda loss, Y, Z, i: fn(Y, Z, i)
 
 
 @overload(datafit_hessian_apply, inline="always")
@@ -305,3 +327,13 @@ def _ol_bregman(loss, Y, Z, Z_new, weights):
             loss, Y, Z, Z_new, weights
         )
     return lambda loss, Y, Z, Z_new, weights: fn(Y, Z, Z_new, weights)
+
+
+_MARKER_CODES = {type(marker): code for code, marker in LOSS_MARKERS.items()}
+
+
+def loss_code(loss) -> int:
+    """The integer code of a loss given by its code or its marker."""
+    if isinstance(loss, tuple):
+        return _MARKER_CODES[type(loss)]
+    return int(loss)

@@ -50,13 +50,26 @@ def logistic_gradient(Y, Z, weights, G):
     return total
 
 
-@njit(cache=True, nogil=True, inline="always")
+# The three row and entry pieces below are compiled on their own rather than
+# inlined by Numba: their branches, inlined into coordinate descent's loops,
+# trip Numba's SSA check (a NumbaIRAssumptionWarning shown to the user).
+# LLVM still inlines them.
+
+
+@njit(cache=True, nogil=True)
+def logistic_row_value(Y, Z, i):
+    """The (unweighted) loss of row ``i``."""
+    z = Z[i, 0]
+    return log1pexp(z) - Y[i, 0] * z
+
+
+@njit(cache=True, nogil=True)
 def logistic_derivative(y, z):
     """``dloss/dz = sigmoid(z) - y``."""
     return sigmoid(z) - y
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True)
 def logistic_row_derivative(Y, Z, i, out):
     """Fill ``out[0] = sigmoid(z_i) - y_i`` (unweighted)."""
     out[0] = sigmoid(Z[i, 0]) - Y[i, 0]

@@ -53,6 +53,15 @@ def multinomial_gradient(Y, Z, weights, G):
 
 
 @njit(cache=True, nogil=True)
+def multinomial_row_value(Y, Z, i):
+    """The (unweighted) loss of row ``i``."""
+    fit = 0.0
+    for k in range(Z.shape[1]):
+        fit += Y[i, k] * Z[i, k]
+    return _row_logsumexp(Z, i) - fit
+
+
+@njit(cache=True, nogil=True)
 def multinomial_row_derivative(Y, Z, i, out):
     """Fill ``out[k] = softmax(z_i)_k - y_ik`` (unweighted)."""
     lse = _row_logsumexp(Z, i)

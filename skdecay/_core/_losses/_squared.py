@@ -39,6 +39,16 @@ def squared_gradient(Y, Z, weights, G):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def squared_row_value(Y, Z, i):
+    """The (unweighted) loss of row ``i``."""
+    row = 0.0
+    for k in range(Z.shape[1]):
+        r = Z[i, k] - Y[i, k]
+        row += r * r
+    return 0.5 * row
+
+
+@njit(cache=True, nogil=True, inline="always")
 def squared_derivative(y, z):
     """``dloss/dz`` for one output (the loss is separable across outputs)."""
     return z - y

@@ -33,6 +33,14 @@ leaves unchanged only for the squared loss; sparse problems with another
 loss are solved uncentred (the intercept step then does the coupling; the
 'prox_newton' solver brings those back to centred squared-loss models).
 
+Only the sub-problem is compiled (:func:`_solve_working_set`, the sweeps and
+the extrapolation: the work per coordinate). The outer loop, which takes
+one full gradient, picks the next working set and tests convergence once
+per sub-problem, is NumPy (:func:`solve`): its products are BLAS or SciPy
+calls either way, and the compiled code stays small, which is what a first
+fit in a new environment waits for (one kernel, compiled once per dtype and
+loss, shared with 'prox_newton').
+
 The stopping rule is the package's: the optimality residual of the full
 problem at the returned iterate is at most ``tol``.
 """
@@ -42,23 +50,23 @@ import math
 import numpy as np
 from numba import njit
 
-from .._linalg import column_entry, column_range, design_matmul, stores_every_row
+from .._datafits import DATAFITS_BY_CODE
+from .._linalg import CSC, DENSE, DENSE_T
 from .._losses import (
     datafit_derivative,
-    datafit_gradient,
     datafit_is_separable,
     datafit_row_derivative,
-    datafit_value,
+    datafit_row_value,
+    loss_code,
 )
+from .._products import as_matrix
 from .._prox import coordinate_violation, soft_threshold
 from ._common import (
     CONVERGED,
-    INTERNAL,
     MAX_ITER_REACHED,
     NON_FINITE,
-    _smooth_gradient,
     record_iterate,
-    specialised_entry,
+    specialise,
 )
 
 #: Size of the first working set.
@@ -72,270 +80,49 @@ ANDERSON_REGULARISATION = 1e-10
 INNER_TOLERANCE_RATIO = 0.3
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _column_centring(problem, j):
-    """``(centre, implicit)``: how feature ``j``'s mean enters a column walk.
-
-    A dense column stores every row, so ``x_ij - m_j`` is formed entry by
-    entry (``centre = m_j``). A sparse column stores its non-zeros only: the
-    walk uses the raw values and the mean's share is handled in closed form
-    (``implicit = m_j``), so a step costs the column's non-zeros, not
-    ``n_samples``.
-    """
-    mean = problem.x_mean[j]
-    if stores_every_row(problem.X):
-        return mean, 0.0
-    return 0.0, mean
-
-
-@njit(cache=True, nogil=True, **INTERNAL)
-def _feature_gradient(problem, j, Z, offset, total_derivative, derivative, out):
-    """``out_k = sum_i w_i dloss/dz_ik (x_ij - m_j)``, walking column ``j``.
-
-    The predictor is ``Z + offset`` (see :func:`_shift_predictor`). For a
-    sparse centred column the implicit zeros contribute
-    ``-m_j * total_derivative_k``, with ``total_derivative_k = sum_i w_i
-    dloss/dz_ik`` over all rows. That sum is unchanged by a centred
-    coordinate step of the squared loss, the only loss for which a sparse
-    problem is centred. A loss that is separable across outputs is
-    differentiated one entry at a time (a scalar the compiler keeps in
-    registers); the multinomial loss a row at a time, into ``derivative``.
-    """
-    X = problem.X
-    centre, implicit = _column_centring(problem, j)
-    start, stop = column_range(X, j)
-    if datafit_is_separable(problem.loss):
-        for k in range(out.shape[0]):
-            shift = offset[k]
-            acc = 0.0
-            for jj in range(start, stop):
-                i, value = column_entry(X, j, jj)
-                acc += (
-                    problem.weights[i]
-                    * (value - centre)
-                    * datafit_derivative(problem.loss, problem.Y[i, k], Z[i, k] + shift)
-                )
-            out[k] = acc - implicit * total_derivative[k]
-        return
-    out[:] = 0.0
-    for jj in range(start, stop):
-        i, value = column_entry(X, j, jj)
-        datafit_row_derivative(problem.loss, problem.Y, Z, i, derivative)
-        weighted = problem.weights[i] * (value - centre)
-        for k in range(out.shape[0]):
-            out[k] += weighted * derivative[k]
-
-
-@njit(cache=True, nogil=True, **INTERNAL)
+@njit(cache=True, nogil=True)
 def _shift_predictor(problem, j, delta, Z, offset):
     """``Z + offset`` moves by ``(x_j - m_j) delta^T``.
 
-    The stored rows of column ``j`` change in ``Z``; the mean's share, the
-    same for every row, goes to ``offset`` (folded into ``Z`` once per sweep
-    by :func:`_fold_offset`).
+    The stored rows of column ``j`` change in ``Z``; for a sparse column the
+    mean's share, the same for every row, goes to ``offset`` (folded into
+    ``Z`` once per sweep), so a step costs the column's non-zeros.
     """
     X = problem.X
-    centre, implicit = _column_centring(problem, j)
-    start, stop = column_range(X, j)
     for k in range(delta.shape[0]):
         step = delta[k]
         if step == 0.0:
             continue
-        offset[k] -= implicit * step
-        for jj in range(start, stop):
-            i, value = column_entry(X, j, jj)
-            Z[i, k] += (value - centre) * step
+        if X.layout == CSC:
+            offset[k] -= problem.x_mean[j] * step
+            for jj in range(X.indptr[j], X.indptr[j + 1]):
+                Z[X.indices[jj], k] += X.data[jj] * step
+        else:
+            centre = problem.x_mean[j]
+            for i in range(X.n_samples):
+                Z[i, k] += (X.dense[i, j] - centre) * step
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _fold_offset(Z, offset):
-    for k in range(offset.shape[0]):
-        if offset[k] != 0.0:
-            for i in range(Z.shape[0]):
-                Z[i, k] += offset[k]
-            offset[k] = 0.0
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _intercept_gradient(problem, Z, G, out):
-    """Fill ``out`` with the intercept's gradient; return the loss value."""
-    value = datafit_gradient(problem.loss, problem.Y, Z, problem.weights, G)
-    out[:] = 0.0
-    for i in range(G.shape[0]):
-        for k in range(out.shape[0]):
-            out[k] += G[i, k]
-    return value
-
-
-@njit(cache=True, nogil=True, **INTERNAL)
-def _sweep(
-    problem, working_set, W, Z, offset, total_derivative, derivative, grad_j, delta
-):
-    """One proximal coordinate step on every feature of ``working_set``.
-
-    Returns the largest optimality violation met before a step (in
-    standardised units): the gradient each step needs is the one the
-    sub-problem's stopping test needs, so the test costs nothing extra.
-    """
-    worst = 0.0
-    for j in working_set:
-        _feature_gradient(problem, j, Z, offset, total_derivative, derivative, grad_j)
-        inv = 1.0 / problem.scale[j]
-        standardise = math.sqrt(inv)
-        l1 = problem.l1[j]
-        l2 = problem.l2[j]
-        moved = False
-        for k in range(W.shape[1]):
-            old = W[j, k]
-            g = grad_j[k] + l2 * old
-            worst = max(worst, standardise * coordinate_violation(old, g, l1))
-            new = soft_threshold(old - inv * g, l1 * inv)
-            delta[k] = new - old
-            if new != old:
-                moved = True
-                W[j, k] = new
-        if moved:
-            _shift_predictor(problem, j, delta, Z, offset)
-    _fold_offset(Z, offset)
-    return worst
-
-
-@njit(cache=True, nogil=True, **INTERNAL)
-def _intercept_step(problem, intercept, Z, G, grad_intercept):
-    """A gradient step on the intercept with its Lipschitz constant.
-
-    Returns the intercept's optimality violation before the step.
-    """
-    _intercept_gradient(problem, Z, G, grad_intercept)
-    inv = 1.0 / problem.scale_intercept
-    worst = 0.0
-    for k in range(intercept.shape[0]):
-        worst = max(worst, math.sqrt(inv) * abs(grad_intercept[k]))
-        intercept[k] -= inv * grad_intercept[k]
-    for i in range(Z.shape[0]):
-        for k in range(intercept.shape[0]):
-            Z[i, k] -= inv * grad_intercept[k]
-    return worst
-
-
-@njit(cache=True, nogil=True, **INTERNAL)
-def _objective(problem, working_set, W, Z):
-    """The objective; outside ``working_set`` every coefficient is zero."""
+@njit(cache=True, nogil=True)
+def _objective(problem, working_set, packed, Z):
+    """The objective at the point ``packed`` (the working set's rows of
+    ``W``, then the intercept) with predictor ``Z``; outside
+    ``working_set`` every coefficient is zero."""
+    n_outputs = Z.shape[1]
     penalty = 0.0
-    for j in working_set:
+    for a in range(working_set.shape[0]):
+        j = working_set[a]
         l1_part = 0.0
         l2_part = 0.0
-        for k in range(W.shape[1]):
-            l1_part += abs(W[j, k])
-            l2_part += W[j, k] * W[j, k]
+        for k in range(n_outputs):
+            w = packed[a * n_outputs + k]
+            l1_part += abs(w)
+            l2_part += w * w
         penalty += problem.l1[j] * l1_part + 0.5 * problem.l2[j] * l2_part
-    return datafit_value(problem.loss, problem.Y, Z, problem.weights) + penalty
-
-
-@njit(cache=True, nogil=True, **INTERNAL)
-def _choose_working_set(problem, W, grad, grad_intercept, scores, previous):
-    """Score every feature; return ``(residual, working set)``.
-
-    The residual is the full problem's; the working set holds every non-zero
-    feature and then the worst violators, twice as many features as the
-    support (at least ``FIRST_WORKING_SET``), or four times the ``previous``
-    set's size when the support filled it: on dense solutions (elastic net on
-    correlated features) doubling from 10 cost an outer iteration, a pass
-    over all of ``X``, per doubling.
-    """
-    n_features = W.shape[0]
-    worst = 0.0
-    n_support = 0
-    for j in range(n_features):
-        inv = 1.0 / math.sqrt(problem.scale[j])
-        score = 0.0
-        nonzero = False
-        for k in range(W.shape[1]):
-            score = max(
-                score, inv * coordinate_violation(W[j, k], grad[j, k], problem.l1[j])
-            )
-            nonzero = nonzero or W[j, k] != 0.0
-        worst = max(worst, score)
-        if nonzero:
-            n_support += 1
-            score = math.inf
-        scores[j] = score
-    inv = 1.0 / math.sqrt(problem.scale_intercept)
-    for k in range(grad_intercept.shape[0]):
-        worst = max(worst, inv * abs(grad_intercept[k]))
-    size = max(FIRST_WORKING_SET, 2 * n_support)
-    if previous > 0 and n_support >= previous:
-        size = max(size, 4 * previous)
-    size = min(size, n_features)
-    # Only violators and the support can enter.
-    n_candidates = 0
-    for j in range(n_features):
-        if scores[j] > 0.0:
-            n_candidates += 1
-    if n_candidates == 0:  # nothing violates: keep the first features
-        first = np.empty(size, dtype=np.int64)
-        for j in range(size):
-            first[j] = j
-        return worst, first
-    threshold = 0.0
-    if n_candidates > size:
-        threshold = _largest(scores, size)
-    # Every score above the size-th largest, then ties with it in feature
-    # order, listed in feature order. (A selection, not a sort: np.argsort
-    # and np.sort cost 2 s of compilation.)
-    chosen = np.empty(min(size, n_candidates), dtype=np.int64)
-    n_above = 0
-    for j in range(n_features):
-        if scores[j] > threshold:
-            n_above += 1
-    n_ties = chosen.shape[0] - n_above
-    n = 0
-    for j in range(n_features):
-        score = scores[j]
-        if score > threshold or (score == threshold and score > 0.0 and n_ties > 0):
-            if score == threshold:
-                n_ties -= 1
-            chosen[n] = j
-            n += 1
-    return worst, chosen
-
-
-@njit(cache=True, nogil=True, **INTERNAL)
-def _largest(scores, rank):
-    """The ``rank``-th largest entry of ``scores`` (Hoare's selection)."""
-    values = scores.copy()
-    target = rank - 1  # position in decreasing order
-    low = 0
-    high = values.shape[0] - 1
-    while low < high:
-        pivot = values[(low + high) // 2]
-        i = low
-        j = high
-        while i <= j:
-            while values[i] > pivot:
-                i += 1
-            while values[j] < pivot:
-                j -= 1
-            if i <= j:
-                values[i], values[j] = values[j], values[i]
-                i += 1
-                j -= 1
-        if target <= j:
-            high = j
-        elif target >= i:
-            low = i
-        else:
-            break
-    return values[target]
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _copy_into(source, out):
-    """``out[:] = source`` for 2-D arrays, as a loop (the slice assignment
-    pulls in 2 s of Numba's error-message code)."""
-    for i in range(source.shape[0]):
-        for k in range(source.shape[1]):
-            out[i, k] = source[i, k]
+    value = 0.0
+    for i in range(Z.shape[0]):
+        value += problem.weights[i] * datafit_row_value(problem.loss, problem.Y, Z, i)
+    return value + penalty
 
 
 @njit(cache=True, nogil=True)
@@ -343,26 +130,24 @@ def _anderson_weights(history):
     """Affine weights ``c`` (summing to 1) minimising ``||sum_k c_k U_k||``.
 
     ``U`` are the differences of the stored iterates. Solves
-    ``(U U^T + lambda I) z = 1``
-    by Gaussian elimination with partial pivoting; returns an empty array
-    when the system is numerically singular (the iterates stopped moving).
+    ``(U U^T + lambda I) z = 1`` by Cholesky's factorisation (the matrix is
+    symmetric positive semi-definite before the Tikhonov term); returns an
+    empty array when it is numerically singular (the iterates stopped
+    moving).
     """
     m = history.shape[0] - 1
-    C = np.empty((m, m))
+    C = np.empty((m, m))  # the lower triangle, then the factor in place
+    scale = 0.0
     for a in range(m):
-        for c in range(a, m):
+        for c in range(a + 1):
             acc = 0.0
             for b in range(history.shape[1]):
                 acc += (history[a + 1, b] - history[a, b]) * (
                     history[c + 1, b] - history[c, b]
                 )
             C[a, c] = acc
-            C[c, a] = acc
-    z = np.empty(m)
-    scale = 0.0
-    for a in range(m):
-        z[a] = 1.0
         scale = max(scale, C[a, a])
+    z = np.ones(m)
     if scale == 0.0:
         return z[:0]
     # Tikhonov regularisation (Scieur, d'Aspremont & Bach, 2016): without it
@@ -371,29 +156,27 @@ def _anderson_weights(history):
     # order (weights vs repeated rows) end at visibly different points.
     for a in range(m):
         C[a, a] += ANDERSON_REGULARISATION * scale
-    for col in range(m):
-        pivot = col
-        for row in range(col + 1, m):
-            if abs(C[row, col]) > abs(C[pivot, col]):
-                pivot = row
-        if abs(C[pivot, col]) <= 1e-14 * scale:
-            return z[:0]
-        if pivot != col:
-            for c in range(m):
-                C[col, c], C[pivot, c] = C[pivot, c], C[col, c]
-            z[col], z[pivot] = z[pivot], z[col]
-        for row in range(col + 1, m):
-            factor = C[row, col] / C[col, col]
-            for c in range(col, m):
-                C[row, c] -= factor * C[col, c]
-            z[row] -= factor * z[col]
-    for row in range(m - 1, -1, -1):
-        acc = z[row]
-        for c in range(row + 1, m):
-            acc -= C[row, c] * z[c]
-        z[row] = acc / C[row, row]
+        for c in range(a + 1):
+            acc = C[a, c]
+            for b in range(c):
+                acc -= C[a, b] * C[c, b]
+            if c < a:
+                C[a, c] = acc / C[c, c]
+            elif acc <= 1e-14 * scale:  # a vanishing pivot
+                return z[:0]
+            else:
+                C[a, a] = math.sqrt(acc)
+    for a in range(m):  # L y = 1
+        acc = z[a]
+        for b in range(a):
+            acc -= C[a, b] * z[b]
+        z[a] = acc / C[a, a]
     total = 0.0
-    for a in range(m):
+    for a in range(m - 1, -1, -1):  # L^T z = y
+        acc = z[a]
+        for b in range(a + 1, m):
+            acc -= C[b, a] * z[b]
+        z[a] = acc / C[a, a]
         total += z[a]
     if total == 0.0 or not math.isfinite(total):
         return z[:0]
@@ -402,140 +185,362 @@ def _anderson_weights(history):
     return z
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _pack(working_set, W, intercept, out):
-    n_outputs = W.shape[1]
-    for a in range(working_set.shape[0]):
-        for k in range(n_outputs):
-            out[a * n_outputs + k] = W[working_set[a], k]
-    base = working_set.shape[0] * n_outputs
-    for k in range(n_outputs):
-        out[base + k] = intercept[k]
-
-
-@njit(cache=True, nogil=True, **INTERNAL)
-def _try_extrapolation(
-    problem, working_set, history, W, intercept, Z, objective, Z_trial, offset,
-    delta,
-):  # fmt: skip
-    """Move to the Anderson extrapolation of ``history`` if it is better.
-
-    Returns the objective at the point kept.
-    """
-    weights = _anderson_weights(history)
-    if weights.shape[0] == 0:
-        return objective
-    candidate = np.zeros(history.shape[1])
-    for a in range(weights.shape[0]):
-        for b in range(history.shape[1]):
-            candidate[b] += weights[a] * history[a + 1, b]
-    n_outputs = W.shape[1]
-    W_trial = W.copy()
-    intercept_trial = intercept.copy()
-    _copy_into(Z, Z_trial)
-    for a in range(working_set.shape[0]):
-        j = working_set[a]
-        for k in range(n_outputs):
-            W_trial[j, k] = candidate[a * n_outputs + k]
-            delta[k] = W_trial[j, k] - W[j, k]
-        _shift_predictor(problem, j, delta, Z_trial, offset)
-    _fold_offset(Z_trial, offset)
-    if problem.fit_intercept:
-        base = working_set.shape[0] * n_outputs
-        for k in range(n_outputs):
-            intercept_trial[k] = candidate[base + k]
-        for i in range(Z.shape[0]):
-            for k in range(n_outputs):
-                Z_trial[i, k] += intercept_trial[k] - intercept[k]
-    trial = _objective(problem, working_set, W_trial, Z_trial)
-    if trial < objective:
-        _copy_into(W_trial, W)
-        for k in range(n_outputs):
-            intercept[k] = intercept_trial[k]
-        _copy_into(Z_trial, Z)
-        return trial
-    return objective
-
-
 @njit(cache=True, nogil=True)
-def _coordinate_descent(problem, W_init, intercept_init, max_iter, tol, trace):
-    """Run working-set coordinate descent; return ``(W, intercept, n_iter, status)``.
+def _solve_working_set(
+    problem, working_set, W, intercept, Z, max_sweeps, tol, needs_total, trace,
+    first,
+):  # fmt: skip
+    """Solve the sub-problem on ``working_set``, in place.
 
-    ``max_iter`` bounds the number of sweeps over a working set (``n_iter``);
-    each coordinate steps with its own constant (no learning rate).
+    Sweeps (each followed by an intercept step) until the violations met
+    during a sweep are at most ``tol`` or after ``max_sweeps`` sweeps;
+    ``W``, ``intercept`` and their predictor ``Z`` are updated in place, and
+    sweep ``s`` is recorded as iteration ``first + s`` of ``trace``.
+    Returns ``(sweeps, finite)``.
+
+    One flat function: every helper called from one place is written out
+    here, because each function numba compiles on its own, or inlines, costs
+    a tenth of a second or more of the first fit in a new environment.
+
+    A coordinate's gradient walks its column: a dense column is centred entry
+    by entry; for a sparse centred column the implicit zeros contribute
+    ``-m_j * total_k``, with ``total_k = sum_i w_i dloss/dz_ik`` over all
+    rows (``needs_total``). That sum is unchanged by a centred coordinate step
+    of the squared loss, the only loss for which a sparse problem is
+    centred. A loss that is separable across outputs is differentiated one
+    entry at a time (a scalar the compiler keeps in registers); the
+    multinomial loss a row at a time.
     """
-    W = W_init.copy()
-    intercept = intercept_init.copy()
-    n_outputs = W.shape[1]
-    Z = np.empty((problem.Y.shape[0], n_outputs), dtype=W.dtype)
-    design_matmul(problem.X, W, intercept, problem.x_mean, Z)
+    X = problem.X
+    loss = problem.loss
+    Y = problem.Y
+    weights = problem.weights
+    sparse = X.layout == CSC
+    separable = datafit_is_separable(loss)
+    n_samples, n_outputs = Z.shape
+    n_set = working_set.shape[0]
+    # The gradient of one coordinate (or of the intercept), a step, a row's
+    # derivative, the sparse columns' offset on Z (folded into Z once per
+    # sweep), the total derivative.
+    vectors = np.zeros((5, n_outputs))
+    grad_j, delta, derivative, offset, total = (
+        vectors[0], vectors[1], vectors[2], vectors[3], vectors[4],
+    )  # fmt: skip
+    # The last ANDERSON_MEMORY + 1 iterates (the working set's rows of W,
+    # then the intercept), and their extrapolation.
+    history = np.empty((ANDERSON_MEMORY + 2, (n_set + 1) * n_outputs))
+    iterates = history[: ANDERSON_MEMORY + 1]
+    candidate = history[ANDERSON_MEMORY + 1]
     Z_trial = np.empty_like(Z)
-    G = np.empty_like(Z)
-    grad = np.empty_like(W)
-    grad_intercept = np.empty_like(intercept)
-    derivative = np.empty(n_outputs)
-    grad_j = np.empty(n_outputs)
-    delta = np.empty(n_outputs)
-    scores = np.empty(W.shape[0])
-    offset = np.zeros(n_outputs)
-    total_derivative = np.zeros(n_outputs)
+    stored = 0
+    sweeps = 0
+    while sweeps < max_sweeps:
+        if needs_total:
+            for k in range(n_outputs):
+                acc = 0.0
+                for i in range(n_samples):
+                    acc += weights[i] * datafit_derivative(loss, Y[i, k], Z[i, k])
+                total[k] = acc
+        # One proximal step per coordinate. The violations met before the
+        # steps (and the intercept's) measure the sub-problem's residual, one
+        # sweep late: the stopping test costs nothing extra.
+        worst = 0.0
+        for a in range(n_set):
+            j = working_set[a]
+            if sparse:
+                start, stop = X.indptr[j], X.indptr[j + 1]
+                centre, implicit = 0.0, problem.x_mean[j]
+            else:
+                start, stop = 0, n_samples
+                centre, implicit = problem.x_mean[j], 0.0
+            if separable:
+                for k in range(n_outputs):
+                    shift = offset[k]
+                    acc = 0.0
+                    for jj in range(start, stop):
+                        if sparse:
+                            i, value = X.indices[jj], X.data[jj]
+                        else:
+                            i, value = jj, X.dense[jj, j]
+                        acc += (
+                            weights[i]
+                            * (value - centre)
+                            * datafit_derivative(loss, Y[i, k], Z[i, k] + shift)
+                        )
+                    grad_j[k] = acc - implicit * total[k]
+            else:
+                for k in range(n_outputs):
+                    grad_j[k] = 0.0
+                for jj in range(start, stop):
+                    if sparse:
+                        i, value = X.indices[jj], X.data[jj]
+                    else:
+                        i, value = jj, X.dense[jj, j]
+                    datafit_row_derivative(loss, Y, Z, i, derivative)
+                    weighted = weights[i] * (value - centre)
+                    for k in range(n_outputs):
+                        grad_j[k] += weighted * derivative[k]
+            inv = 1.0 / problem.scale[j]
+            standardise = math.sqrt(inv)
+            l1 = problem.l1[j]
+            l2 = problem.l2[j]
+            moved = False
+            for k in range(n_outputs):
+                old = W[j, k]
+                g = grad_j[k] + l2 * old
+                worst = max(worst, standardise * coordinate_violation(old, g, l1))
+                new = soft_threshold(old - inv * g, l1 * inv)
+                delta[k] = new - old
+                if new != old:
+                    moved = True
+                    W[j, k] = new
+            if moved:
+                _shift_predictor(problem, j, delta, Z, offset)
+        for k in range(n_outputs):
+            if offset[k] != 0.0:
+                for i in range(n_samples):
+                    Z[i, k] += offset[k]
+                offset[k] = 0.0
+        if problem.fit_intercept:
+            # A gradient step on the intercept with its Lipschitz constant.
+            for k in range(n_outputs):
+                grad_j[k] = 0.0
+            for i in range(n_samples):
+                if separable:
+                    for k in range(n_outputs):
+                        derivative[k] = datafit_derivative(loss, Y[i, k], Z[i, k])
+                else:
+                    datafit_row_derivative(loss, Y, Z, i, derivative)
+                for k in range(n_outputs):
+                    grad_j[k] += weights[i] * derivative[k]
+            inv = 1.0 / problem.scale_intercept
+            for k in range(n_outputs):
+                worst = max(worst, math.sqrt(inv) * abs(grad_j[k]))
+                intercept[k] -= inv * grad_j[k]
+            for i in range(n_samples):
+                for k in range(n_outputs):
+                    Z[i, k] -= inv * grad_j[k]
+        packed = iterates[stored]
+        for a in range(n_set):
+            for k in range(n_outputs):
+                packed[a * n_outputs + k] = W[working_set[a], k]
+        for k in range(n_outputs):
+            packed[n_set * n_outputs + k] = intercept[k]
+        objective = _objective(problem, working_set, packed, Z)
+        stored += 1
+        if stored == iterates.shape[0]:
+            stored = 0
+            # Anderson extrapolation, kept if it lowers the objective.
+            combination = _anderson_weights(iterates)
+            if combination.shape[0] > 0:
+                for b in range(candidate.shape[0]):
+                    acc = 0.0
+                    for a in range(combination.shape[0]):
+                        acc += combination[a] * iterates[a + 1, b]
+                    candidate[b] = acc
+                for i in range(n_samples):
+                    for k in range(n_outputs):
+                        Z_trial[i, k] = Z[i, k]
+                for a in range(n_set):
+                    j = working_set[a]
+                    for k in range(n_outputs):
+                        delta[k] = candidate[a * n_outputs + k] - W[j, k]
+                    _shift_predictor(problem, j, delta, Z_trial, offset)
+                for k in range(n_outputs):
+                    move = offset[k]
+                    offset[k] = 0.0
+                    if problem.fit_intercept:
+                        move += candidate[n_set * n_outputs + k] - intercept[k]
+                    if move != 0.0:
+                        for i in range(n_samples):
+                            Z_trial[i, k] += move
+                trial = _objective(problem, working_set, candidate, Z_trial)
+                if trial < objective:
+                    objective = trial
+                    for a in range(n_set):
+                        for k in range(n_outputs):
+                            W[working_set[a], k] = candidate[a * n_outputs + k]
+                    for k in range(n_outputs):
+                        intercept[k] = candidate[n_set * n_outputs + k]
+                    for i in range(n_samples):
+                        for k in range(n_outputs):
+                            Z[i, k] = Z_trial[i, k]
+        record_iterate(trace, first + sweeps, objective, W, intercept)
+        sweeps += 1
+        if not math.isfinite(objective):
+            return sweeps, False
+        if worst <= tol:
+            break
+    return sweeps, True
+
+
+# ----------------------------------------------------------------- outer loop
+
+
+def _choose_working_set(residuals, support, previous):
+    """The next working set from each feature's standardised violation.
+
+    It holds every non-zero feature (``support``) and then the worst
+    violators, twice as many features as the support (at least
+    ``FIRST_WORKING_SET``), or four times the ``previous`` set's size when
+    the support filled it: on dense solutions (elastic net on correlated
+    features) doubling from 10 cost an outer iteration, a pass over all of
+    ``X``, per doubling. Ties with the last score admitted enter in feature
+    order; the set is listed in feature order.
+    """
+    n_features = residuals.shape[0]
+    n_support = int(np.count_nonzero(support))
+    scores = np.where(support, np.inf, residuals)
+    size = max(FIRST_WORKING_SET, 2 * n_support)
+    if previous > 0 and n_support >= previous:
+        size = max(size, 4 * previous)
+    size = min(size, n_features)
+    candidates = scores > 0.0  # only violators and the support can enter
+    n_candidates = int(np.count_nonzero(candidates))
+    if n_candidates == 0:  # nothing violates: keep the first features
+        return np.arange(size, dtype=np.int64)
+    if n_candidates <= size:
+        return np.flatnonzero(candidates).astype(np.int64)
+    threshold = np.partition(scores, n_features - size)[n_features - size]
+    chosen = scores > threshold
+    n_ties = size - int(np.count_nonzero(chosen))
+    if n_ties > 0:
+        chosen[np.flatnonzero(scores == threshold)[:n_ties]] = True
+    return np.flatnonzero(chosen).astype(np.int64)
+
+
+class _Outer:
+    """The NumPy side of one solve: the full gradient and the stopping test.
+
+    Reductions over samples are sums, not products with a vector of ones:
+    a BLAS call that small costs microseconds on an idle machine but can
+    wait milliseconds for its threads on a busy one.
+    """
+
+    def __init__(self, problem, datafit):
+        self.problem = problem
+        self.datafit = datafit
+        self.X = as_matrix(problem.X)
+        self.Y = np.asarray(problem.Y, dtype=np.float64)
+        self.weights = np.asarray(problem.weights, dtype=np.float64)
+        self.x_mean = np.asarray(problem.x_mean, dtype=np.float64)
+        self.l1 = np.asarray(problem.l1, dtype=np.float64)[:, None]
+        self.l2 = np.asarray(problem.l2, dtype=np.float64)[:, None]
+        self.root = np.sqrt(np.asarray(problem.scale, dtype=np.float64))
+        self.root_intercept = math.sqrt(problem.scale_intercept)
+
+    def predictor(self, W, intercept):
+        """``(X - 1 x_mean^T) W + intercept``, in float64.
+
+        Only the columns of the features that are non-zero are read: none
+        at a cold start, few on a sparse solution.
+        """
+        Z = np.empty((self.Y.shape[0], W.shape[1]))
+        Z[:] = intercept - np.sum(self.x_mean[:, None] * W, axis=0)
+        support = np.flatnonzero(np.any(W != 0.0, axis=1))
+        if support.shape[0] == W.shape[0]:
+            Z += self.X @ W.astype(self.X.dtype, copy=False)
+        elif support.shape[0]:
+            columns = self.X[:, support]
+            Z += columns @ W[support].astype(columns.dtype, copy=False)
+        return Z
+
+    def gradient(self, W, Z):
+        """``(value, G, grad, grad_intercept)``: the loss's value and weighted
+        derivative ``G`` at the predictor ``Z``, and the gradient of the
+        smooth part (loss and L2) at ``W``."""
+        Z = np.asarray(Z, dtype=np.float64)
+        value, G = self.datafit.gradient(self.Y, Z, self.weights)
+        total = np.sum(G, axis=0)
+        grad = np.asarray(self.X.T @ G.astype(self.X.dtype, copy=False), np.float64)
+        grad -= self.x_mean[:, None] * total
+        grad += self.l2 * W
+        if not self.problem.fit_intercept:
+            total[:] = 0.0
+        return value, G, grad, total
+
+    def violations(self, W, grad, grad_intercept):
+        """``(per-feature standardised violation, intercept's)``: the
+        optimality residual is the larger of their maxima."""
+        at_zero = np.maximum(np.abs(grad) - self.l1, 0.0)
+        violation = np.where(
+            W > 0.0,
+            np.abs(grad + self.l1),
+            np.where(W < 0.0, np.abs(grad - self.l1), at_zero),
+        )
+        per_feature = np.max(violation, axis=1) / self.root
+        at_intercept = float(np.max(np.abs(grad_intercept), initial=0.0))
+        return per_feature, at_intercept / self.root_intercept
+
+
+def solve(problem, W, intercept, Z, max_iter, tol, trace, datafit=None, outer=None):
+    """Run working-set coordinate descent from ``(W, intercept)`` in place.
+
+    ``problem`` is specialised (:func:`._common.specialise`) with a dense
+    Fortran or a CSC design (:func:`column_design`); ``Z`` is the predictor
+    at the start (computed when None); ``outer``, if given, is the problem's
+    :class:`_Outer`. ``max_iter`` bounds the number of sweeps over a working
+    set (``n_iter``). Returns ``(W, intercept, n_iter, status)``.
+    """
+    if outer is None:
+        if datafit is None:
+            datafit = DATAFITS_BY_CODE[loss_code(problem.loss)]
+        outer = _Outer(problem, datafit)
+    if Z is None:
+        Z = outer.predictor(W, intercept).astype(W.dtype)
+    X = problem.X
     # Sparse centred columns (squared loss only) need the total derivative;
     # an uncentred sparse problem (other losses) does not.
-    needs_total = False
-    if not stores_every_row(problem.X):
-        for j in range(problem.x_mean.shape[0]):
-            needs_total = needs_total or problem.x_mean[j] != 0.0
-
+    needs_total = X.layout == CSC and bool(np.any(problem.x_mean != 0.0))
     status = MAX_ITER_REACHED
-    n_iter = np.int64(0)  # typed: a literal 0 compiles record_iterate twice
+    n_iter = 0
     working_set = np.empty(0, dtype=np.int64)
     while True:
-        _smooth_gradient(problem, W, Z, G, grad, grad_intercept)
-        worst, working_set = _choose_working_set(
-            problem, W, grad, grad_intercept, scores, working_set.shape[0]
-        )
+        _, _, grad, grad_intercept = outer.gradient(W, Z)
+        residuals, at_intercept = outer.violations(W, grad, grad_intercept)
+        worst = max(float(np.max(residuals, initial=0.0)), at_intercept)
         if worst <= tol:
             status = CONVERGED
             break
         if n_iter >= max_iter:
             break
-        inner_tol = INNER_TOLERANCE_RATIO * worst
-        history = np.empty(
-            (ANDERSON_MEMORY + 1, (working_set.shape[0] + 1) * n_outputs)
+        working_set = _choose_working_set(
+            residuals, np.any(W != 0.0, axis=1), working_set.shape[0]
         )
-        stored = 0
-        while n_iter < max_iter:
-            if needs_total:
-                _intercept_gradient(problem, Z, G, total_derivative)
-            # The violations met during the sweep and the intercept step
-            # measure the sub-problem's residual, one sweep late.
-            sub_residual = _sweep(
-                problem, working_set, W, Z, offset, total_derivative, derivative,
-                grad_j, delta,
-            )  # fmt: skip
-            if problem.fit_intercept:
-                sub_residual = max(
-                    sub_residual,
-                    _intercept_step(problem, intercept, Z, G, grad_intercept),
-                )
-            objective = _objective(problem, working_set, W, Z)
-            _pack(working_set, W, intercept, history[stored])
-            stored += 1
-            if stored == history.shape[0]:
-                objective = _try_extrapolation(
-                    problem, working_set, history, W, intercept, Z, objective,
-                    Z_trial, offset, delta,
-                )  # fmt: skip
-                stored = 0
-            record_iterate(trace, n_iter, objective, W, intercept)
-            n_iter += 1
-            if not math.isfinite(objective):
-                return W, intercept, n_iter, NON_FINITE
-            if sub_residual <= inner_tol:
-                break
+        sweeps, finite = _solve_working_set(
+            problem, working_set, W, intercept, Z, max_iter - n_iter,
+            INNER_TOLERANCE_RATIO * worst, needs_total, trace, n_iter,
+        )  # fmt: skip
+        n_iter += sweeps
+        if not finite:
+            return W, intercept, n_iter, NON_FINITE
     return W, intercept, n_iter, status
 
 
-coordinate_descent = specialised_entry(
-    _coordinate_descent, "coordinate_descent", _coordinate_descent.__doc__
-)
+def column_design(problem):
+    """``problem`` specialised, its dense design in Fortran order.
+
+    'cd' reads columns: the preparation hands it Fortran-ordered or CSC data
+    (:func:`.._linalg.column_major`), which this leaves as they are.
+    """
+    problem = specialise(problem)
+    X = problem.X
+    if X.layout == DENSE_T or (X.layout == DENSE and not X.dense.flags.f_contiguous):
+        dense = np.asfortranarray(as_matrix(X))
+        problem = problem._replace(X=X._replace(dense=dense, layout=DENSE))
+    elif X.layout not in (DENSE, CSC):
+        raise ValueError("coordinate descent needs a dense or CSC design")
+    return problem
+
+
+def coordinate_descent(problem, W_init, intercept_init, max_iter, tol, trace):
+    """Run working-set coordinate descent; return ``(W, intercept, n_iter, status)``.
+
+    ``max_iter`` bounds the number of sweeps over a working set (``n_iter``);
+    each coordinate steps with its own constant (no learning rate).
+    """
+    datafit = DATAFITS_BY_CODE[loss_code(problem.loss)]
+    return solve(
+        column_design(problem), np.array(W_init, order="C"),
+        np.array(intercept_init), None, max_iter, tol, trace, datafit,
+    )  # fmt: skip

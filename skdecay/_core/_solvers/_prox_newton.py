@@ -11,41 +11,42 @@ the weighted first and second derivatives of the loss). Plus the elastic-net
 penalty, that model is solved by the working-set coordinate descent of
 :mod:`._cd` on the squared loss, where each coordinate step is exact. The
 step ``(W' - W, b' - b)`` is then scaled by ``t`` in 1, 1/2, 1/4, ... until
-the objective decreases by at least ``ARMIJO * t * Delta``
-(:func:`._common.armijo_line_search`) with Tseng & Yun's
-(2009) predicted decrease ``Delta = g^T d + sum_j l1_j (|W'_j| - |W_j|)``.
+the objective decreases by at least ``ARMIJO * t * Delta`` with Tseng &
+Yun's (2009) predicted decrease ``Delta = g^T d + sum_j l1_j (|W'_j| -
+|W_j|)``.
 
 This is the strategy of glmnet (Friedman, Hastie & Tibshirani, 2010) and of
 skglm's ``ProxNewton``: the coordinate steps use the local curvature
 ``h_i = p_i (1 - p_i)`` rather than its bound 1/4, which is loose once
 predictions are confident, so far fewer passes over ``X`` are needed than by
 coordinate descent on the loss itself.
+
+The Newton iterations (the model, the line search, the stopping test) are
+NumPy, as in :mod:`._newton`: a few products with ``X`` per iteration. The
+model is a squared-loss problem of the very type a lasso solves, so the one
+compiled piece, coordinate descent's sub-problem kernel, is the lasso's
+(compiled once, cached once, for both).
 """
 
 import math
 
 import numpy as np
-from numba import njit
+import scipy.sparse as sp
 
-from .._linalg import design_matmul, weighted_column_moments
-from .._losses import SquaredLoss, datafit_hessian_apply
-from .._prox import l1_value
-from ._cd import _coordinate_descent
+from .._datafits import DATAFITS, DATAFITS_BY_CODE
+from .._losses import SQUARED, loss_code
+from .._products import column_moments
+from ._cd import _Outer, column_design, solve
 from ._common import (
+    ARMIJO,
     CONVERGED,
-    INTERNAL,
+    MAX_HALVINGS,
     MAX_ITER_REACHED,
     NO_PROGRESS_LIMIT,
     NON_FINITE,
     STALLED,
-    Problem,
     Trace,
-    _residual,
-    _smooth_gradient,
-    armijo_line_search,
-    made_progress,
-    record_iterate,
-    specialised_entry,
+    specialise,
 )
 
 #: Sweeps allowed to coordinate descent on one quadratic model.
@@ -60,89 +61,100 @@ MIN_INNER_TOLERANCE_RATIO = 1e-6
 CURVATURE_FLOOR = 1e-12
 
 
-@njit(cache=True, nogil=True, **INTERNAL)
-def _quadratic_model(problem, Z, G, target, curvature):
-    """The squared-loss problem that is the loss's expansion at ``Z``.
+class _Newton(_Outer):
+    """The problem's smooth part, its models and its line search, in NumPy."""
 
-    Fills the working response ``target`` and the per-row ``curvature`` (the
-    model's weights). The model is centred with the curvature-weighted means
-    of the features (its coordinate descent then needs no coupling with the
-    intercept, even on sparse data), so its intercept is
-    ``b + (model.x_mean - x_mean) . W`` for the problem's ``(W, b)``.
-    """
-    n_samples = Z.shape[0]
-    ones = np.ones((n_samples, 1), dtype=Z.dtype)
-    hessian = np.empty((n_samples, 1), dtype=Z.dtype)
-    datafit_hessian_apply(problem.loss, problem.Y, Z, problem.weights, ones, hessian)
-    largest = 0.0
-    for i in range(n_samples):
-        largest = max(largest, hessian[i, 0])
-    floor = CURVATURE_FLOOR * largest
-    total = 0.0
-    for i in range(n_samples):
-        h = max(hessian[i, 0], floor)
-        curvature[i] = h
-        target[i, 0] = Z[i, 0] - G[i, 0] / h
-        total += h
-    total = max(total, 1e-300)
-    mean, spread = weighted_column_moments(
-        problem.X, curvature / total, problem.fit_intercept
-    )
-    scale = np.empty(spread.shape[0], dtype=Z.dtype)
-    for j in range(spread.shape[0]):
+    def __init__(self, problem, datafit):
+        super().__init__(problem, datafit)
+        self.dtype = problem.Y.dtype
+        self.l1_flat = self.l1[:, 0]
+        self.l2_flat = self.l2[:, 0]
+        # The squares of a sparse X, once: the models' column moments.
+        self.X_squared = None
+        if sp.issparse(self.X):
+            self.X_squared = self.X.copy()
+            self.X_squared.data **= 2
+
+    def l1_value(self, W):
+        return float(self.l1_flat @ np.abs(W).sum(axis=1))
+
+    def smooth_value(self, Z, W):
+        decay = 0.5 * float(self.l2_flat @ np.sum(W * W, axis=1))
+        return self.datafit.value(self.Y, Z, self.weights) + decay
+
+    def moments(self, h):
+        """Weighted column means and spreads for weights ``h`` (summing to 1)."""
+        center = bool(self.problem.fit_intercept)
+        if self.X_squared is None:
+            return column_moments(self.X, h, center)
+        mean = np.asarray(self.X.T @ h, dtype=np.float64)
+        second = np.asarray(self.X_squared.T @ h, dtype=np.float64)
+        if not center:
+            return np.zeros_like(mean), second
+        return mean, np.maximum(second - mean * mean, 0.0)
+
+    def model(self, Z, G):
+        """The squared-loss problem that is the loss's expansion at ``Z``.
+
+        Its working response and per-row curvature (the model's weights),
+        centred with the curvature-weighted means of the features (its
+        coordinate descent then needs no coupling with the intercept, even
+        on sparse data), so its intercept is ``b + (model.x_mean - x_mean)
+        . W`` for the problem's ``(W, b)``.
+        """
+        problem = self.problem
+        h = self.datafit.row_curvature(self.Y, Z, self.weights)
+        h = np.maximum(h, CURVATURE_FLOOR * np.max(h, initial=0.0))
+        target = Z[:, :1] - G[:, :1] / h[:, None]
+        total = max(float(np.sum(h)), 1e-300)
+        mean, spread = self.moments(h / total)
         # A column without spread under these weights has a zero gradient:
         # any positive scale is correct.
-        scale[j] = (total * spread[j] if spread[j] > 0.0 else 1.0) + problem.l2[j]
-    return Problem(
-        problem.X,
-        target,
-        curvature,
-        mean.astype(Z.dtype),
-        SquaredLoss(),  # a lasso's type: coordinate descent compiles once for both
-        problem.l1,
-        problem.l2,
-        problem.fit_intercept,
-        scale,
-        total,
-        problem.lipschitz_max,
-        problem.rel_eps,
-        # The model's curvature is its own. (A fresh C-ordered array: a
-        # slice of problem.gram would be a type of its own, and coordinate
-        # descent would compile twice.)
-        np.empty((0, 0)),
-    )
+        scale = np.where(spread > 0.0, total * spread, 1.0) + self.l2_flat
+        dtype = self.dtype
+        return problem._replace(
+            Y=np.ascontiguousarray(target, dtype=dtype),
+            weights=h.astype(dtype),
+            x_mean=mean.astype(dtype),
+            loss=SQUARED,
+            scale=scale.astype(dtype),
+            scale_intercept=total,
+            # The model's curvature is its own.
+            gram=np.empty((0, 0)),
+        )
+
+    def line_search(self, W, intercept, Z, S, s_intercept, objective, predicted):
+        """The longest step ``t`` in 1, 1/2, 1/4, ... along ``(S, s_intercept)``
+        with ``F(x + t d) <= F(x) + ARMIJO * t * predicted``.
+
+        ``F`` is the whole objective (smooth part plus L1) and ``predicted``
+        Tseng & Yun's decrease. A slack of ``rel_eps |F|`` lets the search
+        accept a step at the optimum, where rounding dominates. Returns
+        ``(F there, accepted, W_new, intercept_new, Z_new)``: ``F`` is NaN if
+        not finite, and ``accepted`` is False when no step passed the test
+        (the point is then the shortest step tried).
+        """
+        Z_step = self.predictor(S, s_intercept)
+        slack = self.problem.rel_eps * abs(objective)
+        step = 1.0
+        for _ in range(MAX_HALVINGS):
+            W_new = W + step * S
+            intercept_new = intercept + step * s_intercept
+            Z_new = Z + step * Z_step
+            value = self.smooth_value(Z_new, W_new) + self.l1_value(W_new)
+            if value <= objective + ARMIJO * step * predicted + slack:
+                accepted = True
+                break
+            step *= 0.5
+        else:
+            accepted = False
+        finite = np.all(np.isfinite(W_new)) and np.all(np.isfinite(intercept_new))
+        if not finite:
+            value = math.nan
+        return value, accepted, W_new, intercept_new, Z_new
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _shift_intercept(intercept, W, new_mean, old_mean, out):
-    """``out = intercept + (new_mean - old_mean) . W``: a change of centre."""
-    for k in range(intercept.shape[0]):
-        acc = intercept[k]
-        for j in range(W.shape[0]):
-            acc += (new_mean[j] - old_mean[j]) * W[j, k]
-        out[k] = acc
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _model_gradient(problem, model, grad, grad_intercept, out):
-    """The model's gradient at the current point, in the model's centring.
-
-    The model's loss has the loss's derivative ``G`` at the current point,
-    but its features are centred with the curvature-weighted means
-    ``model.x_mean`` rather than ``problem.x_mean``: its gradient is
-    ``X_c^T G = grad + (problem.x_mean - model.x_mean) sum_i G_i``, and
-    ``sum_i G_i`` is the intercept's gradient. The two differ wherever the
-    intercept is not yet optimal; the model's stopping test must use its own.
-    """
-    shift_by = 1.0 if problem.fit_intercept else 0.0
-    for j in range(grad.shape[0]):
-        shift = shift_by * (problem.x_mean[j] - model.x_mean[j])
-        for k in range(grad.shape[1]):
-            out[j, k] = grad[j, k] + shift * grad_intercept[k]
-
-
-@njit(cache=True, nogil=True)
-def _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
+def proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
     """Run proximal Newton; return ``(W, intercept, n_iter, status)``.
 
     One output only (binary logistic or squared loss). ``max_iter`` bounds
@@ -151,32 +163,22 @@ def _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
     search is solved again ten times more accurately; at
     ``MIN_INNER_TOLERANCE_RATIO`` the solver stops with status ``STALLED``.
     """
-    X = problem.X
-    n_samples = X.n_samples
-    W = W_init.copy()
-    intercept = intercept_init.copy()
-    Z = np.empty((n_samples, 1), dtype=W.dtype)
-    design_matmul(X, W, intercept, problem.x_mean, Z)
-    Z_step = np.empty_like(Z)
-    Z_new = np.empty_like(Z)
-    G = np.empty_like(Z)
-    grad = np.empty_like(W)
-    grad_model = np.empty_like(W)
-    grad_intercept = np.empty_like(intercept)
-    target = np.empty_like(Z)
-    curvature = np.empty(n_samples, dtype=W.dtype)
-    # A typed int, not the literal constant: coordinate descent then has
-    # the one compiled version its direct callers use.
-    max_inner = np.int64(MAX_INNER_SWEEPS)
+    datafit = DATAFITS_BY_CODE[loss_code(problem.loss)]
+    problem = column_design(problem)
+    newton = _Newton(problem, datafit)
+    squared = DATAFITS["squared"]
+    dtype = newton.dtype
+    W = np.array(W_init, dtype=dtype, order="C")
+    intercept = np.array(intercept_init, dtype=dtype)
+    Z = newton.predictor(W, intercept)
+    n_features = W.shape[0]
     # The inner solves record their objective only (no iterates).
     inner_trace = Trace(
         np.empty(MAX_INNER_SWEEPS),
-        np.empty((0, W.shape[0], W.shape[1]), dtype=W.dtype),
-        np.empty((0, W.shape[1]), dtype=W.dtype),
+        np.empty((0, n_features, 1), dtype=dtype),
+        np.empty((0, 1), dtype=dtype),
     )
-    W_new = np.empty_like(W)
-    intercept_new = np.empty_like(intercept)
-    model_start = np.empty_like(intercept)
+    shift_by = 1.0 if problem.fit_intercept else 0.0
     inner_ratio = INNER_TOLERANCE_RATIO
     no_progress = 0
     best_residual = math.inf
@@ -184,8 +186,9 @@ def _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
     status = MAX_ITER_REACHED
     n_iter = 0
     for it in range(max_iter + 1):
-        value = _smooth_gradient(problem, W, Z, G, grad, grad_intercept)
-        worst = _residual(problem, W, grad, grad_intercept)
+        value, G, grad, grad_intercept = newton.gradient(W, Z)
+        residuals, at_intercept = newton.violations(W, grad, grad_intercept)
+        worst = max(float(np.max(residuals, initial=0.0)), at_intercept)
         if worst <= tol:
             status = CONVERGED
             break
@@ -197,34 +200,50 @@ def _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
             break
         if it == max_iter:
             break
-        objective = value + l1_value(W, problem.l1)
-        model = _quadratic_model(problem, Z, G, target, curvature)
-        _model_gradient(problem, model, grad, grad_intercept, grad_model)
-        model_residual = _residual(model, W, grad_model, grad_intercept)
-        _shift_intercept(intercept, W, model.x_mean, problem.x_mean, model_start)
+        value += 0.5 * float(newton.l2_flat @ np.sum(W * W, axis=1))
+        objective = value + newton.l1_value(W)
+        model = newton.model(Z, G)
+        model_mean = model.x_mean.astype(np.float64)
+        # The model's gradient at the current point, in the model's
+        # centring: its loss has the loss's derivative G here, but its
+        # features are centred with the curvature-weighted means, so
+        # X_c^T G = grad + (x_mean - model.x_mean) sum_i G_i. The two differ
+        # wherever the intercept is not yet optimal; the model's stopping
+        # test must use its own.
+        grad_model = (
+            grad
+            + (shift_by * (newton.x_mean - model_mean))[:, None]
+            * (grad_intercept[None, :])
+        )
+        model_outer = _Outer(specialise(model), squared)
+        model_residuals, model_at_intercept = model_outer.violations(
+            W, grad_model, grad_intercept
+        )
+        model_residual = max(
+            float(np.max(model_residuals, initial=0.0)), model_at_intercept
+        )
+        model_start = intercept + np.sum((model_mean - newton.x_mean)[:, None] * W, 0)
+        Z_model = Z.astype(dtype)
         while True:
-            W_model, intercept_model, _, _ = _coordinate_descent(
-                model, W, model_start, max_inner, inner_ratio * model_residual,
-                inner_trace,
+            W_model = W.copy()
+            intercept_model = model_start.astype(dtype)
+            solve(
+                model_outer.problem, W_model, intercept_model, Z_model.copy(),
+                MAX_INNER_SWEEPS, inner_ratio * model_residual, inner_trace,
+                squared, model_outer,
             )  # fmt: skip
-            _shift_intercept(
-                intercept_model, W_model, problem.x_mean, model.x_mean,
-                intercept_model,
-            )  # fmt: skip
-
+            intercept_model = intercept_model + np.sum(
+                (newton.x_mean - model_mean)[:, None] * W_model, axis=0
+            )
             # Direction d = model solution - current point, and Tseng-Yun's
             # Delta (negative for a descent direction).
             S = W_model - W
             s_intercept = intercept_model - intercept
-            design_matmul(X, S, s_intercept, problem.x_mean, Z_step)
-            predicted = l1_value(W_model, problem.l1) - l1_value(W, problem.l1)
-            for j in range(W.shape[0]):
-                predicted += grad[j, 0] * S[j, 0]
-            predicted += grad_intercept[0] * s_intercept[0]
-            new_objective, accepted = armijo_line_search(
-                problem, W, intercept, Z, S, s_intercept, Z_step, objective,
-                predicted, W_new, intercept_new, Z_new,
-            )  # fmt: skip
+            predicted = newton.l1_value(W_model) - newton.l1_value(W)
+            predicted += float(np.sum(grad * S) + np.sum(grad_intercept * s_intercept))
+            new_objective, accepted, W_new, intercept_new, Z_new = newton.line_search(
+                W, intercept, Z, S, s_intercept, objective, predicted
+            )
             if (accepted and predicted < 0.0) or not math.isfinite(new_objective):
                 break
             if inner_ratio <= MIN_INNER_TOLERANCE_RATIO:
@@ -234,21 +253,17 @@ def _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
             inner_ratio *= 0.1
         if status == STALLED:
             break
-        record_iterate(trace, it, new_objective, W_new, intercept_new)
+        trace.objective[it] = new_objective
+        if trace.coef.shape[0] > 0:
+            trace.coef[it] = W_new
+            trace.intercept[it] = intercept_new
         n_iter = it + 1
         if not math.isfinite(new_objective):
             status = NON_FINITE
             break
-        if made_progress(problem, objective, new_objective):
+        if new_objective < objective - problem.rel_eps * abs(objective):
             no_progress = 0
         else:
             no_progress += 1
-        W, W_new = W_new, W
-        intercept, intercept_new = intercept_new, intercept
-        Z, Z_new = Z_new, Z
+        W, intercept, Z = W_new, intercept_new, Z_new
     return W, intercept, n_iter, status
-
-
-proximal_newton = specialised_entry(
-    _proximal_newton, "proximal_newton", _proximal_newton.__doc__
-)
