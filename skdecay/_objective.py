@@ -37,8 +37,8 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
-from scipy.special import logsumexp
 
+from ._core._datafits import DATAFITS
 from ._typing import MatrixLike, Penalty
 
 PENALTIES = ("l2", "l1", "elasticnet")
@@ -123,19 +123,26 @@ def decay_objective(
     )
     Z = np.asarray(X @ coef.T, dtype=np.float64)
     Z += intercept
-    n_samples = Z.shape[0]
-    if loss == "squared":
-        Y = y.reshape(n_samples, -1).astype(np.float64)
-        pointwise = 0.5 * np.sum((Y - Z) ** 2, axis=1)
-    elif loss == "logistic":
-        z = Z[:, 0]
-        pointwise = np.logaddexp(0.0, z) - y.astype(np.float64) * z
-    else:
-        pointwise = logsumexp(Z, axis=1) - Z[np.arange(n_samples), y.astype(int)]
+    # The data-fit term is the solvers' own (skdecay._core._datafits): targets
+    # as 2-D (n_samples, n_outputs) arrays, weights that sum to one.
+    value = DATAFITS[loss].value(_datafit_targets(y, loss, Z.shape), Z, sw / sw.sum())
     l1, l2 = penalty_strengths(alpha, penalty, l1_ratio)
-    value = np.dot(sw, pointwise) / sw.sum()
     value += l1 * np.abs(coef).sum() + 0.5 * l2 * np.sum(coef**2)
     return float(value)
+
+
+def _datafit_targets(y, loss, shape):
+    """``y`` as the datafits take it: one column per output of ``Z``.
+
+    The targets for 'squared', the 0/1 labels for 'logistic', the one-hot
+    encoding of the class indices for 'multinomial'.
+    """
+    n_samples = shape[0]
+    if loss == "multinomial":
+        Y = np.zeros(shape)
+        Y[np.arange(n_samples), y.astype(int)] = 1.0
+        return Y
+    return y.reshape(n_samples, -1).astype(np.float64)
 
 
 def _check_objective_arguments(X, y, coef, intercept, sample_weight, loss):
