@@ -545,7 +545,11 @@ def test_binary_and_multiclass_outputs(breast_cancer, iris):
 def test_non_finite_raises_and_leaves_no_state(small_classification):
     X, y = small_classification
     est = DecayMLPClassifier(
-        hidden_layer_sizes=(8,), solver="sgd", learning_rate_init=1e12, max_iter=20
+        hidden_layer_sizes=(8,),
+        solver="sgd",
+        learning_rate_init=1e12,
+        max_iter=20,
+        random_state=0,
     )
     with pytest.raises(NonFiniteIterateError, match="learning_rate_init"):
         est.fit(X * 1e3, y)
