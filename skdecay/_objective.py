@@ -39,20 +39,11 @@ import scipy.sparse as sp
 from numpy.typing import ArrayLike
 
 from ._core._datafits import DATAFITS
+from ._core._penalties import check_penalty_weights, make_penalty
 from ._typing import MatrixLike, Penalty
 
 PENALTIES = ("l2", "l1", "elasticnet")
 LOSSES = ("squared", "logistic", "multinomial")
-
-
-def penalty_strengths(
-    alpha: float, penalty: str | None, l1_ratio: float
-) -> tuple[float, float]:
-    """Split ``alpha`` into the L1 and L2 strengths ``alpha * (rho, 1 - rho)``."""
-    if penalty is None:
-        return 0.0, 0.0
-    rho = {"l2": 0.0, "l1": 1.0, "elasticnet": float(l1_ratio)}[penalty]
-    return float(alpha) * rho, float(alpha) * (1.0 - rho)
 
 
 def decay_objective(
@@ -66,6 +57,7 @@ def decay_objective(
     penalty: Penalty = "l2",
     l1_ratio: float = 0.15,
     sample_weight: ArrayLike | None = None,
+    penalty_weights: ArrayLike | None = None,
 ) -> float:
     """Evaluate the skdecay objective at given coefficients, in plain NumPy.
 
@@ -93,6 +85,8 @@ def decay_objective(
         Elastic-net mixing, used when ``penalty='elasticnet'``.
     sample_weight : array-like of shape (n_samples,), default=None
         Sample weights (times class weights, for a classifier).
+    penalty_weights : array-like of shape (n_features,), default=None
+        Per-feature penalty weights, as in the estimators (None: all 1).
 
     Returns
     -------
@@ -126,8 +120,9 @@ def decay_objective(
     # The data-fit term is the solvers' own (skdecay._core._datafits): targets
     # as 2-D (n_samples, n_outputs) arrays, weights that sum to one.
     value = DATAFITS[loss].value(_datafit_targets(y, loss, Z.shape), Z, sw / sw.sum())
-    l1, l2 = penalty_strengths(alpha, penalty, l1_ratio)
-    value += l1 * np.abs(coef).sum() + 0.5 * l2 * np.sum(coef**2)
+    # ... and the penalty is the solvers' own penalty object.
+    weights = check_penalty_weights(penalty_weights, coef.shape[1])
+    value += make_penalty(penalty, alpha, l1_ratio, weights).value(coef.T)
     return float(value)
 
 

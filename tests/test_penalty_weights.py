@@ -263,3 +263,19 @@ def test_penalty_objects():
     assert not np.any(L1(top, w).violation(np.zeros_like(g), g)[w > 0] > 1e-12)
     assert np.any(L1(0.9 * top, w).violation(np.zeros_like(g), g)[w > 0] > 0)
     assert L2(1.0).alpha_max(g) == np.inf
+
+
+def test_decay_objective_takes_weights():
+    X, y = _diabetes()
+    w = _weights(X.shape[1], seed=5)
+    w[3] = 0.0
+    model = DecayLinearRegressor(
+        penalty="elasticnet", l1_ratio=0.3, alpha=0.2, penalty_weights=w, tol=1e-10
+    ).fit(X, y)
+    value = decay_objective(
+        X, y, model.coef_, model.intercept_, alpha=0.2, penalty="elasticnet",
+        l1_ratio=0.3, penalty_weights=w,
+    )  # fmt: skip
+    assert value == pytest.approx(model.loss_curve_[-1], rel=1e-12)
+    with pytest.raises(ValueError, match="non-negative"):
+        decay_objective(X, y, model.coef_, penalty_weights=-w)
