@@ -21,6 +21,11 @@ import scipy.sparse as sp
 from numba import njit
 from numba.extending import overload
 
+#: Options of a kernel called only from other kernels: no Python or C entry
+#: wrappers to compile (a Python entry costs a tenth of a second or more of
+#: a first fit; kernels never need a C one).
+INTERNAL = {"no_cpython_wrapper": True, "no_cfunc_wrapper": True}
+
 DENSE = 0
 CSR = 1
 CSC = 2
@@ -183,98 +188,89 @@ def row_entry(X, i, jj):
     return X.indices[jj], X.data[jj]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
+def _product(X, V, out):
+    """``out = X @ V`` for ``X`` in any layout (no centring).
+
+    Dense ``X`` goes to BLAS. A CSR row is a sum over its entries; a CSC
+    column adds its entries into ``out``, and is skipped when its row of
+    ``V`` is zero (sparse solutions: most columns contribute nothing).
+    """
+    n_outputs = V.shape[1]
+    if X.layout == DENSE:
+        np.dot(X.dense, V, out)
+        return
+    if X.layout == DENSE_T:
+        np.dot(X.dense.T, V, out)
+        return
+    if X.layout == CSR:
+        for i in range(X.n_samples):
+            for k in range(n_outputs):
+                acc = 0.0
+                for jj in range(X.indptr[i], X.indptr[i + 1]):
+                    acc += X.data[jj] * V[X.indices[jj], k]
+                out[i, k] = acc
+        return
+    for i in range(X.n_samples):
+        for k in range(n_outputs):
+            out[i, k] = 0.0
+    for j in range(X.n_features):
+        for k in range(n_outputs):
+            step = V[j, k]
+            if step != 0.0:
+                for jj in range(X.indptr[j], X.indptr[j + 1]):
+                    out[X.indices[jj], k] += X.data[jj] * step
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _transposed(X):
+    """The design of ``X^T``, on the same arrays: the transpose of a dense
+    ``X`` is its transposed view (``DENSE`` <-> ``DENSE_T``), that of a CSR
+    matrix the CSC matrix with the same arrays, and back."""
+    return DesignMatrix(
+        X.dense, X.data, X.indices, X.indptr, DENSE_T - X.layout, X.n_features,
+        X.n_samples,
+    )  # fmt: skip
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _design_matmul(X, W, intercept, x_mean, Z):
     """``Z = (X - 1 x_mean^T) @ W + intercept``, written into ``Z``.
 
     ``W`` has shape (n_features, n_outputs), ``Z`` (n_samples, n_outputs).
+    A cold start (``W == 0``) reads no ``X``.
     """
     n_outputs = W.shape[1]
+    nonzero = False
+    for j in range(W.shape[0]):
+        for k in range(n_outputs):
+            if W[j, k] != 0.0:
+                nonzero = True
+    if nonzero:
+        _product(X, W, Z)
     # Centering and intercept fold into one offset per output.
-    offset = np.empty(n_outputs, dtype=Z.dtype)
     for k in range(n_outputs):
         acc = 0.0
         for j in range(W.shape[0]):
             acc += x_mean[j] * W[j, k]
-        offset[k] = intercept[k] - acc
-
-    all_zero = True
-    for j in range(W.shape[0]):
-        for k in range(n_outputs):
-            all_zero = all_zero and W[j, k] == 0.0
-    if all_zero:  # a cold start: no pass over X
+        offset = intercept[k] - acc
         for i in range(Z.shape[0]):
-            for k in range(n_outputs):
-                Z[i, k] = offset[k]
-    elif X.layout == DENSE or X.layout == DENSE_T:
-        if X.layout == DENSE:
-            np.dot(X.dense, W, Z)
-        else:
-            np.dot(X.dense.T, W, Z)
-        for i in range(Z.shape[0]):
-            for k in range(n_outputs):
-                Z[i, k] += offset[k]
-    elif X.layout == CSR:
-        for i in range(X.n_samples):
-            for k in range(n_outputs):
-                Z[i, k] = offset[k]
-            for jj in range(X.indptr[i], X.indptr[i + 1]):
-                j = X.indices[jj]
-                v = X.data[jj]
-                for k in range(n_outputs):
-                    Z[i, k] += v * W[j, k]
-    else:
-        for i in range(X.n_samples):
-            for k in range(n_outputs):
-                Z[i, k] = offset[k]
-        for j in range(X.n_features):
-            nonzero = False
-            for k in range(n_outputs):
-                nonzero = nonzero or W[j, k] != 0.0
-            if not nonzero:  # sparse solutions: most columns contribute nothing
-                continue
-            for jj in range(X.indptr[j], X.indptr[j + 1]):
-                i = X.indices[jj]
-                v = X.data[jj]
-                for k in range(n_outputs):
-                    Z[i, k] += v * W[j, k]
+            Z[i, k] = Z[i, k] + offset if nonzero else offset
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline="always")
 def _design_rmatmul(X, G, x_mean, out):
     """``out = (X - 1 x_mean^T)^T @ G``, written into ``out``."""
-    n_outputs = G.shape[1]
-    column_sum = np.zeros(n_outputs, dtype=np.float64)
-    for i in range(G.shape[0]):
-        for k in range(n_outputs):
-            column_sum[k] += G[i, k]
-
-    if X.layout == DENSE:
-        np.dot(X.dense.T, G, out)
-    elif X.layout == DENSE_T:
-        np.dot(X.dense, G, out)
-    elif X.layout == CSR:
-        out[:] = 0.0
-        for i in range(X.n_samples):
-            for jj in range(X.indptr[i], X.indptr[i + 1]):
-                j = X.indices[jj]
-                v = X.data[jj]
-                for k in range(n_outputs):
-                    out[j, k] += v * G[i, k]
-    else:
-        for j in range(X.n_features):
-            for k in range(n_outputs):
-                acc = 0.0
-                for jj in range(X.indptr[j], X.indptr[j + 1]):
-                    acc += X.data[jj] * G[X.indices[jj], k]
-                out[j, k] = acc
-
-    for j in range(out.shape[0]):
-        for k in range(n_outputs):
-            out[j, k] -= x_mean[j] * column_sum[k]
+    _product(_transposed(X), G, out)
+    for k in range(G.shape[1]):
+        column_sum = 0.0
+        for i in range(G.shape[0]):
+            column_sum += G[i, k]
+        for j in range(out.shape[0]):
+            out[j, k] -= x_mean[j] * column_sum
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def _weighted_column_moments(X, weights, center):
     """Weighted column means and (centered or raw) second moments.
 
@@ -293,7 +289,8 @@ def _weighted_column_moments(X, weights, center):
             for j in range(p):
                 mean[j] += w * rows[i, j]
         if not center:
-            mean[:] = 0.0
+            for j in range(p):
+                mean[j] = 0.0
         # Two passes keep the variance accurate for columns with a large mean.
         for i in range(X.n_samples):
             w = weights[i]
@@ -320,28 +317,45 @@ def _weighted_column_moments(X, weights, center):
         for j in range(p):
             second[j] = max(second[j] - mean[j] * mean[j], 0.0)
     else:
-        mean[:] = 0.0
+        for j in range(p):
+            mean[j] = 0.0
     return mean, second
 
 
-# Called from Python, the products run on :func:`one_type`'s design (the
-# version the solvers compile); kernels get the overloads.
+# Called from Python (tests), the products run on :func:`one_type`'s design
+# through entries of their own, compiled only then; kernels call the
+# functions above directly, or get the overloads below.
+
+
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
+def _design_matmul_entry(X, W, intercept, x_mean, Z):
+    _design_matmul(X, W, intercept, x_mean, Z)
+
+
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
+def _design_rmatmul_entry(X, G, x_mean, out):
+    _design_rmatmul(X, G, x_mean, out)
+
+
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
+def _weighted_column_moments_entry(X, weights, center):
+    return _weighted_column_moments(X, weights, center)
 
 
 def design_matmul(X, W, intercept, x_mean, Z):
     """``Z = (X - 1 x_mean^T) @ W + intercept``, written into ``Z``."""
-    _design_matmul(one_type(X), W, intercept, x_mean, Z)
+    _design_matmul_entry(one_type(X), W, intercept, x_mean, Z)
 
 
 def design_rmatmul(X, G, x_mean, out):
     """``out = (X - 1 x_mean^T)^T @ G``, written into ``out``."""
-    _design_rmatmul(one_type(X), G, x_mean, out)
+    _design_rmatmul_entry(one_type(X), G, x_mean, out)
 
 
 def weighted_column_moments(X, weights, center):
     """Weighted column means and (centered or raw) second moments (see
     ``_weighted_column_moments``)."""
-    return _weighted_column_moments(one_type(X), weights, center)
+    return _weighted_column_moments_entry(one_type(X), weights, center)
 
 
 @overload(design_matmul, inline="always")

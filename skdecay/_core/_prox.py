@@ -19,6 +19,8 @@ import math
 
 from numba import njit
 
+from ._linalg import INTERNAL
+
 
 @njit(cache=True, nogil=True, inline="always")
 def l1_value(W, l1):
@@ -75,8 +77,8 @@ def coordinate_violation(w, g, l1):
     return max(abs(g) - l1, 0.0)
 
 
-@njit(cache=True, nogil=True)
-def optimality_residual(W, grad, grad_intercept, l1, scale, scale_intercept):
+@njit(cache=True, nogil=True, **INTERNAL)
+def _optimality_residual(W, grad, grad_intercept, l1, scale, scale_intercept):
     """Largest violation of the optimality conditions, in standardised units.
 
     ``grad`` is the gradient of the smooth part (loss and L2 decay). For each
@@ -94,3 +96,10 @@ def optimality_residual(W, grad, grad_intercept, l1, scale, scale_intercept):
     for k in range(grad_intercept.shape[0]):
         worst = max(worst, abs(grad_intercept[k]) * inv_b)
     return worst
+
+
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
+def optimality_residual(W, grad, grad_intercept, l1, scale, scale_intercept):
+    """:func:`_optimality_residual`, callable from Python (kernels call that
+    one, without this entry's wrapper)."""
+    return _optimality_residual(W, grad, grad_intercept, l1, scale, scale_intercept)

@@ -32,7 +32,6 @@ no solver changes.
 
 from typing import NamedTuple
 
-import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
@@ -101,65 +100,59 @@ CURVATURE = {
 }
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def loss_value(loss, Y, Z, weights):
     if loss == SQUARED:
-        return squared_value(Y, Z, weights)
+        return squared_value(loss, Y, Z, weights)
     if loss == LOGISTIC:
-        return logistic_value(Y, Z, weights)
-    return multinomial_value(Y, Z, weights)
+        return logistic_value(loss, Y, Z, weights)
+    return multinomial_value(loss, Y, Z, weights)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def loss_gradient(loss, Y, Z, weights, G):
     if loss == SQUARED:
-        return squared_gradient(Y, Z, weights, G)
+        return squared_gradient(loss, Y, Z, weights, G)
     if loss == LOGISTIC:
-        return logistic_gradient(Y, Z, weights, G)
-    return multinomial_gradient(Y, Z, weights, G)
+        return logistic_gradient(loss, Y, Z, weights, G)
+    return multinomial_gradient(loss, Y, Z, weights, G)
 
 
-@njit(cache=True, nogil=True)
-def loss_is_separable(loss):
-    """Whether the loss is a sum over outputs (then use :func:`loss_derivative`)."""
-    return loss != MULTINOMIAL
-
-
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def loss_derivative(loss, y, z):
     """``dloss/dz`` of a separable loss at one entry."""
     if loss == SQUARED:
-        return squared_derivative(y, z)
-    return logistic_derivative(y, z)
+        return squared_derivative(loss, y, z)
+    return logistic_derivative(loss, y, z)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def loss_row_derivative(loss, Y, Z, i, out):
     if loss == SQUARED:
-        squared_row_derivative(Y, Z, i, out)
+        squared_row_derivative(loss, Y, Z, i, out)
     elif loss == LOGISTIC:
-        logistic_row_derivative(Y, Z, i, out)
+        logistic_row_derivative(loss, Y, Z, i, out)
     else:
-        multinomial_row_derivative(Y, Z, i, out)
+        multinomial_row_derivative(loss, Y, Z, i, out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def loss_hessian_apply(loss, Y, Z, weights, V, out):
     if loss == SQUARED:
-        squared_hessian_apply(Y, Z, weights, V, out)
+        squared_hessian_apply(loss, Y, Z, weights, V, out)
     elif loss == LOGISTIC:
-        logistic_hessian_apply(Y, Z, weights, V, out)
+        logistic_hessian_apply(loss, Y, Z, weights, V, out)
     else:
-        multinomial_hessian_apply(Y, Z, weights, V, out)
+        multinomial_hessian_apply(loss, Y, Z, weights, V, out)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def loss_bregman(loss, Y, Z, Z_new, weights):
     if loss == SQUARED:
-        return squared_bregman(Y, Z, Z_new, weights)
+        return squared_bregman(loss, Y, Z, Z_new, weights)
     if loss == LOGISTIC:
-        return logistic_bregman(Y, Z, Z_new, weights)
-    return multinomial_bregman(Y, Z, Z_new, weights)
+        return logistic_bregman(loss, Y, Z, Z_new, weights)
+    return multinomial_bregman(loss, Y, Z, Z_new, weights)
 
 
 _INTERCEPT_AT_ZERO = {
@@ -185,7 +178,6 @@ _REGISTRY = {
         "row_value": squared_row_value,
         "hessian_apply": squared_hessian_apply,
         "bregman": squared_bregman,
-        "separable": True,
     },
     LogisticLoss: {
         "value": logistic_value,
@@ -195,7 +187,6 @@ _REGISTRY = {
         "row_value": logistic_row_value,
         "hessian_apply": logistic_hessian_apply,
         "bregman": logistic_bregman,
-        "separable": True,
     },
     MultinomialLoss: {
         "value": multinomial_value,
@@ -205,7 +196,6 @@ _REGISTRY = {
         "row_value": multinomial_row_value,
         "hessian_apply": multinomial_hessian_apply,
         "bregman": multinomial_bregman,
-        "separable": False,
     },
 }
 
@@ -220,7 +210,11 @@ def _piece(loss, role):
 
 
 # The Python bodies below serve calls from Python (integer codes); compiled
-# callers get the overloads.
+# callers get the overloads. For a marker, an overload's implementation is
+# the loss's piece itself (its Python function, compiled as a function of
+# its own and inlined by LLVM): a function returned by an overload is
+# compiled in full even when Numba inlines it, so a wrapper around the
+# piece, or inlining, would cost a second compilation of each piece.
 
 
 def datafit_value(loss, Y, Z, weights):
@@ -229,10 +223,6 @@ def datafit_value(loss, Y, Z, weights):
 
 def datafit_gradient(loss, Y, Z, weights, G):
     return loss_gradient(loss, Y, Z, weights, G)
-
-
-def datafit_is_separable(loss):
-    return loss_is_separable(loss)
 
 
 def datafit_derivative(loss, y, z):
@@ -256,77 +246,79 @@ def datafit_bregman(loss, Y, Z, Z_new, weights):
     return loss_bregman(loss, Y, Z, Z_new, weights)
 
 
-@overload(datafit_value, inline="always")
+#: The overloads' implementations have no Python or C entry of their own.
+_PIECE_OPTIONS = {"no_cfunc_wrapper": True, "nogil": True}
+
+
+def _implementation(loss, role, integer):
+    """The marker's piece for ``role`` as an overload implementation, or
+    ``integer`` (the dispatch on a loss code) for an integer."""
+    if isinstance(loss, types.Integer):
+        return integer
+    piece = _piece(loss, role)
+    if piece is None:
+        raise TypeError(f"{loss} has no {role}")
+    return piece.py_func
+
+
+@overload(datafit_value, jit_options=_PIECE_OPTIONS)
 def _ol_value(loss, Y, Z, weights):
-    fn = _piece(loss, "value")
-    if fn is None:
-        return lambda loss, Y, Z, weights: loss_value(loss, Y, Z, weights)
-    return lambda loss, Y, Z, weights: fn(Y, Z, weights)
+    return _implementation(
+        loss, "value", lambda loss, Y, Z, weights: loss_value(loss, Y, Z, weights)
+    )
 
 
-@overload(datafit_gradient, inline="always")
+@overload(datafit_gradient, jit_options=_PIECE_OPTIONS)
 def _ol_gradient(loss, Y, Z, weights, G):
-    fn = _piece(loss, "gradient")
-    if fn is None:
-        return lambda loss, Y, Z, weights, G: loss_gradient(loss, Y, Z, weights, G)
-    return lambda loss, Y, Z, weights, G: fn(Y, Z, weights, G)
+    return _implementation(
+        loss, "gradient",
+        lambda loss, Y, Z, weights, G: loss_gradient(loss, Y, Z, weights, G),
+    )  # fmt: skip
 
 
-@overload(datafit_is_separable, inline="always")
-def _ol_is_separable(loss):
-    if isinstance(loss, types.Integer):
-        return lambda loss: loss_is_separable(loss)
-    if _piece(loss, "separable"):
-        return lambda loss: True
-    return lambda loss: False
-
-
-@overload(datafit_derivative, inline="always")
+@overload(datafit_derivative, jit_options=_PIECE_OPTIONS)
 def _ol_derivative(loss, y, z):
-    fn = _piece(loss, "derivative")
-    if isinstance(loss, types.Integer):
-        return lambda loss, y, z: loss_derivative(loss, y, z)
-    if fn is None:  # never reached: guarded by datafit_is_separable
+    if not isinstance(loss, types.Integer) and _piece(loss, "derivative") is None:
+        # A loss that is not separable: typed in a branch of a kernel that
+        # its callers never take (Numba prunes a branch on ``x is None``
+        # only when ``x`` is None).
         return lambda loss, y, z: z - y
-    # In float64 whatever the data's dtype: one compiled version of a leaf
-    # that is not inlined (the logistic's, see _logistic.py).
-    return lambda loss, y, z: fn(np.float64(y), np.float64(z))
+    return _implementation(
+        loss, "derivative", lambda loss, y, z: loss_derivative(loss, y, z)
+    )
 
 
-@overload(datafit_row_derivative, inline="always")
+@overload(datafit_row_derivative, jit_options=_PIECE_OPTIONS)
 def _ol_row_derivative(loss, Y, Z, i, out):
-    fn = _piece(loss, "row_derivative")
-    if fn is None:
-        return lambda loss, Y, Z, i, out: loss_row_derivative(loss, Y, Z, i, out)
-    return lambda loss, Y, Z, i, out: fn(Y, Z, i, out)
+    return _implementation(
+        loss, "row_derivative",
+        lambda loss, Y, Z, i, out: loss_row_derivative(loss, Y, Z, i, out),
+    )  # fmt: skip
 
 
-@overload(datafit_row_value, inline="always")
+@overload(datafit_row_value, jit_options=_PIECE_OPTIONS)
 def _ol_row_value(loss, Y, Z, i):
-    fn = _piece(loss, "row_value")
-    if fn is None:
+    if isinstance(loss, types.Integer):
         raise TypeError("datafit_row_value needs a loss marker")
-    return lambda loss, Y, Z, i: fn(Y, Z, i)
+    return _implementation(loss, "row_value", None)
 
 
-@overload(datafit_hessian_apply, inline="always")
+@overload(datafit_hessian_apply, jit_options=_PIECE_OPTIONS)
 def _ol_hessian_apply(loss, Y, Z, weights, V, out):
-    fn = _piece(loss, "hessian_apply")
-    if fn is None:
-        return lambda loss, Y, Z, weights, V, out: loss_hessian_apply(
+    return _implementation(
+        loss, "hessian_apply",
+        lambda loss, Y, Z, weights, V, out: loss_hessian_apply(
             loss, Y, Z, weights, V, out
-        )
-    return lambda loss, Y, Z, weights, V, out: fn(Y, Z, weights, V, out)
+        ),
+    )  # fmt: skip
 
 
-@overload(datafit_bregman, inline="always")
+@overload(datafit_bregman, jit_options=_PIECE_OPTIONS)
 def _ol_bregman(loss, Y, Z, Z_new, weights):
-    fn = _piece(loss, "bregman")
-    if fn is None:
-        return lambda loss, Y, Z, Z_new, weights: loss_bregman(
-            loss, Y, Z, Z_new, weights
-        )
-    return lambda loss, Y, Z, Z_new, weights: fn(Y, Z, Z_new, weights)
+    return _implementation(
+        loss, "bregman",
+        lambda loss, Y, Z, Z_new, weights: loss_bregman(loss, Y, Z, Z_new, weights),
+    )  # fmt: skip
 
 
 _MARKER_CODES = {type(marker): code for code, marker in LOSS_MARKERS.items()}

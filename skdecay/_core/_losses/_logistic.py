@@ -9,6 +9,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .._linalg import INTERNAL
+
 #: Upper bound on the second derivative of the loss in ``z``.
 LOGISTIC_CURVATURE = 0.25
 
@@ -30,7 +32,7 @@ def sigmoid(z):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def logistic_value(Y, Z, weights):
+def logistic_value(loss, Y, Z, weights):
     total = 0.0
     for i in range(Z.shape[0]):
         z = Z[i, 0]
@@ -39,7 +41,7 @@ def logistic_value(Y, Z, weights):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def logistic_gradient(Y, Z, weights, G):
+def logistic_gradient(loss, Y, Z, weights, G):
     """Fill ``G = weights * dloss/dz`` and return the loss value."""
     total = 0.0
     for i in range(Z.shape[0]):
@@ -56,34 +58,34 @@ def logistic_gradient(Y, Z, weights, G):
 # LLVM still inlines them.
 
 
-@njit(cache=True, nogil=True)
-def logistic_row_value(Y, Z, i):
+@njit(cache=True, nogil=True, **INTERNAL)
+def logistic_row_value(loss, Y, Z, i):
     """The (unweighted) loss of row ``i``."""
     z = Z[i, 0]
     return log1pexp(z) - Y[i, 0] * z
 
 
-@njit(cache=True, nogil=True)
-def logistic_derivative(y, z):
+@njit(cache=True, nogil=True, **INTERNAL)
+def logistic_derivative(loss, y, z):
     """``dloss/dz = sigmoid(z) - y``."""
     return sigmoid(z) - y
 
 
-@njit(cache=True, nogil=True)
-def logistic_row_derivative(Y, Z, i, out):
+@njit(cache=True, nogil=True, **INTERNAL)
+def logistic_row_derivative(loss, Y, Z, i, out):
     """Fill ``out[0] = sigmoid(z_i) - y_i`` (unweighted)."""
     out[0] = sigmoid(Z[i, 0]) - Y[i, 0]
 
 
-@njit(cache=True, nogil=True)
-def logistic_hessian_apply(Y, Z, weights, V, out):
+@njit(cache=True, nogil=True, **INTERNAL)
+def logistic_hessian_apply(loss, Y, Z, weights, V, out):
     """``out_i = weights_i * p_i (1 - p_i) * V_i`` with ``p_i = sigmoid(z_i)``."""
     for i in range(Z.shape[0]):
         p = sigmoid(Z[i, 0])
         out[i, 0] = weights[i] * p * (1.0 - p) * V[i, 0]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def logistic_intercept_at_zero(Y, weights):
     """The log-odds of the weighted positive rate (clipped away from 0 and 1)."""
     p = 0.0
@@ -96,7 +98,7 @@ def logistic_intercept_at_zero(Y, weights):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def logistic_bregman(Y, Z, Z_new, weights):
+def logistic_bregman(loss, Y, Z, Z_new, weights):
     """``sum_i w_i [loss(z_new) - loss(z) - sigmoid(z) (z_new - z)]``.
 
     Computed from the step ``d = z_new - z`` as

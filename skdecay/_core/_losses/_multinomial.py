@@ -9,12 +9,14 @@ import math
 import numpy as np
 from numba import njit
 
+from .._linalg import INTERNAL
+
 #: Upper bound on the largest eigenvalue of the Hessian of the loss in ``z``
 #: (``diag(p) - p p^T`` has spectral norm at most 1/2).
 MULTINOMIAL_CURVATURE = 0.5
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def _row_logsumexp(Z, i):
     m = Z[i, 0]
     for k in range(1, Z.shape[1]):
@@ -25,8 +27,8 @@ def _row_logsumexp(Z, i):
     return m + math.log(acc)
 
 
-@njit(cache=True, nogil=True)
-def multinomial_value(Y, Z, weights):
+@njit(cache=True, nogil=True, **INTERNAL)
+def multinomial_value(loss, Y, Z, weights):
     total = 0.0
     for i in range(Z.shape[0]):
         lse = _row_logsumexp(Z, i)
@@ -37,8 +39,8 @@ def multinomial_value(Y, Z, weights):
     return total
 
 
-@njit(cache=True, nogil=True)
-def multinomial_gradient(Y, Z, weights, G):
+@njit(cache=True, nogil=True, **INTERNAL)
+def multinomial_gradient(loss, Y, Z, weights, G):
     """Fill ``G = weights * dloss/dz`` and return the loss value."""
     total = 0.0
     for i in range(Z.shape[0]):
@@ -52,8 +54,8 @@ def multinomial_gradient(Y, Z, weights, G):
     return total
 
 
-@njit(cache=True, nogil=True)
-def multinomial_row_value(Y, Z, i):
+@njit(cache=True, nogil=True, **INTERNAL)
+def multinomial_row_value(loss, Y, Z, i):
     """The (unweighted) loss of row ``i``."""
     fit = 0.0
     for k in range(Z.shape[1]):
@@ -61,16 +63,16 @@ def multinomial_row_value(Y, Z, i):
     return _row_logsumexp(Z, i) - fit
 
 
-@njit(cache=True, nogil=True)
-def multinomial_row_derivative(Y, Z, i, out):
+@njit(cache=True, nogil=True, **INTERNAL)
+def multinomial_row_derivative(loss, Y, Z, i, out):
     """Fill ``out[k] = softmax(z_i)_k - y_ik`` (unweighted)."""
     lse = _row_logsumexp(Z, i)
     for k in range(Z.shape[1]):
         out[k] = math.exp(Z[i, k] - lse) - Y[i, k]
 
 
-@njit(cache=True, nogil=True)
-def multinomial_hessian_apply(Y, Z, weights, V, out):
+@njit(cache=True, nogil=True, **INTERNAL)
+def multinomial_hessian_apply(loss, Y, Z, weights, V, out):
     """``out_i = weights_i * (diag(p_i) - p_i p_i^T) V_i``, ``p_i = softmax(z_i)``.
 
     ``out`` holds the probabilities of row ``i`` while it is being computed,
@@ -88,7 +90,7 @@ def multinomial_hessian_apply(Y, Z, weights, V, out):
             out[i, k] = w * out[i, k] * (V[i, k] - mean)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def multinomial_intercept_at_zero(Y, weights):
     """Log of the weighted class frequencies, centred to sum to zero."""
     n_classes = Y.shape[1]
@@ -103,8 +105,8 @@ def multinomial_intercept_at_zero(Y, weights):
     return b
 
 
-@njit(cache=True, nogil=True)
-def multinomial_bregman(Y, Z, Z_new, weights):
+@njit(cache=True, nogil=True, **INTERNAL)
+def multinomial_bregman(loss, Y, Z, Z_new, weights):
     """``sum_i w_i [loss(z_new) - loss(z) - softmax(z) . (z_new - z)]``.
 
     With ``p = softmax(z)`` and ``d = z_new - z`` this is

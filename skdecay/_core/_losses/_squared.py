@@ -7,12 +7,14 @@ Lasso with a 2-D target).
 import numpy as np
 from numba import njit
 
+from .._linalg import INTERNAL
+
 #: Upper bound on the second derivative of the loss in ``z``.
 SQUARED_CURVATURE = 1.0
 
 
 @njit(cache=True, nogil=True, inline="always")
-def squared_value(Y, Z, weights):
+def squared_value(loss, Y, Z, weights):
     total = 0.0
     for i in range(Z.shape[0]):
         row = 0.0
@@ -24,7 +26,7 @@ def squared_value(Y, Z, weights):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def squared_gradient(Y, Z, weights, G):
+def squared_gradient(loss, Y, Z, weights, G):
     """Fill ``G = weights * dloss/dz`` and return the loss value."""
     total = 0.0
     for i in range(Z.shape[0]):
@@ -39,7 +41,7 @@ def squared_gradient(Y, Z, weights, G):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def squared_row_value(Y, Z, i):
+def squared_row_value(loss, Y, Z, i):
     """The (unweighted) loss of row ``i``."""
     row = 0.0
     for k in range(Z.shape[1]):
@@ -49,20 +51,20 @@ def squared_row_value(Y, Z, i):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def squared_derivative(y, z):
+def squared_derivative(loss, y, z):
     """``dloss/dz`` for one output (the loss is separable across outputs)."""
     return z - y
 
 
 @njit(cache=True, nogil=True, inline="always")
-def squared_row_derivative(Y, Z, i, out):
+def squared_row_derivative(loss, Y, Z, i, out):
     """Fill ``out[k] = dloss/dz_k`` at row ``i`` (unweighted)."""
     for k in range(Z.shape[1]):
         out[k] = Z[i, k] - Y[i, k]
 
 
-@njit(cache=True, nogil=True)
-def squared_hessian_apply(Y, Z, weights, V, out):
+@njit(cache=True, nogil=True, **INTERNAL)
+def squared_hessian_apply(loss, Y, Z, weights, V, out):
     """``out_i = weights_i * V_i``: the Hessian in ``z`` is the identity."""
     for i in range(Z.shape[0]):
         w = weights[i]
@@ -70,7 +72,7 @@ def squared_hessian_apply(Y, Z, weights, V, out):
             out[i, k] = w * V[i, k]
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def squared_intercept_at_zero(Y, weights):
     """The intercept minimising the loss when all coefficients are zero."""
     b = np.zeros(Y.shape[1])
@@ -81,7 +83,7 @@ def squared_intercept_at_zero(Y, weights):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def squared_bregman(Y, Z, Z_new, weights):
+def squared_bregman(loss, Y, Z, Z_new, weights):
     """``sum_i w_i [loss(Z_new_i) - loss(Z_i) - loss'(Z_i) (Z_new_i - Z_i)]``.
 
     For the squared loss it is exactly ``1/2 * sum_i w_i ||Z_new_i - Z_i||^2``.

@@ -54,7 +54,6 @@ from .._datafits import DATAFITS_BY_CODE
 from .._linalg import CSC, DENSE, DENSE_T
 from .._losses import (
     datafit_derivative,
-    datafit_is_separable,
     datafit_row_derivative,
     datafit_row_value,
     loss_code,
@@ -63,6 +62,7 @@ from .._products import as_matrix
 from .._prox import coordinate_violation, soft_threshold
 from ._common import (
     CONVERGED,
+    INTERNAL,
     MAX_ITER_REACHED,
     NON_FINITE,
     record_iterate,
@@ -80,7 +80,7 @@ ANDERSON_REGULARISATION = 1e-10
 INNER_TOLERANCE_RATIO = 0.3
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def _shift_predictor(problem, j, delta, Z, offset):
     """``Z + offset`` moves by ``(x_j - m_j) delta^T``.
 
@@ -103,30 +103,8 @@ def _shift_predictor(problem, j, delta, Z, offset):
                 Z[i, k] += (X.dense[i, j] - centre) * step
 
 
-@njit(cache=True, nogil=True)
-def _objective(problem, working_set, packed, Z):
-    """The objective at the point ``packed`` (the working set's rows of
-    ``W``, then the intercept) with predictor ``Z``; outside
-    ``working_set`` every coefficient is zero."""
-    n_outputs = Z.shape[1]
-    penalty = 0.0
-    for a in range(working_set.shape[0]):
-        j = working_set[a]
-        l1_part = 0.0
-        l2_part = 0.0
-        for k in range(n_outputs):
-            w = packed[a * n_outputs + k]
-            l1_part += abs(w)
-            l2_part += w * w
-        penalty += problem.l1[j] * l1_part + 0.5 * problem.l2[j] * l2_part
-    value = 0.0
-    for i in range(Z.shape[0]):
-        value += problem.weights[i] * datafit_row_value(problem.loss, problem.Y, Z, i)
-    return value + penalty
-
-
-@njit(cache=True, nogil=True)
-def _anderson_weights(history):
+@njit(cache=True, nogil=True, **INTERNAL)
+def _anderson(history):
     """Affine weights ``c`` (summing to 1) minimising ``||sum_k c_k U_k||``.
 
     ``U`` are the differences of the stored iterates. Solves
@@ -136,7 +114,10 @@ def _anderson_weights(history):
     moving).
     """
     m = history.shape[0] - 1
-    C = np.empty((m, m))  # the lower triangle, then the factor in place
+    # The lower triangle, then the factor in place; the solution in the last
+    # column (one allocation).
+    C = np.empty((m, m + 1))
+    z = C[:, m]
     scale = 0.0
     for a in range(m):
         for c in range(a + 1):
@@ -147,7 +128,7 @@ def _anderson_weights(history):
                 )
             C[a, c] = acc
         scale = max(scale, C[a, a])
-    z = np.ones(m)
+        z[a] = 1.0
     if scale == 0.0:
         return z[:0]
     # Tikhonov regularisation (Scieur, d'Aspremont & Bach, 2016): without it
@@ -185,10 +166,17 @@ def _anderson_weights(history):
     return z
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
+def _anderson_weights(history):
+    """:func:`_anderson`, callable from Python (the kernel calls that one,
+    without this entry's wrapper)."""
+    return _anderson(history)
+
+
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def _solve_working_set(
     problem, working_set, W, intercept, Z, max_sweeps, tol, needs_total, trace,
-    first,
+    first, vectors, history, Z_trial, derivative,
 ):  # fmt: skip
     """Solve the sub-problem on ``working_set``, in place.
 
@@ -196,7 +184,14 @@ def _solve_working_set(
     during a sweep are at most ``tol`` or after ``max_sweeps`` sweeps;
     ``W``, ``intercept`` and their predictor ``Z`` are updated in place, and
     sweep ``s`` is recorded as iteration ``first + s`` of ``trace``.
-    Returns ``(sweeps, finite)``.
+    Returns ``(sweeps, finite)``. The caller provides the work arrays:
+    ``vectors`` (4, n_outputs) of zeros, ``history`` (ANDERSON_MEMORY + 2,
+    (len(working_set) + 1) * n_outputs) and ``Z_trial`` like ``Z`` (an
+    allocation compiled here costs more than the solve of a small problem),
+    and ``derivative``: None for a loss separable across outputs, else an
+    (n_outputs,) buffer for a row's derivative. Numba prunes the branches
+    for the other kind of loss when ``derivative`` is None (the squared and
+    logistic losses: the lasso's and prox_newton's kernel).
 
     One flat function: every helper called from one place is written out
     here, because each function numba compiles on its own, or inlines, costs
@@ -216,31 +211,26 @@ def _solve_working_set(
     Y = problem.Y
     weights = problem.weights
     sparse = X.layout == CSC
-    separable = datafit_is_separable(loss)
     n_samples, n_outputs = Z.shape
     n_set = working_set.shape[0]
-    # The gradient of one coordinate (or of the intercept), a step, a row's
-    # derivative, the sparse columns' offset on Z (folded into Z once per
-    # sweep), the total derivative.
-    vectors = np.zeros((5, n_outputs))
-    grad_j, delta, derivative, offset, total = (
-        vectors[0], vectors[1], vectors[2], vectors[3], vectors[4],
-    )  # fmt: skip
+    # The gradient of one coordinate (or of the intercept), a step, the
+    # sparse columns' offset on Z (folded into Z once per sweep), the total
+    # derivative.
+    grad_j, delta, offset, total = vectors[0], vectors[1], vectors[2], vectors[3]
     # The last ANDERSON_MEMORY + 1 iterates (the working set's rows of W,
     # then the intercept), and their extrapolation.
-    history = np.empty((ANDERSON_MEMORY + 2, (n_set + 1) * n_outputs))
     iterates = history[: ANDERSON_MEMORY + 1]
     candidate = history[ANDERSON_MEMORY + 1]
-    Z_trial = np.empty_like(Z)
     stored = 0
     sweeps = 0
     while sweeps < max_sweeps:
-        if needs_total:
-            for k in range(n_outputs):
-                acc = 0.0
-                for i in range(n_samples):
-                    acc += weights[i] * datafit_derivative(loss, Y[i, k], Z[i, k])
-                total[k] = acc
+        if derivative is None:  # (needs_total: the squared loss only)
+            if needs_total:
+                for k in range(n_outputs):
+                    acc = 0.0
+                    for i in range(n_samples):
+                        acc += weights[i] * datafit_derivative(loss, Y[i, k], Z[i, k])
+                    total[k] = acc
         # One proximal step per coordinate. The violations met before the
         # steps (and the intercept's) measure the sub-problem's residual, one
         # sweep late: the stopping test costs nothing extra.
@@ -253,7 +243,7 @@ def _solve_working_set(
             else:
                 start, stop = 0, n_samples
                 centre, implicit = problem.x_mean[j], 0.0
-            if separable:
+            if derivative is None:
                 for k in range(n_outputs):
                     shift = offset[k]
                     acc = 0.0
@@ -306,13 +296,15 @@ def _solve_working_set(
             for k in range(n_outputs):
                 grad_j[k] = 0.0
             for i in range(n_samples):
-                if separable:
+                if derivative is None:
                     for k in range(n_outputs):
-                        derivative[k] = datafit_derivative(loss, Y[i, k], Z[i, k])
+                        grad_j[k] += weights[i] * datafit_derivative(
+                            loss, Y[i, k], Z[i, k]
+                        )
                 else:
                     datafit_row_derivative(loss, Y, Z, i, derivative)
-                for k in range(n_outputs):
-                    grad_j[k] += weights[i] * derivative[k]
+                    for k in range(n_outputs):
+                        grad_j[k] += weights[i] * derivative[k]
             inv = 1.0 / problem.scale_intercept
             for k in range(n_outputs):
                 worst = max(worst, math.sqrt(inv) * abs(grad_j[k]))
@@ -320,51 +312,77 @@ def _solve_working_set(
             for i in range(n_samples):
                 for k in range(n_outputs):
                     Z[i, k] -= inv * grad_j[k]
-        packed = iterates[stored]
+        point = iterates[stored]
         for a in range(n_set):
             for k in range(n_outputs):
-                packed[a * n_outputs + k] = W[working_set[a], k]
+                point[a * n_outputs + k] = W[working_set[a], k]
         for k in range(n_outputs):
-            packed[n_set * n_outputs + k] = intercept[k]
-        objective = _objective(problem, working_set, packed, Z)
+            point[n_set * n_outputs + k] = intercept[k]
         stored += 1
-        if stored == iterates.shape[0]:
-            stored = 0
-            # Anderson extrapolation, kept if it lowers the objective.
-            combination = _anderson_weights(iterates)
-            if combination.shape[0] > 0:
-                for b in range(candidate.shape[0]):
-                    acc = 0.0
-                    for a in range(combination.shape[0]):
-                        acc += combination[a] * iterates[a + 1, b]
-                    candidate[b] = acc
-                for i in range(n_samples):
-                    for k in range(n_outputs):
-                        Z_trial[i, k] = Z[i, k]
-                for a in range(n_set):
-                    j = working_set[a]
-                    for k in range(n_outputs):
-                        delta[k] = candidate[a * n_outputs + k] - W[j, k]
-                    _shift_predictor(problem, j, delta, Z_trial, offset)
+        # The objective at the iterate, then, every ANDERSON_MEMORY + 1
+        # sweeps, at the Anderson extrapolation of the last iterates, which
+        # replaces the iterate if its objective is lower. (One place computes
+        # the objective, from a point packed as in ``history`` and its
+        # predictor: outside the working set every coefficient is zero.)
+        predictor = Z
+        extrapolated = False
+        objective = math.inf
+        while True:
+            value = 0.0
+            for a in range(n_set):
+                j = working_set[a]
+                l1_part = 0.0
+                l2_part = 0.0
                 for k in range(n_outputs):
-                    move = offset[k]
-                    offset[k] = 0.0
-                    if problem.fit_intercept:
-                        move += candidate[n_set * n_outputs + k] - intercept[k]
-                    if move != 0.0:
-                        for i in range(n_samples):
-                            Z_trial[i, k] += move
-                trial = _objective(problem, working_set, candidate, Z_trial)
-                if trial < objective:
-                    objective = trial
+                    w = point[a * n_outputs + k]
+                    l1_part += abs(w)
+                    l2_part += w * w
+                value += problem.l1[j] * l1_part + 0.5 * problem.l2[j] * l2_part
+            for i in range(n_samples):
+                value += weights[i] * datafit_row_value(loss, Y, predictor, i)
+            if extrapolated:
+                if value < objective:
+                    objective = value
                     for a in range(n_set):
                         for k in range(n_outputs):
-                            W[working_set[a], k] = candidate[a * n_outputs + k]
+                            W[working_set[a], k] = point[a * n_outputs + k]
                     for k in range(n_outputs):
-                        intercept[k] = candidate[n_set * n_outputs + k]
+                        intercept[k] = point[n_set * n_outputs + k]
                     for i in range(n_samples):
                         for k in range(n_outputs):
                             Z[i, k] = Z_trial[i, k]
+                break
+            objective = value
+            if stored < iterates.shape[0]:
+                break
+            stored = 0
+            combination = _anderson(iterates)
+            if combination.shape[0] == 0:
+                break
+            for b in range(candidate.shape[0]):
+                acc = 0.0
+                for a in range(combination.shape[0]):
+                    acc += combination[a] * iterates[a + 1, b]
+                candidate[b] = acc
+            for i in range(n_samples):
+                for k in range(n_outputs):
+                    Z_trial[i, k] = Z[i, k]
+            for a in range(n_set):
+                j = working_set[a]
+                for k in range(n_outputs):
+                    delta[k] = candidate[a * n_outputs + k] - W[j, k]
+                _shift_predictor(problem, j, delta, Z_trial, offset)
+            for k in range(n_outputs):
+                move = offset[k]
+                offset[k] = 0.0
+                if problem.fit_intercept:
+                    move += candidate[n_set * n_outputs + k] - intercept[k]
+                if move != 0.0:
+                    for i in range(n_samples):
+                        Z_trial[i, k] += move
+            point = candidate
+            predictor = Z_trial
+            extrapolated = True
         record_iterate(trace, first + sweeps, objective, W, intercept)
         sweeps += 1
         if not math.isfinite(objective):
@@ -417,16 +435,21 @@ class _Outer:
     wait milliseconds for its threads on a busy one.
     """
 
-    def __init__(self, problem, datafit):
+    def __init__(self, problem, datafit, X=None, **float64):
+        """``X`` (the matrix ``problem.X`` wraps) and the float64 copies of
+        the problem's arrays (``Y``, ``weights``, ``x_mean``, ``scale``) may
+        be given by a caller that has them."""
         self.problem = problem
         self.datafit = datafit
-        self.X = as_matrix(problem.X)
-        self.Y = np.asarray(problem.Y, dtype=np.float64)
-        self.weights = np.asarray(problem.weights, dtype=np.float64)
-        self.x_mean = np.asarray(problem.x_mean, dtype=np.float64)
+        self.X = as_matrix(problem.X) if X is None else X
+        for name in ("Y", "weights", "x_mean", "scale"):
+            value = float64.get(name)
+            if value is None:
+                value = np.asarray(getattr(problem, name), dtype=np.float64)
+            setattr(self, name, value)
         self.l1 = np.asarray(problem.l1, dtype=np.float64)[:, None]
         self.l2 = np.asarray(problem.l2, dtype=np.float64)[:, None]
-        self.root = np.sqrt(np.asarray(problem.scale, dtype=np.float64))
+        self.root = np.sqrt(self.scale)
         self.root_intercept = math.sqrt(problem.scale_intercept)
 
     def predictor(self, W, intercept):
@@ -436,8 +459,8 @@ class _Outer:
         at a cold start, few on a sparse solution.
         """
         Z = np.empty((self.Y.shape[0], W.shape[1]))
-        Z[:] = intercept - np.sum(self.x_mean[:, None] * W, axis=0)
-        support = np.flatnonzero(np.any(W != 0.0, axis=1))
+        Z[:] = intercept - (self.x_mean[:, None] * W).sum(axis=0)
+        support = np.flatnonzero((W != 0.0).any(axis=1))
         if support.shape[0] == W.shape[0]:
             Z += self.X @ W.astype(self.X.dtype, copy=False)
         elif support.shape[0]:
@@ -451,7 +474,7 @@ class _Outer:
         smooth part (loss and L2) at ``W``."""
         Z = np.asarray(Z, dtype=np.float64)
         value, G = self.datafit.gradient(self.Y, Z, self.weights)
-        total = np.sum(G, axis=0)
+        total = G.sum(axis=0)
         grad = np.asarray(self.X.T @ G.astype(self.X.dtype, copy=False), np.float64)
         grad -= self.x_mean[:, None] * total
         grad += self.l2 * W
@@ -461,26 +484,37 @@ class _Outer:
 
     def violations(self, W, grad, grad_intercept):
         """``(per-feature standardised violation, intercept's)``: the
-        optimality residual is the larger of their maxima."""
-        at_zero = np.maximum(np.abs(grad) - self.l1, 0.0)
-        violation = np.where(
-            W > 0.0,
-            np.abs(grad + self.l1),
-            np.where(W < 0.0, np.abs(grad - self.l1), at_zero),
-        )
-        per_feature = np.max(violation, axis=1) / self.root
-        at_intercept = float(np.max(np.abs(grad_intercept), initial=0.0))
-        return per_feature, at_intercept / self.root_intercept
+        optimality residual is the larger of their maxima.
+
+        A coefficient's violation is the distance from ``-grad`` to ``l1_j``
+        times the subdifferential of ``|w|``: ``|grad + l1_j sign(w)|`` off
+        zero, ``max(|grad| - l1_j, 0)`` at zero.
+        """
+        violation = np.maximum(np.abs(grad) - self.l1, 0.0)
+        nonzero = W != 0.0
+        if nonzero.any():
+            moved = np.abs(grad + np.copysign(self.l1, W))
+            violation[nonzero] = moved[nonzero]
+        if violation.shape[1] == 1:
+            per_feature = violation[:, 0] / self.root
+        else:
+            per_feature = violation.max(axis=1) / self.root
+        at_intercept = np.abs(grad_intercept).max() if grad_intercept.size else 0.0
+        return per_feature, float(at_intercept) / self.root_intercept
 
 
-def solve(problem, W, intercept, Z, max_iter, tol, trace, datafit=None, outer=None):
+def solve(
+    problem, W, intercept, Z, max_iter, tol, trace, datafit=None, outer=None,
+    gradient=None,
+):  # fmt: skip
     """Run working-set coordinate descent from ``(W, intercept)`` in place.
 
     ``problem`` is specialised (:func:`._common.specialise`) with a dense
     Fortran or a CSC design (:func:`column_design`); ``Z`` is the predictor
     at the start (computed when None); ``outer``, if given, is the problem's
-    :class:`_Outer`. ``max_iter`` bounds the number of sweeps over a working
-    set (``n_iter``). Returns ``(W, intercept, n_iter, status)``.
+    :class:`_Outer`, and ``gradient`` ``(grad, grad_intercept)`` at the
+    start. ``max_iter`` bounds the number of sweeps over a working set
+    (``n_iter``). Returns ``(W, intercept, n_iter, status)``.
     """
     if outer is None:
         if datafit is None:
@@ -492,24 +526,34 @@ def solve(problem, W, intercept, Z, max_iter, tol, trace, datafit=None, outer=No
     # Sparse centred columns (squared loss only) need the total derivative;
     # an uncentred sparse problem (other losses) does not.
     needs_total = X.layout == CSC and bool(np.any(problem.x_mean != 0.0))
+    k = W.shape[1]
+    vectors = np.zeros((4, k))
+    # A row's derivative, for a loss that is not separable across outputs.
+    derivative = None if outer.datafit.separable else np.empty(k)
+    Z_trial = np.empty_like(Z)
     status = MAX_ITER_REACHED
     n_iter = 0
     working_set = np.empty(0, dtype=np.int64)
     while True:
-        _, _, grad, grad_intercept = outer.gradient(W, Z)
+        if gradient is None:
+            _, _, grad, grad_intercept = outer.gradient(W, Z)
+        else:
+            (grad, grad_intercept), gradient = gradient, None
         residuals, at_intercept = outer.violations(W, grad, grad_intercept)
-        worst = max(float(np.max(residuals, initial=0.0)), at_intercept)
+        worst = max(float(residuals.max(initial=0.0)), at_intercept)
         if worst <= tol:
             status = CONVERGED
             break
         if n_iter >= max_iter:
             break
         working_set = _choose_working_set(
-            residuals, np.any(W != 0.0, axis=1), working_set.shape[0]
+            residuals, (W != 0.0).any(axis=1), working_set.shape[0]
         )
+        history = np.empty((ANDERSON_MEMORY + 2, (working_set.shape[0] + 1) * k))
         sweeps, finite = _solve_working_set(
             problem, working_set, W, intercept, Z, max_iter - n_iter,
-            INNER_TOLERANCE_RATIO * worst, needs_total, trace, n_iter,
+            INNER_TOLERANCE_RATIO * worst, needs_total, trace, n_iter, vectors,
+            history, Z_trial, derivative,
         )  # fmt: skip
         n_iter += sweeps
         if not finite:

@@ -13,6 +13,10 @@ Beck & Teboulle's FISTA in the preconditioner's metric, with
 The cheap gradient-mapping norm flags candidate convergence; the true
 optimality residual at the iterate then confirms it, so the returned point
 satisfies the documented stopping rule.
+
+The kernel, :func:`_proximal_gradient`, also runs plain proximal gradient
+descent (:mod:`._gd`, ``accelerated=False``): one compiled function serves
+both methods, so the second costs no compilation after the first.
 """
 
 import math
@@ -20,17 +24,18 @@ import math
 import numpy as np
 from numba import njit
 
-from .._linalg import design_matmul
+from .._linalg import _design_matmul
+from .._losses import datafit_bregman
+from .._prox import _optimality_residual, l1_value, l2_value, soft_threshold
 from ._common import (
     CONVERGED,
+    LIPSCHITZ_FLOOR,
     MAX_ITER_REACHED,
     NON_FINITE,
-    _residual,
-    _smooth_gradient,
-    backtracking_prox_step,
-    gradient_mapping_norm,
+    all_finite,
     record_iterate,
-    specialised_entry,
+    smooth_gradient,
+    specialise,
 )
 
 #: FISTA keeps its constant non-decreasing, as in Beck & Teboulle: letting it
@@ -40,105 +45,200 @@ from ._common import (
 LIPSCHITZ_DECREASE = 1.0
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _momentum_points_backwards(W_y, b_y, W_new, b_new, W, b):
-    """``<y - x_new, x_new - x> > 0``: the restart test."""
-    acc = 0.0
-    for j in range(W.shape[0]):
-        for k in range(W.shape[1]):
-            acc += (W_y[j, k] - W_new[j, k]) * (W_new[j, k] - W[j, k])
-    for k in range(b.shape[0]):
-        acc += (b_y[k] - b_new[k]) * (b_new[k] - b[k])
-    return acc > 0.0
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
+def _proximal_gradient(
+    problem, W_init, intercept_init, max_iter, tol, learning_rate, accelerated,
+    lipschitz_decrease, trace, Ws, bs, Zs,
+):  # fmt: skip
+    """Run FISTA (``accelerated``) or proximal gradient descent; return
+    ``(W, intercept, n_iter, status)``.
 
+    Each step is a preconditioned proximal-gradient step of length ``1 /
+    L`` from the point ``y`` (the iterate, or FISTA's extrapolation).
+    Unless ``learning_rate`` fixes ``L``, ``L`` is first multiplied by
+    ``lipschitz_decrease`` (<= 1; below 1 the step follows the local
+    curvature, which may be far below the global bound), then doubles (up
+    to the proven bound ``problem.lipschitz_max``) until the quadratic
+    majoriser holds at the new point:
 
-@njit(cache=True, nogil=True, inline="always")
-def _extrapolate(current, previous, beta, out):
-    """``out = current + beta * (current - previous)`` for 1-D or 2-D arrays."""
-    flat_out = out.reshape(-1)
-    flat_current = current.reshape(-1)
-    flat_previous = previous.reshape(-1)
-    for i in range(flat_out.shape[0]):
-        flat_out[i] = flat_current[i] + beta * (flat_current[i] - flat_previous[i])
+        D_f(x_new, y) <= L / 2 * ||x_new - y||_D^2,
 
+    where ``D_f`` is the Bregman divergence of the smooth part (the loss's,
+    computed from the two predictors, plus ``sum_j l2_j / 2 * ||W_new_j -
+    W_y_j||^2``). Testing the divergence rather than ``f(x_new) <= f(y) +
+    ...`` avoids comparing two large, nearly equal sums, which rounding makes
+    unreliable near the optimum or with shifted raw features.
 
-@njit(cache=True, nogil=True)
-def _accelerated_proximal_gradient(
-    problem, W_init, intercept_init, max_iter, tol, learning_rate, trace
-):
-    """Run FISTA; return ``(W, intercept, n_iter, status)``."""
-    W = W_init.copy()
-    intercept = intercept_init.copy()
-    Z = np.empty((problem.Y.shape[0], W.shape[1]), dtype=W.dtype)
-    design_matmul(problem.X, W, intercept, problem.x_mean, Z)
-    W_prev, intercept_prev, Z_prev = W.copy(), intercept.copy(), Z.copy()
-    W_y, intercept_y, Z_y = W.copy(), intercept.copy(), Z.copy()
-    W_new, intercept_new, Z_new = (
-        np.empty_like(W),
-        np.empty_like(intercept),
-        np.empty_like(Z),
-    )
-    G = np.empty_like(Z)
-    grad = np.empty_like(W)
-    grad_intercept = np.empty_like(intercept)
+    Gradient descent stops when the optimality residual at the iterate is at
+    most ``tol``; FISTA when the gradient mapping's is and the residual at
+    the iterate confirms it. The caller provides the work arrays ``Ws``
+    (5, n_features, n_outputs), ``bs`` (5, n_outputs) and ``Zs`` (5,
+    n_samples, n_outputs) in the dtype of ``W_init``: one function, its
+    helpers compiled once, with no allocation of its own (each costs
+    compilation).
+    """
+    W, W_prev, W_y, W_new, grad = Ws[0], Ws[1], Ws[2], Ws[3], Ws[4]
+    b, b_prev, b_y, b_new, grad_intercept = bs[0], bs[1], bs[2], bs[3], bs[4]
+    Z, Z_prev, Z_y, Z_new, G = Zs[0], Zs[1], Zs[2], Zs[3], Zs[4]
+    X = problem.X
+    loss = problem.loss
+    n_features, n_outputs = W.shape
+    for j in range(n_features):
+        for k in range(n_outputs):
+            W[j, k] = W_prev[j, k] = W_y[j, k] = W_init[j, k]
+    for k in range(n_outputs):
+        b[k] = b_prev[k] = b_y[k] = intercept_init[k]
+    _design_matmul(X, W, b, problem.x_mean, Z)
+    for i in range(Z.shape[0]):
+        for k in range(n_outputs):
+            Z_prev[i, k] = Z_y[i, k] = Z[i, k]
 
     fixed_step = learning_rate > 0.0
     lipschitz = 1.0 / learning_rate if fixed_step else 1.0
     momentum = 1.0
     status = MAX_ITER_REACHED
     n_iter = 0
-    for it in range(max_iter):
-        _smooth_gradient(problem, W_y, Z_y, G, grad, grad_intercept)
-        # A warm start may already be optimal (at it == 0, y is the iterate).
-        if it == 0 and _residual(problem, W_y, grad, grad_intercept) <= tol:
+    for it in range(max_iter + 1):
+        if accelerated and it == max_iter:
+            break
+        loss_y = smooth_gradient(problem, W_y, Z_y, G, grad, grad_intercept)
+        # Gradient descent tests every iterate; FISTA a warm start (at
+        # it == 0, y is the iterate), then its iterates below.
+        if (it == 0 or not accelerated) and _optimality_residual(
+            W_y, grad, grad_intercept, problem.l1, problem.scale,
+            problem.scale_intercept,
+        ) <= tol:  # fmt: skip
             status = CONVERGED
             break
-        objective, lipschitz = backtracking_prox_step(
-            problem, W_y, intercept_y, Z_y, grad, grad_intercept, lipschitz,
-            LIPSCHITZ_DECREASE, fixed_step, W_new, intercept_new, Z_new,
-        )  # fmt: skip
-        record_iterate(trace, it, objective, W_new, intercept_new)
+        if it == max_iter:
+            break
+
+        # The proximal step from y, with backtracking.
+        if not fixed_step:
+            lipschitz = max(lipschitz * lipschitz_decrease, LIPSCHITZ_FLOOR)
+        while True:
+            for j in range(n_features):
+                inv = 1.0 / (lipschitz * problem.scale[j])
+                threshold = problem.l1[j] * inv
+                for k in range(n_outputs):
+                    W_new[j, k] = soft_threshold(
+                        W_y[j, k] - inv * grad[j, k], threshold
+                    )
+            inv = 1.0 / (lipschitz * problem.scale_intercept)
+            for k in range(n_outputs):
+                b_new[k] = b_y[k] - inv * grad_intercept[k]
+            _design_matmul(X, W_new, b_new, problem.x_mean, Z_new)
+            # The loss's Bregman divergence, the step in the metric, and the
+            # L2 part's share of the divergence (times 2).
+            divergence = datafit_bregman(loss, problem.Y, Z_y, Z_new, problem.weights)
+            if fixed_step or lipschitz >= problem.lipschitz_max:
+                break
+            in_metric = 0.0
+            decayed = 0.0
+            for j in range(n_features):
+                for k in range(n_outputs):
+                    d = W_new[j, k] - W_y[j, k]
+                    decayed += problem.l2[j] * d * d
+                    in_metric += problem.scale[j] * d * d
+            for k in range(n_outputs):
+                d = b_new[k] - b_y[k]
+                in_metric += problem.scale_intercept * d * d
+            if divergence + 0.5 * decayed <= 0.5 * lipschitz * in_metric * (
+                1.0 + problem.rel_eps
+            ):
+                break
+            lipschitz = min(2.0 * lipschitz, problem.lipschitz_max)
+        # The loss at the new point from its value, gradient and divergence
+        # at y (no second pass of exp and log over the rows).
+        objective = loss_y + divergence
+        for i in range(Z.shape[0]):
+            for k in range(n_outputs):
+                objective += G[i, k] * (Z_new[i, k] - Z_y[i, k])
+        objective += l2_value(W_new, problem.l2) + l1_value(W_new, problem.l1)
+        if not all_finite(W_new, b_new):
+            objective = math.nan
+        record_iterate(trace, it, objective, W_new, b_new)
         n_iter = it + 1
         if not math.isfinite(objective):
             status = NON_FINITE
             break
 
-        step_norm = gradient_mapping_norm(
-            problem, W_y, intercept_y, W_new, intercept_new, lipschitz
-        )
-        restart = _momentum_points_backwards(
-            W_y, intercept_y, W_new, intercept_new, W, intercept
-        )
+        if not accelerated:
+            W, W_new = W_new, W
+            b, b_new = b_new, b
+            Z, Z_new = Z_new, Z
+            W_y, b_y, Z_y = W, b, Z
+            continue
+        # The largest entry of the gradient mapping L D (y - x_new),
+        # standardised, and the restart test <y - x_new, x_new - x> > 0.
+        step_norm = 0.0
+        backwards = 0.0
+        for j in range(n_features):
+            s = lipschitz * math.sqrt(problem.scale[j])
+            for k in range(n_outputs):
+                step_norm = max(step_norm, s * abs(W_y[j, k] - W_new[j, k]))
+                backwards += (W_y[j, k] - W_new[j, k]) * (W_new[j, k] - W[j, k])
+        s = lipschitz * math.sqrt(problem.scale_intercept)
+        for k in range(n_outputs):
+            step_norm = max(step_norm, s * abs(b_y[k] - b_new[k]))
+            backwards += (b_y[k] - b_new[k]) * (b_new[k] - b[k])
         # Rotate buffers: prev <- current <- new.
         W_prev, W, W_new = W, W_new, W_prev
-        intercept_prev, intercept, intercept_new = (
-            intercept,
-            intercept_new,
-            intercept_prev,
-        )
+        b_prev, b, b_new = b, b_new, b_prev
         Z_prev, Z, Z_new = Z, Z_new, Z_prev
 
         if step_norm <= tol:
-            _smooth_gradient(problem, W, Z, G, grad, grad_intercept)
-            if _residual(problem, W, grad, grad_intercept) <= tol:
+            smooth_gradient(problem, W, Z, G, grad, grad_intercept)
+            if _optimality_residual(
+                W, grad, grad_intercept, problem.l1, problem.scale,
+                problem.scale_intercept,
+            ) <= tol:  # fmt: skip
                 status = CONVERGED
                 break
 
-        if restart:
+        if backwards > 0.0:
             momentum = 1.0
             beta = 0.0
         else:
             next_momentum = 0.5 * (1.0 + math.sqrt(1.0 + 4.0 * momentum * momentum))
             beta = (momentum - 1.0) / next_momentum
             momentum = next_momentum
-        _extrapolate(W, W_prev, beta, W_y)
-        _extrapolate(intercept, intercept_prev, beta, intercept_y)
-        _extrapolate(Z, Z_prev, beta, Z_y)
-    return W, intercept, n_iter, status
+        # y = x + beta (x - x_prev), its predictor likewise.
+        for j in range(n_features):
+            for k in range(n_outputs):
+                W_y[j, k] = W[j, k] + beta * (W[j, k] - W_prev[j, k])
+        for k in range(n_outputs):
+            b_y[k] = b[k] + beta * (b[k] - b_prev[k])
+        for i in range(Z.shape[0]):
+            for k in range(n_outputs):
+                Z_y[i, k] = Z[i, k] + beta * (Z[i, k] - Z_prev[i, k])
+    return W, b, n_iter, status
 
 
-accelerated_proximal_gradient = specialised_entry(
-    _accelerated_proximal_gradient,
-    "accelerated_proximal_gradient",
-    _accelerated_proximal_gradient.__doc__,
-)
+def run(
+    problem, W_init, intercept_init, max_iter, tol, learning_rate, trace,
+    accelerated, lipschitz_decrease,
+):  # fmt: skip
+    """Run the kernel on the specialised problem with fresh work arrays."""
+    problem = specialise(problem)
+    dtype = W_init.dtype
+    n_features, n_outputs = W_init.shape
+    n_samples = problem.Y.shape[0]
+    Ws = np.empty((5, n_features, n_outputs), dtype=dtype)
+    bs = np.empty((5, n_outputs), dtype=dtype)
+    Zs = np.empty((5, n_samples, n_outputs), dtype=dtype)
+    W, intercept, n_iter, status = _proximal_gradient(
+        problem, W_init, intercept_init, max_iter, tol, learning_rate, accelerated,
+        lipschitz_decrease, trace, Ws, bs, Zs,
+    )  # fmt: skip
+    return W.copy(), intercept.copy(), n_iter, status
+
+
+def accelerated_proximal_gradient(
+    problem, W_init, intercept_init, max_iter, tol, trace, learning_rate
+):
+    """Run FISTA; return ``(W, intercept, n_iter, status)``."""
+    return run(
+        problem, W_init, intercept_init, max_iter, tol, learning_rate, trace, True,
+        LIPSCHITZ_DECREASE,
+    )  # fmt: skip

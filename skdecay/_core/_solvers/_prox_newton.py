@@ -34,7 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._datafits import DATAFITS, DATAFITS_BY_CODE
-from .._losses import SQUARED, loss_code
+from .._losses import SquaredLoss, loss_code
 from .._products import column_moments
 from ._cd import _Outer, column_design, solve
 from ._common import (
@@ -46,7 +46,6 @@ from ._common import (
     NON_FINITE,
     STALLED,
     Trace,
-    specialise,
 )
 
 #: Sweeps allowed to coordinate descent on one quadratic model.
@@ -59,6 +58,11 @@ MIN_INNER_TOLERANCE_RATIO = 1e-6
 #: Curvatures below this fraction of the largest are raised to it, so the
 #: working response ``t = z - g / h`` stays finite on confidently wrong rows.
 CURVATURE_FLOOR = 1e-12
+
+SQUARED_DATAFIT = DATAFITS["squared"]
+#: A fresh C-ordered (0, 0) array: a slice of problem.gram would be a type
+#: of its own, and coordinate descent would compile twice.
+_NO_GRAM = np.empty((0, 0))
 
 
 class _Newton(_Outer):
@@ -79,7 +83,7 @@ class _Newton(_Outer):
         return float(self.l1_flat @ np.abs(W).sum(axis=1))
 
     def smooth_value(self, Z, W):
-        decay = 0.5 * float(self.l2_flat @ np.sum(W * W, axis=1))
+        decay = 0.5 * float(self.l2_flat @ (W * W).sum(axis=1))
         return self.datafit.value(self.Y, Z, self.weights) + decay
 
     def moments(self, h):
@@ -94,7 +98,8 @@ class _Newton(_Outer):
         return mean, np.maximum(second - mean * mean, 0.0)
 
     def model(self, Z, G):
-        """The squared-loss problem that is the loss's expansion at ``Z``.
+        """The squared-loss problem that is the loss's expansion at ``Z``,
+        and its :class:`._cd._Outer`.
 
         Its working response and per-row curvature (the model's weights),
         centred with the curvature-weighted means of the features (its
@@ -102,26 +107,35 @@ class _Newton(_Outer):
         on sparse data), so its intercept is ``b + (model.x_mean - x_mean)
         . W`` for the problem's ``(W, b)``.
         """
-        problem = self.problem
         h = self.datafit.row_curvature(self.Y, Z, self.weights)
-        h = np.maximum(h, CURVATURE_FLOOR * np.max(h, initial=0.0))
+        h = np.maximum(h, CURVATURE_FLOOR * h.max(initial=0.0))
         target = Z[:, :1] - G[:, :1] / h[:, None]
-        total = max(float(np.sum(h)), 1e-300)
+        total = max(float(h.sum()), 1e-300)
         mean, spread = self.moments(h / total)
         # A column without spread under these weights has a zero gradient:
         # any positive scale is correct.
         scale = np.where(spread > 0.0, total * spread, 1.0) + self.l2_flat
         dtype = self.dtype
-        return problem._replace(
-            Y=np.ascontiguousarray(target, dtype=dtype),
+        model = self.problem._replace(
+            Y=target.astype(dtype),
             weights=h.astype(dtype),
             x_mean=mean.astype(dtype),
-            loss=SQUARED,
+            loss=SquaredLoss(),
             scale=scale.astype(dtype),
             scale_intercept=total,
             # The model's curvature is its own.
-            gram=np.empty((0, 0)),
+            gram=_NO_GRAM,
         )
+        if dtype != np.float64:  # the float64 values the kernel sees
+            target, h, mean, scale = (
+                model.Y.astype(np.float64), model.weights.astype(np.float64),
+                model.x_mean.astype(np.float64), model.scale.astype(np.float64),
+            )  # fmt: skip
+        outer = _Outer(
+            model, SQUARED_DATAFIT, self.X, Y=target, weights=h, x_mean=mean,
+            scale=scale,
+        )  # fmt: skip
+        return model, outer
 
     def line_search(self, W, intercept, Z, S, s_intercept, objective, predicted):
         """The longest step ``t`` in 1, 1/2, 1/4, ... along ``(S, s_intercept)``
@@ -148,7 +162,7 @@ class _Newton(_Outer):
             step *= 0.5
         else:
             accepted = False
-        finite = np.all(np.isfinite(W_new)) and np.all(np.isfinite(intercept_new))
+        finite = np.isfinite(W_new).all() and np.isfinite(intercept_new).all()
         if not finite:
             value = math.nan
         return value, accepted, W_new, intercept_new, Z_new
@@ -166,7 +180,6 @@ def proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
     datafit = DATAFITS_BY_CODE[loss_code(problem.loss)]
     problem = column_design(problem)
     newton = _Newton(problem, datafit)
-    squared = DATAFITS["squared"]
     dtype = newton.dtype
     W = np.array(W_init, dtype=dtype, order="C")
     intercept = np.array(intercept_init, dtype=dtype)
@@ -188,7 +201,7 @@ def proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
     for it in range(max_iter + 1):
         value, G, grad, grad_intercept = newton.gradient(W, Z)
         residuals, at_intercept = newton.violations(W, grad, grad_intercept)
-        worst = max(float(np.max(residuals, initial=0.0)), at_intercept)
+        worst = max(float(residuals.max(initial=0.0)), at_intercept)
         if worst <= tol:
             status = CONVERGED
             break
@@ -200,10 +213,10 @@ def proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
             break
         if it == max_iter:
             break
-        value += 0.5 * float(newton.l2_flat @ np.sum(W * W, axis=1))
+        value += 0.5 * float(newton.l2_flat @ (W * W).sum(axis=1))
         objective = value + newton.l1_value(W)
-        model = newton.model(Z, G)
-        model_mean = model.x_mean.astype(np.float64)
+        model, model_outer = newton.model(Z, G)
+        model_mean = model_outer.x_mean
         # The model's gradient at the current point, in the model's
         # centring: its loss has the loss's derivative G here, but its
         # features are centred with the curvature-weighted means, so
@@ -215,32 +228,31 @@ def proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
             + (shift_by * (newton.x_mean - model_mean))[:, None]
             * (grad_intercept[None, :])
         )
-        model_outer = _Outer(specialise(model), squared)
         model_residuals, model_at_intercept = model_outer.violations(
             W, grad_model, grad_intercept
         )
         model_residual = max(
-            float(np.max(model_residuals, initial=0.0)), model_at_intercept
+            float(model_residuals.max(initial=0.0)), model_at_intercept
         )
-        model_start = intercept + np.sum((model_mean - newton.x_mean)[:, None] * W, 0)
+        model_start = intercept + ((model_mean - newton.x_mean)[:, None] * W).sum(0)
         Z_model = Z.astype(dtype)
         while True:
             W_model = W.copy()
             intercept_model = model_start.astype(dtype)
             solve(
-                model_outer.problem, W_model, intercept_model, Z_model.copy(),
-                MAX_INNER_SWEEPS, inner_ratio * model_residual, inner_trace,
-                squared, model_outer,
+                model, W_model, intercept_model, Z_model.copy(), MAX_INNER_SWEEPS,
+                inner_ratio * model_residual, inner_trace, outer=model_outer,
+                gradient=(grad_model, grad_intercept),
             )  # fmt: skip
-            intercept_model = intercept_model + np.sum(
-                (newton.x_mean - model_mean)[:, None] * W_model, axis=0
-            )
+            intercept_model = intercept_model + (
+                (newton.x_mean - model_mean)[:, None] * W_model
+            ).sum(axis=0)
             # Direction d = model solution - current point, and Tseng-Yun's
             # Delta (negative for a descent direction).
             S = W_model - W
             s_intercept = intercept_model - intercept
             predicted = newton.l1_value(W_model) - newton.l1_value(W)
-            predicted += float(np.sum(grad * S) + np.sum(grad_intercept * s_intercept))
+            predicted += float((grad * S).sum() + (grad_intercept * s_intercept).sum())
             new_objective, accepted, W_new, intercept_new, Z_new = newton.line_search(
                 W, intercept, Z, S, s_intercept, objective, predicted
             )
