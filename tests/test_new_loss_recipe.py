@@ -71,7 +71,7 @@ def _row_loss(r):
 
 
 @njit(cache=True, nogil=True)
-def logcosh_value(Y, Z, weights):
+def logcosh_value(loss, Y, Z, weights):
     total = 0.0
     for i in range(Z.shape[0]):
         for k in range(Z.shape[1]):
@@ -80,7 +80,7 @@ def logcosh_value(Y, Z, weights):
 
 
 @njit(cache=True, nogil=True)
-def logcosh_gradient(Y, Z, weights, G):
+def logcosh_gradient(loss, Y, Z, weights, G):
     total = 0.0
     for i in range(Z.shape[0]):
         for k in range(Z.shape[1]):
@@ -91,7 +91,7 @@ def logcosh_gradient(Y, Z, weights, G):
 
 
 @njit(cache=True, nogil=True)
-def logcosh_row_value(Y, Z, i):
+def logcosh_row_value(loss, Y, Z, i):
     total = 0.0
     for k in range(Z.shape[1]):
         total += _row_loss(Z[i, k] - Y[i, k])
@@ -99,18 +99,18 @@ def logcosh_row_value(Y, Z, i):
 
 
 @njit(cache=True, nogil=True)
-def logcosh_derivative(y, z):
+def logcosh_derivative(loss, y, z):
     return math.tanh(z - y)
 
 
 @njit(cache=True, nogil=True)
-def logcosh_row_derivative(Y, Z, i, out):
+def logcosh_row_derivative(loss, Y, Z, i, out):
     for k in range(Z.shape[1]):
         out[k] = math.tanh(Z[i, k] - Y[i, k])
 
 
 @njit(cache=True, nogil=True)
-def logcosh_hessian_apply(Y, Z, weights, V, out):
+def logcosh_hessian_apply(loss, Y, Z, weights, V, out):
     for i in range(Z.shape[0]):
         for k in range(Z.shape[1]):
             t = math.tanh(Z[i, k] - Y[i, k])
@@ -118,7 +118,7 @@ def logcosh_hessian_apply(Y, Z, weights, V, out):
 
 
 @njit(cache=True, nogil=True)
-def logcosh_bregman(Y, Z, Z_new, weights):
+def logcosh_bregman(loss, Y, Z, Z_new, weights):
     total = 0.0
     for i in range(Z.shape[0]):
         for k in range(Z.shape[1]):
