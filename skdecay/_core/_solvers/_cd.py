@@ -115,9 +115,9 @@ def _anderson(history):
     """
     m = history.shape[0] - 1
     # The lower triangle, then the factor in place; the solution in the last
-    # column (one allocation).
-    C = np.empty((m, m + 1))
-    z = C[:, m]
+    # row (one allocation).
+    C = np.empty((m + 1, m))
+    z = C[m]
     scale = 0.0
     for a in range(m):
         for c in range(a + 1):

@@ -26,13 +26,13 @@ from numba import njit
 
 from .._linalg import _design_matmul
 from .._losses import datafit_bregman
-from .._prox import _optimality_residual, l1_value, l2_value, soft_threshold
+from .._products import as_matrix, centred_matmul
+from .._prox import _optimality_residual, soft_threshold
 from ._common import (
     CONVERGED,
     LIPSCHITZ_FLOOR,
     MAX_ITER_REACHED,
     NON_FINITE,
-    all_finite,
     record_iterate,
     smooth_gradient,
     specialise,
@@ -47,8 +47,8 @@ LIPSCHITZ_DECREASE = 1.0
 
 @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def _proximal_gradient(
-    problem, W_init, intercept_init, max_iter, tol, learning_rate, accelerated,
-    lipschitz_decrease, trace, Ws, bs, Zs,
+    problem, max_iter, tol, learning_rate, accelerated, lipschitz_decrease, trace,
+    Ws, bs, Zs,
 ):  # fmt: skip
     """Run FISTA (``accelerated``) or proximal gradient descent; return
     ``(W, intercept, n_iter, status)``.
@@ -71,28 +71,18 @@ def _proximal_gradient(
 
     Gradient descent stops when the optimality residual at the iterate is at
     most ``tol``; FISTA when the gradient mapping's is and the residual at
-    the iterate confirms it. The caller provides the work arrays ``Ws``
-    (5, n_features, n_outputs), ``bs`` (5, n_outputs) and ``Zs`` (5,
-    n_samples, n_outputs) in the dtype of ``W_init``: one function, its
-    helpers compiled once, with no allocation of its own (each costs
-    compilation).
+    the iterate confirms it. The caller provides the work arrays, in the
+    dtype of ``X``: ``Ws`` (5, n_features, n_outputs), ``bs`` (5,
+    n_outputs) and ``Zs`` (5, n_samples, n_outputs), the first three of
+    each holding the start (coefficients, intercept, predictor). One
+    function, its helpers compiled once, with no allocation of its own: each
+    piece of code here costs compilation in a new environment.
     """
     W, W_prev, W_y, W_new, grad = Ws[0], Ws[1], Ws[2], Ws[3], Ws[4]
     b, b_prev, b_y, b_new, grad_intercept = bs[0], bs[1], bs[2], bs[3], bs[4]
     Z, Z_prev, Z_y, Z_new, G = Zs[0], Zs[1], Zs[2], Zs[3], Zs[4]
-    X = problem.X
-    loss = problem.loss
     n_features, n_outputs = W.shape
-    for j in range(n_features):
-        for k in range(n_outputs):
-            W[j, k] = W_prev[j, k] = W_y[j, k] = W_init[j, k]
-    for k in range(n_outputs):
-        b[k] = b_prev[k] = b_y[k] = intercept_init[k]
-    _design_matmul(X, W, b, problem.x_mean, Z)
-    for i in range(Z.shape[0]):
-        for k in range(n_outputs):
-            Z_prev[i, k] = Z_y[i, k] = Z[i, k]
-
+    l1, l2, scale = problem.l1, problem.l2, problem.scale
     fixed_step = learning_rate > 0.0
     lipschitz = 1.0 / learning_rate if fixed_step else 1.0
     momentum = 1.0
@@ -105,58 +95,57 @@ def _proximal_gradient(
         # Gradient descent tests every iterate; FISTA a warm start (at
         # it == 0, y is the iterate), then its iterates below.
         if (it == 0 or not accelerated) and _optimality_residual(
-            W_y, grad, grad_intercept, problem.l1, problem.scale,
-            problem.scale_intercept,
+            W_y, grad, grad_intercept, l1, scale, problem.scale_intercept
         ) <= tol:  # fmt: skip
             status = CONVERGED
             break
         if it == max_iter:
             break
 
-        # The proximal step from y, with backtracking.
+        # The proximal step from y, with backtracking. Along with the step:
+        # its length in the metric, the L2 part's share of the Bregman
+        # divergence (times 2) and the penalty at the new point.
         if not fixed_step:
             lipschitz = max(lipschitz * lipschitz_decrease, LIPSCHITZ_FLOOR)
         while True:
+            in_metric = 0.0
+            decayed = 0.0
+            penalty = 0.0
             for j in range(n_features):
-                inv = 1.0 / (lipschitz * problem.scale[j])
-                threshold = problem.l1[j] * inv
+                inv = 1.0 / (lipschitz * scale[j])
                 for k in range(n_outputs):
-                    W_new[j, k] = soft_threshold(
-                        W_y[j, k] - inv * grad[j, k], threshold
-                    )
+                    new = soft_threshold(W_y[j, k] - inv * grad[j, k], l1[j] * inv)
+                    W_new[j, k] = new
+                    d = new - W_y[j, k]
+                    decayed += l2[j] * d * d
+                    in_metric += scale[j] * d * d
+                    penalty += l1[j] * abs(new) + 0.5 * l2[j] * new * new
             inv = 1.0 / (lipschitz * problem.scale_intercept)
             for k in range(n_outputs):
                 b_new[k] = b_y[k] - inv * grad_intercept[k]
-            _design_matmul(X, W_new, b_new, problem.x_mean, Z_new)
-            # The loss's Bregman divergence, the step in the metric, and the
-            # L2 part's share of the divergence (times 2).
-            divergence = datafit_bregman(loss, problem.Y, Z_y, Z_new, problem.weights)
-            if fixed_step or lipschitz >= problem.lipschitz_max:
-                break
-            in_metric = 0.0
-            decayed = 0.0
-            for j in range(n_features):
-                for k in range(n_outputs):
-                    d = W_new[j, k] - W_y[j, k]
-                    decayed += problem.l2[j] * d * d
-                    in_metric += problem.scale[j] * d * d
-            for k in range(n_outputs):
                 d = b_new[k] - b_y[k]
                 in_metric += problem.scale_intercept * d * d
+            _design_matmul(problem.X, W_new, b_new, problem.x_mean, Z_new)
+            divergence = datafit_bregman(
+                problem.loss, problem.Y, Z_y, Z_new, problem.weights
+            )
+            if fixed_step or lipschitz >= problem.lipschitz_max:
+                break
             if divergence + 0.5 * decayed <= 0.5 * lipschitz * in_metric * (
                 1.0 + problem.rel_eps
             ):
                 break
             lipschitz = min(2.0 * lipschitz, problem.lipschitz_max)
         # The loss at the new point from its value, gradient and divergence
-        # at y (no second pass of exp and log over the rows).
-        objective = loss_y + divergence
+        # at y (no second pass of exp and log over the rows). The penalty is
+        # not finite if W_new is not (no weight is infinite).
+        objective = loss_y + divergence + penalty
         for i in range(Z.shape[0]):
             for k in range(n_outputs):
                 objective += G[i, k] * (Z_new[i, k] - Z_y[i, k])
-        objective += l2_value(W_new, problem.l2) + l1_value(W_new, problem.l1)
-        if not all_finite(W_new, b_new):
-            objective = math.nan
+        for k in range(n_outputs):
+            if not math.isfinite(b_new[k]):
+                objective = math.nan
         record_iterate(trace, it, objective, W_new, b_new)
         n_iter = it + 1
         if not math.isfinite(objective):
@@ -174,7 +163,7 @@ def _proximal_gradient(
         step_norm = 0.0
         backwards = 0.0
         for j in range(n_features):
-            s = lipschitz * math.sqrt(problem.scale[j])
+            s = lipschitz * math.sqrt(scale[j])
             for k in range(n_outputs):
                 step_norm = max(step_norm, s * abs(W_y[j, k] - W_new[j, k]))
                 backwards += (W_y[j, k] - W_new[j, k]) * (W_new[j, k] - W[j, k])
@@ -190,8 +179,7 @@ def _proximal_gradient(
         if step_norm <= tol:
             smooth_gradient(problem, W, Z, G, grad, grad_intercept)
             if _optimality_residual(
-                W, grad, grad_intercept, problem.l1, problem.scale,
-                problem.scale_intercept,
+                W, grad, grad_intercept, l1, scale, problem.scale_intercept
             ) <= tol:  # fmt: skip
                 status = CONVERGED
                 break
@@ -223,13 +211,19 @@ def run(
     problem = specialise(problem)
     dtype = W_init.dtype
     n_features, n_outputs = W_init.shape
-    n_samples = problem.Y.shape[0]
+    X = as_matrix(problem.X)
     Ws = np.empty((5, n_features, n_outputs), dtype=dtype)
     bs = np.empty((5, n_outputs), dtype=dtype)
-    Zs = np.empty((5, n_samples, n_outputs), dtype=dtype)
+    Ws[:3] = W_init
+    bs[:3] = intercept_init
+    Zs = np.empty((5, X.shape[0], n_outputs), dtype=dtype)
+    if W_init.any():
+        Zs[:3] = centred_matmul(X, W_init, intercept_init, problem.x_mean)
+    else:  # a cold start: no pass over X
+        Zs[:3] = intercept_init
     W, intercept, n_iter, status = _proximal_gradient(
-        problem, W_init, intercept_init, max_iter, tol, learning_rate, accelerated,
-        lipschitz_decrease, trace, Ws, bs, Zs,
+        problem, max_iter, tol, learning_rate, accelerated, lipschitz_decrease,
+        trace, Ws, bs, Zs,
     )  # fmt: skip
     return W.copy(), intercept.copy(), n_iter, status
 
