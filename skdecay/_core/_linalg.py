@@ -19,7 +19,6 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
-from numba.extending import overload
 
 #: Options of a kernel called only from other kernels: no Python or C entry
 #: wrappers to compile (a Python entry costs a tenth of a second or more of
@@ -270,61 +269,9 @@ def _design_rmatmul(X, G, x_mean, out):
             out[j, k] -= x_mean[j] * column_sum
 
 
-@njit(cache=True, nogil=True, **INTERNAL)
-def _weighted_column_moments(X, weights, center):
-    """Weighted column means and (centered or raw) second moments.
-
-    ``weights`` must sum to one. Returns ``(mean, spread)`` in float64, where
-    ``spread_j = sum_i w_i (x_ij - mean_j)^2`` if ``center`` else
-    ``sum_i w_i x_ij^2``; ``mean`` is zero when ``center`` is False.
-    """
-    p = X.n_features
-    mean = np.zeros(p)
-    second = np.zeros(p)
-    if X.layout == DENSE or X.layout == DENSE_T:
-        # The rows of a C-ordered X are the columns of X.dense (DENSE_T).
-        rows = X.dense.T if X.layout == DENSE_T else X.dense
-        for i in range(X.n_samples):
-            w = weights[i]
-            for j in range(p):
-                mean[j] += w * rows[i, j]
-        if not center:
-            for j in range(p):
-                mean[j] = 0.0
-        # Two passes keep the variance accurate for columns with a large mean.
-        for i in range(X.n_samples):
-            w = weights[i]
-            for j in range(p):
-                d = rows[i, j] - mean[j]
-                second[j] += w * d * d
-        return mean, second
-
-    if X.layout == CSR:
-        for i in range(X.n_samples):
-            w = weights[i]
-            for jj in range(X.indptr[i], X.indptr[i + 1]):
-                v = X.data[jj]
-                mean[X.indices[jj]] += w * v
-                second[X.indices[jj]] += w * v * v
-    else:
-        for j in range(p):
-            for jj in range(X.indptr[j], X.indptr[j + 1]):
-                w = weights[X.indices[jj]]
-                v = X.data[jj]
-                mean[j] += w * v
-                second[j] += w * v * v
-    if center:
-        for j in range(p):
-            second[j] = max(second[j] - mean[j] * mean[j], 0.0)
-    else:
-        for j in range(p):
-            mean[j] = 0.0
-    return mean, second
-
-
 # Called from Python (tests), the products run on :func:`one_type`'s design
 # through entries of their own, compiled only then; kernels call the
-# functions above directly, or get the overloads below.
+# functions above directly.
 
 
 @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
@@ -335,11 +282,6 @@ def _design_matmul_entry(X, W, intercept, x_mean, Z):
 @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def _design_rmatmul_entry(X, G, x_mean, out):
     _design_rmatmul(X, G, x_mean, out)
-
-
-@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
-def _weighted_column_moments_entry(X, weights, center):
-    return _weighted_column_moments(X, weights, center)
 
 
 def design_matmul(X, W, intercept, x_mean, Z):
@@ -353,21 +295,13 @@ def design_rmatmul(X, G, x_mean, out):
 
 
 def weighted_column_moments(X, weights, center):
-    """Weighted column means and (centered or raw) second moments (see
-    ``_weighted_column_moments``)."""
-    return _weighted_column_moments_entry(one_type(X), weights, center)
+    """Weighted column means and (centered or raw) second moments, in NumPy.
 
+    ``weights`` must sum to one. Returns ``(mean, spread)`` in float64, where
+    ``spread_j = sum_i w_i (x_ij - mean_j)^2`` if ``center`` else
+    ``sum_i w_i x_ij^2``; ``mean`` is zero when ``center`` is False. (Called
+    from Python only, by partial_fit: nothing to compile.)
+    """
+    from ._products import as_matrix, column_moments
 
-@overload(design_matmul, inline="always")
-def _ol_design_matmul(X, W, intercept, x_mean, Z):
-    return lambda X, W, intercept, x_mean, Z: _design_matmul(X, W, intercept, x_mean, Z)
-
-
-@overload(design_rmatmul, inline="always")
-def _ol_design_rmatmul(X, G, x_mean, out):
-    return lambda X, G, x_mean, out: _design_rmatmul(X, G, x_mean, out)
-
-
-@overload(weighted_column_moments, inline="always")
-def _ol_weighted_column_moments(X, weights, center):
-    return lambda X, weights, center: _weighted_column_moments(X, weights, center)
+    return column_moments(as_matrix(X), weights, center)

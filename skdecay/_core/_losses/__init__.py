@@ -1,30 +1,35 @@
-"""Data-fit terms of the objective.
+"""Data-fit terms of the objective, compiled.
 
-Every loss is a small module with seven or eight pieces: ``*_value(Y, Z, weights)``,
-``*_gradient(Y, Z, weights, G)`` (fills ``G`` with the weighted derivative in
-the linear predictor ``Z`` and returns the value), ``*_row_derivative(Y, Z, i,
-out)`` (the unweighted derivative at one row: what coordinate descent needs on
-the rows of one column) and, for a loss that is separable across outputs, the
-scalar ``*_derivative(y, z)`` (the same, one entry at a time, which the
-compiler keeps in registers), ``*_hessian_apply(Y, Z, weights, V, out)`` (the
-weighted Hessian in ``Z`` applied row by row to ``V``: Newton's products),
-``*_bregman(Y, Z, Z_new, weights)`` (the loss's Bregman divergence between two
-predictors, computed accurately from their difference: the backtracking
-test), ``*_intercept_at_zero`` and a ``*_CURVATURE`` bound on its second
-derivative. ``Y`` and ``Z`` are 2-D
-(n_samples, n_outputs) and ``weights`` sum to one.
+Every loss is a small module of compiled pieces, each taking the loss (its
+code or marker, unused by the piece itself) first: ``*_value(loss, Y, Z,
+weights)``, ``*_gradient(loss, Y, Z, weights, G)`` (fills ``G`` with the
+weighted derivative in the linear predictor ``Z`` and returns the value),
+``*_row_value(loss, Y, Z, i)`` and ``*_row_derivative(loss, Y, Z, i, out)``
+(the unweighted loss and derivative at one row: what coordinate descent needs
+on the rows of one column) and, for a loss that is separable across outputs,
+the scalar ``*_derivative(loss, y, z)`` (the same, one entry at a time, which
+the compiler keeps in registers), ``*_hessian_apply(loss, Y, Z, weights, V,
+out)`` (the weighted Hessian in ``Z`` applied row by row to ``V``) and
+``*_bregman(loss, Y, Z, Z_new, weights)`` (the loss's Bregman divergence
+between two predictors, computed accurately from their difference: the
+backtracking test); and a ``*_CURVATURE`` bound on its second derivative.
+``Y`` and ``Z`` are 2-D (n_samples, n_outputs) and ``weights`` sum to one.
+The best intercept at zero coefficients is the NumPy datafit's
+(:func:`intercept_at_zero`).
 
 Two ways in. The ``loss_*`` dispatchers take the integer loss code and hold
 every loss behind an if-chain: callable from Python, and by kernels that
 serve every loss through one compiled version (partial_fit's stream). The
 ``datafit_*`` functions take a *marker* instead, an instance of the loss's
 empty NamedTuple class (``SquaredLoss()``, ...), and resolve at compile time
-to that loss's function alone, so a solver compiled for the squared loss
-holds no logistic or multinomial code (lasso's first fit compiled all three:
-about 1 s, and more in every caller). The marker's class pickles by
-reference, so the compiled solver is reused from the cache in a new process
-(a jitted function passed as an argument would not be, numba#6264). They
-also accept an integer code, for callers not yet specialised.
+to that loss's piece alone, so a solver compiled for the squared loss holds
+no logistic or multinomial code. The piece is the overload's implementation
+itself (hence the leading ``loss``): a wrapper around it would be compiled
+as a function of its own, in full, even when inlined. The marker's class
+pickles by reference, so the compiled solver is reused from the cache in a
+new process (a jitted function passed as an argument would not be,
+numba#6264). They also accept an integer code, for callers not yet
+specialised.
 
 A new loss is one new module plus one registry entry and one branch here;
 no solver changes.
@@ -32,16 +37,17 @@ no solver changes.
 
 from typing import NamedTuple
 
+import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
+from .._datafits import DATAFITS_BY_CODE
 from ._logistic import (
     LOGISTIC_CURVATURE,
     logistic_bregman,
     logistic_derivative,
     logistic_gradient,
     logistic_hessian_apply,
-    logistic_intercept_at_zero,
     logistic_row_derivative,
     logistic_row_value,
     logistic_value,
@@ -51,7 +57,6 @@ from ._multinomial import (
     multinomial_bregman,
     multinomial_gradient,
     multinomial_hessian_apply,
-    multinomial_intercept_at_zero,
     multinomial_row_derivative,
     multinomial_row_value,
     multinomial_value,
@@ -62,7 +67,6 @@ from ._squared import (
     squared_derivative,
     squared_gradient,
     squared_hessian_apply,
-    squared_intercept_at_zero,
     squared_row_derivative,
     squared_row_value,
     squared_value,
@@ -155,17 +159,13 @@ def loss_bregman(loss, Y, Z, Z_new, weights):
     return multinomial_bregman(loss, Y, Z, Z_new, weights)
 
 
-_INTERCEPT_AT_ZERO = {
-    SQUARED: squared_intercept_at_zero,
-    LOGISTIC: logistic_intercept_at_zero,
-    MULTINOMIAL: multinomial_intercept_at_zero,
-}
-
-
 def intercept_at_zero(loss, Y, weights):
-    """The best intercept when every coefficient is zero (from Python: only
-    the loss asked for is compiled)."""
-    return _INTERCEPT_AT_ZERO[int(loss)](Y, weights)
+    """The best intercept when every coefficient is zero: the datafit's
+    (NumPy, nothing to compile), in float64."""
+    datafit = DATAFITS_BY_CODE[loss_code(loss)]
+    return datafit.intercept_at_zero(
+        np.asarray(Y, dtype=np.float64), np.asarray(weights, dtype=np.float64)
+    )
 
 
 #: Each marker class's functions, by role (``None``: the loss has no such piece).

@@ -6,7 +6,6 @@ LogisticRegression for two classes.
 
 import math
 
-import numpy as np
 from numba import njit
 
 from .._linalg import INTERNAL
@@ -83,18 +82,6 @@ def logistic_hessian_apply(loss, Y, Z, weights, V, out):
     for i in range(Z.shape[0]):
         p = sigmoid(Z[i, 0])
         out[i, 0] = weights[i] * p * (1.0 - p) * V[i, 0]
-
-
-@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
-def logistic_intercept_at_zero(Y, weights):
-    """The log-odds of the weighted positive rate (clipped away from 0 and 1)."""
-    p = 0.0
-    for i in range(Y.shape[0]):
-        p += weights[i] * Y[i, 0]
-    p = min(max(p, 1e-12), 1.0 - 1e-12)
-    b = np.empty(1)
-    b[0] = math.log(p / (1.0 - p))
-    return b
 
 
 @njit(cache=True, nogil=True, inline="always")

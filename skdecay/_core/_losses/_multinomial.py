@@ -6,7 +6,6 @@
 
 import math
 
-import numpy as np
 from numba import njit
 
 from .._linalg import INTERNAL
@@ -88,21 +87,6 @@ def multinomial_hessian_apply(loss, Y, Z, weights, V, out):
         w = weights[i]
         for k in range(Z.shape[1]):
             out[i, k] = w * out[i, k] * (V[i, k] - mean)
-
-
-@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
-def multinomial_intercept_at_zero(Y, weights):
-    """Log of the weighted class frequencies, centred to sum to zero."""
-    n_classes = Y.shape[1]
-    freq = np.zeros(n_classes)
-    for i in range(Y.shape[0]):
-        for k in range(n_classes):
-            freq[k] += weights[i] * Y[i, k]
-    b = np.empty(n_classes)
-    for k in range(n_classes):
-        b[k] = math.log(max(freq[k], 1e-12))
-    b -= b.mean()
-    return b
 
 
 @njit(cache=True, nogil=True, **INTERNAL)

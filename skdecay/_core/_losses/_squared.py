@@ -4,7 +4,6 @@ Each output ``k`` is an independent least-squares problem (as in Ridge and
 Lasso with a 2-D target).
 """
 
-import numpy as np
 from numba import njit
 
 from .._linalg import INTERNAL
@@ -70,16 +69,6 @@ def squared_hessian_apply(loss, Y, Z, weights, V, out):
         w = weights[i]
         for k in range(Z.shape[1]):
             out[i, k] = w * V[i, k]
-
-
-@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
-def squared_intercept_at_zero(Y, weights):
-    """The intercept minimising the loss when all coefficients are zero."""
-    b = np.zeros(Y.shape[1])
-    for i in range(Y.shape[0]):
-        for k in range(Y.shape[1]):
-            b[k] += weights[i] * Y[i, k]
-    return b
 
 
 @njit(cache=True, nogil=True, inline="always")
