@@ -1,127 +1,220 @@
 """Import + first-fit latency of each estimator, with a cold and a warm Numba cache.
 
-Each measurement runs in a fresh Python process. The cold run points
-``NUMBA_CACHE_DIR`` at an empty folder, so every kernel is compiled; the
-warm run reuses that folder, so kernels load from disk.
+Each measurement runs in a fresh Python process. The *cold* run points
+``NUMBA_CACHE_DIR`` at an empty folder, so every kernel the fit needs is
+compiled; the *warm* run reuses that folder, so kernels load from disk. For
+each estimator's default solver (``solver='auto'``) on a small bundled data
+set the script records
+
+* ``import``: ``import skdecay`` (and scikit-learn's loader), seconds;
+* ``fit``: the first fit, seconds (the compile, if any, is in it);
+* ``import + fit``: their sum, which issue 12 bounds by 5 s cold;
+
+then, still with an empty cache, the total compile of every compiled solver
+in one process (``gd``, ``fista``, ``cd``, ``prox_newton`` on an L1
+logistic fit, then ``partial_fit``'s stream), each step timed, and
+skglm's first ``Lasso`` fit (skglm caches nothing: every process compiles)
+on the same data as the lasso row. Medians of ``--repeat`` runs (separate
+processes); every run of one kind is printed with ``--verbose``.
 
 Usage::
 
-    python benchmarks/bench_first_fit.py [--repeat 3]
+    python benchmarks/bench_first_fit.py [--repeat 3] [--verbose]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
+import platform
+import statistics
 import subprocess
 import sys
 import tempfile
 
-#: One fresh process per estimator: what a user pays for ``import`` and the
-#: first fit, each through the solver ``solver='auto'`` picks for it.
+#: name: (loader, estimator, the solver 'auto' picks). One fresh process per
+#: estimator: what a user pays for ``import`` and the first fit.
 CONFIGS = {
-    "DecayLinearRegressor() [newton]": (
+    "DecayLinearRegressor()": (
+        "load_diabetes", "DecayLinearRegressor()", "newton",
+    ),
+    "DecayLinearRegressor(penalty='l1')": (
+        "load_diabetes", "DecayLinearRegressor(penalty='l1', alpha=0.1)", "cd",
+    ),
+    "DecayLinearRegressor(penalty='elasticnet')": (
         "load_diabetes",
-        "DecayLinearRegressor()",
+        "DecayLinearRegressor(penalty='elasticnet', alpha=0.1, l1_ratio=0.5)",
+        "cd",
     ),
-    "DecayLinearRegressor(penalty='l1') [cd]": (
-        "load_diabetes",
-        "DecayLinearRegressor(penalty='l1', alpha=0.1)",
+    "DecayLogisticClassifier()": (
+        "load_breast_cancer", "DecayLogisticClassifier()", "newton",
     ),
-    "DecayLogisticClassifier() [newton]": (
-        "load_breast_cancer",
-        "DecayLogisticClassifier()",
-    ),
-    "DecayLogisticClassifier(penalty='l1') [prox_newton]": (
+    "DecayLogisticClassifier(penalty='l1')": (
         "load_breast_cancer",
         "DecayLogisticClassifier(penalty='l1', alpha=0.01)",
+        "prox_newton",
     ),
-}
+    "DecayLogisticClassifier(), 3 classes": (
+        "load_iris", "DecayLogisticClassifier()", "newton",
+    ),
+    "DecayLogisticClassifier(penalty='l1'), 3 classes": (
+        "load_iris", "DecayLogisticClassifier(penalty='l1', alpha=0.01)", "fista",
+    ),
+    "DecayMLPClassifier()": ("load_iris", "DecayMLPClassifier()", "network"),
+    "DecayMLPRegressor()": ("load_diabetes", "DecayMLPRegressor()", "network"),
+}  # fmt: skip
 
 CHILD = r"""
-import json, time
+import json, time, warnings
 start = time.perf_counter()
-import numpy as np
 from sklearn.datasets import {loader}
 from skdecay import DecayLinearRegressor, DecayLogisticClassifier
+from skdecay.neural_network import DecayMLPClassifier, DecayMLPRegressor
 imported = time.perf_counter()
+from skdecay._core._solvers import Solver
+ran = []
+run = Solver.run
+def recorded(self, *args, **kwargs):
+    ran.append(self.name)
+    return run(self, *args, **kwargs)
+Solver.run = recorded
+warnings.simplefilter("ignore")
 X, y = {loader}(return_X_y=True)
 loaded = time.perf_counter()
 {estimator}.fit(X, y)
 fitted = time.perf_counter()
 print(json.dumps({{
     "import": imported - start,
-    "first fit": fitted - loaded,
-    "import + first fit": (imported - start) + (fitted - loaded),
+    "fit": fitted - loaded,
+    "import + fit": (imported - start) + (fitted - loaded),
+    "solvers": sorted(set(ran)) or ["network"],
 }}))
 """
 
-SIGNATURES = r"""
-import json, warnings
-import numpy as np, scipy.sparse as sp
-from sklearn.datasets import make_classification
-from skdecay import DecayLinearRegressor, DecayLogisticClassifier
-from skdecay._core._solvers import SOLVERS
+#: Every compiled solver in one process, in this order, each step timed.
+EVERY_SOLVER = r"""
+import json, time, warnings
+start = time.perf_counter()
+from sklearn.datasets import load_breast_cancer
+from skdecay import DecayLogisticClassifier
+times = {"import": time.perf_counter() - start}
 warnings.simplefilter("ignore")
-X, y = make_classification(n_samples=100, n_features=10, random_state=0)
-inputs = {
-    "float64 C": X,
-    "float64 F": np.asfortranarray(X),
-    "float32 C": X.astype(np.float32),
-    "float64 CSR": sp.csr_matrix(X),
-    "float64 CSC": sp.csc_matrix(X),
-    "float32 CSR": sp.csr_matrix(X.astype(np.float32)),
-}
-counts = {}
-for name, data in inputs.items():
-    for est in (
-        DecayLinearRegressor(),
-        DecayLinearRegressor(penalty="l1", alpha=0.1),
-        DecayLogisticClassifier(),
-        DecayLogisticClassifier(penalty="l1", alpha=0.01),
-        DecayLogisticClassifier(solver="fista"),
-        DecayLogisticClassifier(solver="gd"),
-    ):
-        est.fit(data, y)
-    counts[name] = {k: len(f.signatures) for k, f in SOLVERS.items()}
-print(json.dumps(counts))
+X, y = load_breast_cancer(return_X_y=True)
+for solver in ("gd", "fista", "cd", "prox_newton"):
+    t = time.perf_counter()
+    DecayLogisticClassifier(
+        solver=solver, penalty="l1", alpha=0.01, max_iter=20
+    ).fit(X, y)
+    times[solver] = time.perf_counter() - t
+t = time.perf_counter()
+DecayLogisticClassifier(penalty="l1", alpha=0.01).partial_fit(X, y, classes=[0, 1])
+times["partial_fit"] = time.perf_counter() - t
+times["total (solvers)"] = sum(v for k, v in times.items() if k != "import")
+print(json.dumps(times))
+"""
+
+SKGLM = r"""
+import json, time, warnings
+start = time.perf_counter()
+from sklearn.datasets import load_diabetes
+from skglm import Lasso
+imported = time.perf_counter()
+warnings.simplefilter("ignore")
+X, y = load_diabetes(return_X_y=True)
+loaded = time.perf_counter()
+Lasso(alpha=0.1).fit(X, y)
+fitted = time.perf_counter()
+print(json.dumps({
+    "import": imported - start,
+    "fit": fitted - loaded,
+    "import + fit": (imported - start) + (fitted - loaded),
+}))
 """
 
 
 def run_child(code: str, cache_dir: str) -> dict:
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
     out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        check=True,
-        capture_output=True,
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True,
         text=True,
-    )
+    )  # fmt: skip
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def median(rows: list[dict], key: str) -> float:
+    return statistics.median(row[key] for row in rows)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
-    print(f"{'seconds, median of ' + str(args.repeat):52s} {'cold':>7s} {'warm':>7s}")
-    for name, (loader, estimator) in CONFIGS.items():
+
+    print(
+        f"# {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}; medians of "
+        f"{args.repeat} fresh processes, seconds\n"
+    )
+    print(
+        "| estimator | solver | cold import + fit | cold fit | warm fit "
+        "| warm import + fit |"
+    )
+    print("|---|---|---:|---:|---:|---:|")
+    for name, (loader, estimator, expected) in CONFIGS.items():
         code = CHILD.format(loader=loader, estimator=estimator)
-        rows = {"cold": [], "warm": []}
+        cold, warm = [], []
         for _ in range(args.repeat):
             with tempfile.TemporaryDirectory() as cache_dir:
-                rows["cold"].append(run_child(code, cache_dir))
-                rows["warm"].append(run_child(code, cache_dir))
-        for key in rows["cold"][0]:
-            cold = sorted(r[key] for r in rows["cold"])[len(rows["cold"]) // 2]
-            warm = sorted(r[key] for r in rows["warm"])[len(rows["warm"]) // 2]
-            print(f"{name + ': ' + key:52s} {cold:7.2f} {warm:7.2f}")
-    with tempfile.TemporaryDirectory() as cache_dir:
-        counts = run_child(SIGNATURES, cache_dir)
-    print("\ncompiled solver signatures after fitting each input kind (cumulative):")
-    for name, per_solver in counts.items():
-        print(f"  after {name:12s} {per_solver}")
+                cold.append(run_child(code, cache_dir))
+                warm.append(run_child(code, cache_dir))
+        solvers = " then ".join(cold[0]["solvers"])
+        if solvers != expected:
+            solvers += f" (expected {expected})"
+        print(
+            f"| {name} | {solvers} | {median(cold, 'import + fit'):.2f} "
+            f"| {median(cold, 'fit'):.2f} | {median(warm, 'fit'):.3f} "
+            f"| {median(warm, 'import + fit'):.2f} |"
+        )
+        if args.verbose:
+            print(f"|   runs | | {[round(r['import + fit'], 2) for r in cold]} "
+                  f"| | {[round(r['fit'], 3) for r in warm]} | |")  # fmt: skip
+
+    rows = []
+    for _ in range(args.repeat):
+        with tempfile.TemporaryDirectory() as cache_dir:
+            rows.append(run_child(EVERY_SOLVER, cache_dir))
+    print(
+        "\nEvery compiled solver, one process, empty cache (L1 logistic on "
+        "breast_cancer; each step compiles what the earlier ones did not):\n"
+    )
+    print("| step | cold s |")
+    print("|---|---:|")
+    for key in rows[0]:
+        print(f"| {key} | {median(rows, key):.2f} |")
+
+    rows = []
+    for _ in range(args.repeat):
+        with tempfile.TemporaryDirectory() as cache_dir:
+            rows.append(run_child(SKGLM, cache_dir))
+    print("\nskglm Lasso(alpha=0.1) on diabetes, fresh process (no cache):\n")
+    print("| | import | fit | import + fit |")
+    print("|---|---:|---:|---:|")
+    print(
+        f"| skglm {_version('skglm')} | {median(rows, 'import'):.2f} "
+        f"| {median(rows, 'fit'):.2f} | {median(rows, 'import + fit'):.2f} |"
+    )
+
+
+def _version(package: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
 
 
 if __name__ == "__main__":

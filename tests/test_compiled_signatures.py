@@ -160,11 +160,16 @@ from skdecay import DecayLinearRegressor, DecayLogisticClassifier
 rng = np.random.RandomState(0)
 X = rng.randn(60, 5)
 y = X @ rng.randn(5)
+classes = np.digitize(y, np.quantile(y, [1 / 3, 2 / 3]))
 for data in (X, sp.csr_matrix(X)):
     DecayLinearRegressor(penalty="l1", alpha=0.01).fit(data, y)
+    DecayLinearRegressor(penalty="elasticnet", alpha=0.01).fit(data, y)
     DecayLogisticClassifier(penalty="l1", alpha=0.01).fit(data, y > 0)
     DecayLogisticClassifier(solver="gd", max_iter=20).fit(data, y > 0)
     DecayLogisticClassifier(solver="fista", max_iter=20).fit(data, y > 0)
+    DecayLogisticClassifier(penalty="l1", alpha=0.01).fit(data, classes)
+    DecayLogisticClassifier(solver="cd", penalty="l1", alpha=0.01).fit(data, classes)
+    DecayLinearRegressor(penalty="l1", alpha=0.01).partial_fit(data, y)
 sys_path = __import__("sys").path
 sys_path.insert(0, {tests!r})
 from test_compiled_signatures import _kernels
@@ -186,3 +191,62 @@ def test_kernels_load_from_cache_in_a_new_process(tmp_path):
     misses = json.loads(out.stdout.strip().splitlines()[-1])
     assert misses, "no kernel ran"
     assert sum(misses.values()) == 0, {k: v for k, v in misses.items() if v}
+
+
+SHARED = """
+import json, warnings
+import numpy as np
+from numba.core import event
+warnings.simplefilter("ignore")
+from skdecay import DecayLinearRegressor, DecayLogisticClassifier
+rng = np.random.RandomState(0)
+X = rng.randn(60, 5)
+y = X @ rng.randn(5)
+
+
+class Counter(event.Listener):
+    count = 0
+
+    def on_start(self, ev):
+        Counter.count += 1
+
+    def on_end(self, ev):
+        pass
+
+
+def compiles(estimator, target):
+    Counter.count = 0
+    with event.install_listener("numba:compile", Counter()):
+        estimator.fit(X, target)
+    return Counter.count
+
+
+print(json.dumps({
+    "lasso": compiles(DecayLinearRegressor(penalty="l1", alpha=0.01), y),
+    "l1 logistic after the lasso": compiles(
+        DecayLogisticClassifier(penalty="l1", alpha=0.01), y > 0
+    ),
+    "fista": compiles(DecayLogisticClassifier(solver="fista", max_iter=20), y > 0),
+    "gd after fista": compiles(
+        DecayLogisticClassifier(solver="gd", max_iter=20), y > 0
+    ),
+    "ridge": compiles(DecayLinearRegressor(), y),
+    "l2 logistic": compiles(DecayLogisticClassifier(), y > 0),
+}))
+"""
+
+
+def test_solvers_share_their_kernels(tmp_path):
+    """In a new environment, proximal Newton's models run on the lasso's
+    compiled coordinate descent, gradient descent on FISTA's kernel, and
+    Newton compiles nothing: each compiles nothing after the other."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    out = subprocess.run(
+        [sys.executable, "-c", SHARED], env=env, check=True, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    counts = json.loads(out.stdout.strip().splitlines()[-1])
+    assert counts["lasso"] > 0 and counts["fista"] > 0, counts
+    assert counts["l1 logistic after the lasso"] == 0, counts
+    assert counts["gd after fista"] == 0, counts
+    assert counts["ridge"] == counts["l2 logistic"] == 0, counts
