@@ -15,7 +15,6 @@ and never goes past the upper bound: there the majoriser holds in exact
 arithmetic, and a failed test can only be rounding error.
 """
 
-import math
 from typing import NamedTuple
 
 import numpy as np
@@ -136,15 +135,3 @@ NO_PROGRESS_LIMIT = 3
 
 #: Halvings of the step before the line search gives up.
 MAX_HALVINGS = 60
-
-
-@njit(cache=True, nogil=True, inline="always")
-def all_finite(W, intercept):
-    for j in range(W.shape[0]):
-        for k in range(W.shape[1]):
-            if not math.isfinite(W[j, k]):
-                return False
-    for k in range(intercept.shape[0]):
-        if not math.isfinite(intercept[k]):
-            return False
-    return True
