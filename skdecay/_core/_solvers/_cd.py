@@ -584,7 +584,8 @@ def coordinate_descent(problem, W_init, intercept_init, max_iter, tol, trace):
     each coordinate steps with its own constant (no learning rate).
     """
     datafit = DATAFITS_BY_CODE[loss_code(problem.loss)]
+    W = np.array(W_init, order="C")
     return solve(
-        column_design(problem), np.array(W_init, order="C"),
-        np.array(intercept_init), None, max_iter, tol, trace, datafit,
+        column_design(problem), W, np.array(intercept_init, dtype=W.dtype), None,
+        max_iter, tol, trace, datafit,
     )  # fmt: skip

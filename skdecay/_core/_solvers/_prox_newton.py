@@ -277,5 +277,5 @@ def proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
             no_progress = 0
         else:
             no_progress += 1
-        W, intercept, Z = W_new, intercept_new, Z_new
+        W, intercept, Z = W_new, intercept_new.astype(dtype), Z_new
     return W, intercept, n_iter, status
