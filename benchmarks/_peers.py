@@ -2,8 +2,9 @@
 
 Every problem is stated on skdecay's scale (see the mapping table in the
 README): the mean loss plus ``alpha * (l1_ratio * ||w||_1 + (1 - l1_ratio) / 2
-* ||w||_2^2)``, with an unpenalised intercept. Each :class:`Runner` below turns
-that statement into the equivalent estimator of one library:
+* ||w||_2^2)``, with an unpenalised intercept (none when
+``Problem.fit_intercept`` is false). Each :class:`Runner` below turns that
+statement into the equivalent estimator of one library:
 
 * scikit-learn ``Ridge(alpha=a)`` penalises the *summed* squares: ``a = alpha * n``;
   ``Lasso`` and ``ElasticNet`` take ``alpha`` unchanged;
@@ -25,7 +26,9 @@ common optimum:
 * celer's ``LogisticRegression`` has no intercept (``fit_intercept=True``
   raises ``NotImplementedError``), so it is fitted without one. On data whose
   optimal intercept is not zero it cannot reach the 1e-6 gap ("did not reach",
-  with the best gap it got).
+  with the best gap it got). On the problems fitted without an intercept
+  (benchopt's, ``Problem.fit_intercept=False``) it minimises the common
+  function, and the note does not apply.
 * ``LogisticRegression(solver='liblinear')`` penalises the intercept (liblinear
   appends a constant feature of value ``intercept_scaling=1`` to ``X``). Its
   optimum is shifted by ``O(alpha)``, which costs only ``O(alpha^2)`` in the
@@ -67,6 +70,7 @@ class Problem:
     alpha: float  # skdecay's alpha
     n_samples: int
     sparse: bool
+    fit_intercept: bool = True
 
     @property
     def sklearn_C(self) -> float:
@@ -117,6 +121,7 @@ def skdecay_runner(solver: str) -> Runner:
             solver=solver,
             tol=tol,
             max_iter=MAX_ITER,
+            fit_intercept=problem.fit_intercept,
         )
 
     return Runner("skdecay", solver, "skdecay", lambda p: True, build)
@@ -141,6 +146,7 @@ def _sklearn_ridge(solver: str) -> Runner:
             solver=solver,
             max_iter=None if solver in ("auto", "cholesky") else MAX_ITER,
             random_state=0,
+            fit_intercept=problem.fit_intercept,
             **kwargs,
         )
 
@@ -160,14 +166,23 @@ def _sklearn_ridge(solver: str) -> Runner:
 def _sklearn_lasso(problem: Problem, tol: float | None):
     from sklearn.linear_model import Lasso
 
-    return Lasso(alpha=problem.alpha, tol=tol, max_iter=MAX_ITER)
+    return Lasso(
+        alpha=problem.alpha,
+        tol=tol,
+        max_iter=MAX_ITER,
+        fit_intercept=problem.fit_intercept,
+    )
 
 
 def _sklearn_enet(problem: Problem, tol: float | None):
     from sklearn.linear_model import ElasticNet
 
     return ElasticNet(
-        alpha=problem.alpha, l1_ratio=problem.l1_ratio, tol=tol, max_iter=MAX_ITER
+        alpha=problem.alpha,
+        l1_ratio=problem.l1_ratio,
+        tol=tol,
+        max_iter=MAX_ITER,
+        fit_intercept=problem.fit_intercept,
     )
 
 
@@ -182,6 +197,7 @@ def _sklearn_logistic(solver: str, applies, note: str = "") -> Runner:
             tol=tol,
             max_iter=MAX_ITER,
             random_state=0,
+            fit_intercept=problem.fit_intercept,
         )
 
     return Runner(
@@ -206,14 +222,19 @@ def _skglm_ridge(problem: Problem, tol: float | None):
     return GeneralizedLinearEstimator(
         Quadratic(),
         L1_plus_L2(problem.alpha, 0.0),
-        AndersonCD(tol=tol, fit_intercept=True, max_iter=MAX_OUTER),
+        AndersonCD(tol=tol, fit_intercept=problem.fit_intercept, max_iter=MAX_OUTER),
     )
 
 
 def _skglm_lasso(problem: Problem, tol: float | None):
     from skglm import Lasso
 
-    return Lasso(alpha=problem.alpha, tol=tol, max_iter=MAX_OUTER, fit_intercept=True)
+    return Lasso(
+        alpha=problem.alpha,
+        tol=tol,
+        max_iter=MAX_OUTER,
+        fit_intercept=problem.fit_intercept,
+    )
 
 
 def _skglm_enet(problem: Problem, tol: float | None):
@@ -224,7 +245,7 @@ def _skglm_enet(problem: Problem, tol: float | None):
         l1_ratio=problem.l1_ratio,
         tol=tol,
         max_iter=MAX_OUTER,
-        fit_intercept=True,
+        fit_intercept=problem.fit_intercept,
     )
 
 
@@ -236,7 +257,7 @@ def _skglm_logistic(problem: Problem, tol: float | None):
         l1_ratio=problem.l1_ratio,
         tol=tol,
         max_iter=MAX_OUTER,
-        fit_intercept=True,
+        fit_intercept=problem.fit_intercept,
     )
 
 
@@ -246,7 +267,12 @@ def _skglm_logistic(problem: Problem, tol: float | None):
 def _celer_lasso(problem: Problem, tol: float | None):
     from celer import Lasso
 
-    return Lasso(alpha=problem.alpha, tol=tol, max_iter=MAX_OUTER, fit_intercept=True)
+    return Lasso(
+        alpha=problem.alpha,
+        tol=tol,
+        max_iter=MAX_OUTER,
+        fit_intercept=problem.fit_intercept,
+    )
 
 
 def _celer_enet(problem: Problem, tol: float | None):
@@ -257,7 +283,7 @@ def _celer_enet(problem: Problem, tol: float | None):
         l1_ratio=problem.l1_ratio,
         tol=tol,
         max_iter=MAX_OUTER,
-        fit_intercept=True,
+        fit_intercept=problem.fit_intercept,
     )
 
 
@@ -280,7 +306,7 @@ def _glum(problem: Problem, tol: float | None):
         family="normal" if problem.loss == "squared" else "binomial",
         alpha=problem.alpha,
         l1_ratio=problem.l1_ratio,
-        fit_intercept=True,
+        fit_intercept=problem.fit_intercept,
         gradient_tol=tol,
         max_iter=MAX_OUTER,
     )

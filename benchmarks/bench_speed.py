@@ -13,7 +13,7 @@ it got.
 Run from the repository root::
 
     pip install -e ".[bench]"
-    python benchmarks/bench_speed.py                        # all 7 problems, full size
+    python benchmarks/bench_speed.py                        # every problem, full size
     python benchmarks/bench_speed.py --scale 0.05 --timeout 30     # quick smoke run
     python benchmarks/bench_speed.py --problems lasso_dense enet \\
         --skdecay-solvers fista,cd --out benchmarks/results/speed.md
@@ -33,8 +33,23 @@ How it measures:
   ``VmHWM`` after the fit minus ``VmRSS`` before it (Linux only).
 * The data are generated from fixed seeds and cached under
   ``benchmarks/results/`` (git-ignored); dense arrays are C-ordered float64,
-  sparse ones CSC float64, passed as is to every library (a library that wants
-  another layout pays for the conversion inside ``fit``).
+  sparse ones CSC float64 (CSR for the one-hot designs, as ``OneHotEncoder``
+  and ``load_svmlight_file`` give them), passed as is to every library (a
+  library that wants another layout pays for the conversion inside ``fit``).
+
+The problems: the first seven are issue 3's. Then come the simulated problems
+of benchopt's public benchmarks (``benchmark_lasso``, ``benchmark_logreg_l1``,
+``benchmark_logreg_l2``), on benchopt's scale and with its data generator's
+recipe (Toeplitz-correlated Gaussian features, ``rho=0.6``; a dense true
+coefficient vector with 20 % non-zeros; signal-to-noise ratio 3; the
+logistic labels are the signs of the regression targets): the wide lasso
+with and without intercept, the L1 logistic regression with ``p >> n`` and
+the small L2 logistic regressions, all without intercept as benchopt fits
+them unless the name says ``intercept``. Last, the shapes users bring: a
+sparse one-hot design like the Adult census data (LIBSVM's ``a1a``..``a9a``:
+123 binary columns in 14 groups, one active column per group and row),
+one-hot lasso with a few hundred columns, and tall dense lasso and elastic
+net at a weak and a strong penalty.
 * Threads are not limited; the BLAS in use is printed first.
 """
 
@@ -113,14 +128,19 @@ def _sparse_coef(rng, p: int, scale: float = 1.0) -> np.ndarray:
     return coef
 
 
-def _alpha_max(X, y: np.ndarray, l1_ratio: float = 1.0) -> float:
-    """Smallest alpha with an all-zero solution (intercept fitted).
+def _alpha_max(
+    X, y: np.ndarray, l1_ratio: float = 1.0, *, fit_intercept: bool = True
+) -> float:
+    """Smallest alpha with an all-zero solution.
 
-    ``X_c^T (y - ybar) == X^T (y - ybar)`` because ``y - ybar`` sums to zero, so
-    centring ``X`` is implicit and sparse ``X`` stays sparse. The same formula
-    holds for the logistic loss with 0/1 labels.
+    With an intercept, ``X_c^T (y - ybar) == X^T (y - ybar)`` because
+    ``y - ybar`` sums to zero, so centring ``X`` is implicit and sparse ``X``
+    stays sparse. The same formula holds for the logistic loss with 0/1
+    labels. Without an intercept the prediction at zero is ``0`` (squared
+    loss) or probability ``1/2`` (logistic loss; pass ``y - 1/2``).
     """
-    grad = X.T @ (y - y.mean())
+    residual = y - y.mean() if fit_intercept else y
+    grad = X.T @ residual
     return float(np.max(np.abs(grad)) / (X.shape[0] * l1_ratio))
 
 
@@ -206,6 +226,157 @@ def make_multinomial(scale: float, rng):
     return X, y, meta, desc
 
 
+# ------------------------------------------------- benchopt-style problems
+#
+# benchopt's simulated datasets draw Gaussian features whose correlation
+# decays as rho^|i - j| (an AR(1) walk across the columns), a true coefficient
+# vector with ``density`` non-zeros and Gaussian noise at signal-to-noise
+# ratio ``snr``. The same recipe is written out here, with our own seeds, so
+# that the problems need no benchopt install. Each generator seeds its own
+# generator from its name, so the variants with and without an intercept
+# share their data.
+
+
+def _own_rng(key: str) -> np.random.Generator:
+    return np.random.default_rng([SEED, *key.encode()])
+
+
+def _correlated_regression(
+    rng, n: int, p: int, rho: float = 0.6, density: float = 0.2, snr: float = 3.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Toeplitz-correlated features (C-ordered) and a noisy linear target."""
+    X = np.empty((n, p), order="F")
+    X[:, 0] = rng.standard_normal(n)
+    innovation = math.sqrt(1.0 - rho**2)
+    for j in range(1, p):
+        X[:, j] = rho * X[:, j - 1] + innovation * rng.standard_normal(n)
+    X = np.ascontiguousarray(X)
+    coef = np.zeros(p)
+    support = rng.choice(p, size=max(1, int(density * p)), replace=False)
+    coef[support] = rng.standard_normal(support.size)
+    signal = X @ coef
+    noise = rng.standard_normal(n)
+    sigma = np.linalg.norm(signal) / (snr * np.linalg.norm(noise))
+    return X, signal + sigma * noise
+
+
+def _lasso_correlated(n: int, p: int, fit_intercept: bool):
+    def make(scale: float, rng):
+        n_, p_ = _n(n, scale, 50), _n(p, scale, 100)
+        X, y = _correlated_regression(_own_rng(f"lasso_corr_{n}x{p}"), n_, p_)
+        alpha = _alpha_max(X, y, fit_intercept=fit_intercept) / 10
+        desc = (
+            f"dense {n_} x {p_}, correlated (rho 0.6), "
+            f"{'with' if fit_intercept else 'without'} intercept; "
+            "alpha = alpha_max / 10 (benchopt's benchmark_lasso)"
+        )
+        meta = dict(loss="squared", penalty="l1", l1_ratio=1.0, alpha=alpha)
+        return X, y, {**meta, "fit_intercept": fit_intercept}, desc
+
+    return make
+
+
+def _logreg_l1_correlated(n: int, p: int, divisor: int):
+    def make(scale: float, rng):
+        n_, p_ = _n(n, scale, 50), _n(p, scale, 100)
+        X, target = _correlated_regression(_own_rng(f"logreg_corr_{n}x{p}"), n_, p_)
+        y = (target > 0).astype(np.int64)
+        alpha = _alpha_max(X, y - 0.5, fit_intercept=False) / divisor
+        desc = (
+            f"dense {n_} x {p_}, correlated (rho 0.6), binary, no intercept; "
+            f"alpha = alpha_max / {divisor} (benchopt's benchmark_logreg_l1)"
+        )
+        meta = dict(loss="logistic", penalty="l1", l1_ratio=1.0, alpha=alpha)
+        return X, y, {**meta, "fit_intercept": False}, desc
+
+    return make
+
+
+def _logreg_l2_correlated(n: int, p: int, C: float):
+    def make(scale: float, rng):
+        n_, p_ = _n(n, scale, 50), _n(p, scale, 5)
+        X, target = _correlated_regression(_own_rng(f"logreg_corr_{n}x{p}"), n_, p_)
+        y = (target > 0).astype(np.int64)
+        desc = (
+            f"dense {n_} x {p_}, correlated (rho 0.6), binary, no intercept; "
+            f"C={C:g} (benchopt's benchmark_logreg_l2)"
+        )
+        meta = dict(loss="logistic", penalty="l2", l1_ratio=0.0, alpha=1.0 / (C * n_))
+        return X, y, {**meta, "fit_intercept": False}, desc
+
+    return make
+
+
+# ----------------------------------------------------- shapes users bring
+
+#: Category counts of the Adult census encoding in LIBSVM's a1a..a9a (123
+#: binary columns): age, workclass, fnlwgt, education, education-num,
+#: marital status, occupation, relationship, race, sex, capital gain and
+#: loss, hours per week, native country.
+ADULT_GROUPS = (5, 8, 5, 16, 5, 7, 14, 6, 5, 2, 2, 2, 5, 41)
+
+
+def _one_hot(rng, n: int, groups: tuple[int, ...]) -> sp.csr_matrix:
+    """One active column per group and row; skewed category frequencies."""
+    offsets = np.cumsum((0, *groups[:-1]))
+    columns = np.empty((n, len(groups)), dtype=np.int64)
+    for g, (size, offset) in enumerate(zip(groups, offsets, strict=True)):
+        freq = rng.dirichlet(np.full(size, 0.7))
+        columns[:, g] = offset + rng.choice(size, size=n, p=freq)
+    indptr = np.arange(0, n * len(groups) + 1, len(groups))
+    data = np.ones(n * len(groups))
+    X = sp.csr_matrix((data, columns.ravel(), indptr), shape=(n, sum(groups)))
+    X.sort_indices()
+    return X
+
+
+def _logreg_l2_onehot(C: float):
+    def make(scale: float, rng):
+        rng = _own_rng("adult_like")
+        n = _n(32_561, scale, 400)  # a9a's number of rows
+        X = _one_hot(rng, n, ADULT_GROUPS)
+        coef = 0.8 * rng.standard_normal(X.shape[1])
+        y = _bernoulli(rng, X @ coef - 1.0)
+        desc = (
+            f"sparse CSR {n} x {X.shape[1]}, one-hot in 14 groups like LIBSVM's "
+            f"a9a (Adult census), binary; C={C:g}"
+        )
+        meta = dict(loss="logistic", penalty="l2", l1_ratio=0.0, alpha=1.0 / (C * n))
+        return X, y, meta, desc
+
+    return make
+
+
+def make_lasso_onehot(scale: float, rng):
+    n = _n(20_000, scale, 400)
+    groups = (50, 40, 30, 30, 25, 25, 20, 20, 20, 15, 15, 10, 10, 10)  # 320
+    X = _one_hot(rng, n, groups)
+    coef = _sparse_coef(rng, X.shape[1], scale=2.0)
+    coef[rng.choice(X.shape[1], size=40, replace=False)] += rng.standard_normal(40)
+    y = X @ coef + 3.0 + rng.standard_normal(n)
+    alpha = _alpha_max(X, y) / 50
+    desc = f"sparse CSR {n} x {X.shape[1]}, one-hot in 14 groups; alpha_max / 50"
+    return X, y, dict(loss="squared", penalty="l1", l1_ratio=1.0, alpha=alpha), desc
+
+
+def _tall(penalty: str, divisor: float):
+    def make(scale: float, rng):
+        n, p = _n(100_000, scale, 400), _n(100, scale, 10)
+        X, y = _correlated_regression(_own_rng("tall"), n, p, rho=0.5, density=0.3)
+        X[:, ::4] *= 10.0  # uneven column scales, as raw features have
+        y = y + 5.0
+        l1_ratio = 1.0 if penalty == "l1" else 0.5
+        alpha = _alpha_max(X, y, l1_ratio) / divisor
+        desc = (
+            f"dense {n} x {p}, correlated (rho 0.5), a quarter of the columns "
+            f"x10; l1_ratio={l1_ratio:g}, alpha = alpha_max / {divisor:g}"
+        )
+        meta = dict(loss="squared", penalty=penalty, l1_ratio=l1_ratio, alpha=alpha)
+        return X, y, meta, desc
+
+    return make
+
+
 PROBLEMS = {
     "ridge": make_ridge,
     "lasso_dense": make_lasso_dense,
@@ -214,6 +385,33 @@ PROBLEMS = {
     "logreg_l2": make_logreg_l2,
     "logreg_l1_sparse": make_logreg_l1_sparse,
     "multinomial": make_multinomial,
+    # benchopt-style
+    "lasso_corr_100x10000": _lasso_correlated(100, 10_000, False),
+    "lasso_corr_100x10000_intercept": _lasso_correlated(100, 10_000, True),
+    "lasso_corr_500x600": _lasso_correlated(500, 600, False),
+    "lasso_corr_500x600_intercept": _lasso_correlated(500, 600, True),
+    "logreg_l1_corr_500x2000_lmax10": _logreg_l1_correlated(500, 2_000, 10),
+    "logreg_l1_corr_500x2000_lmax20": _logreg_l1_correlated(500, 2_000, 20),
+    "logreg_l1_corr_500x5000_lmax10": _logreg_l1_correlated(500, 5_000, 10),
+    "logreg_l1_corr_500x5000_lmax20": _logreg_l1_correlated(500, 5_000, 20),
+    "logreg_l2_200x500_C1": _logreg_l2_correlated(200, 500, 1.0),
+    "logreg_l2_200x500_C100": _logreg_l2_correlated(200, 500, 100.0),
+    "logreg_l2_1000x10_C1": _logreg_l2_correlated(1_000, 10, 1.0),
+    "logreg_l2_1000x10_C100": _logreg_l2_correlated(1_000, 10, 100.0),
+    # shapes users bring
+    "logreg_l2_onehot_adult_C1": _logreg_l2_onehot(1.0),
+    "logreg_l2_onehot_adult_C0.01": _logreg_l2_onehot(0.01),
+    "lasso_onehot_320": make_lasso_onehot,
+    "lasso_tall_weak": _tall("l1", 1_000),
+    "lasso_tall_strong": _tall("l1", 5),
+    "enet_tall": _tall("elasticnet", 20),
+}
+
+#: Groups of problems for ``--problems``.
+GROUPS = {
+    "issue3": list(PROBLEMS)[:7],
+    "benchopt": list(PROBLEMS)[7:19],
+    "users": list(PROBLEMS)[19:],
 }
 
 
@@ -231,6 +429,7 @@ def cached_problem(name: str, scale: float) -> Path:
     else:
         np.save(f"{stem}.X.npy", X)
     np.save(f"{stem}.y.npy", y)
+    meta.setdefault("fit_intercept", True)
     meta.update(
         name=name,
         description=desc,
@@ -259,6 +458,7 @@ def as_problem(meta: dict) -> Problem:
         alpha=meta["alpha"],
         n_samples=meta["n_samples"],
         sparse=meta["sparse"],
+        fit_intercept=meta.get("fit_intercept", True),
     )
 
 
@@ -577,7 +777,11 @@ def log(message: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--problems", nargs="+", choices=list(PROBLEMS), default=list(PROBLEMS)
+        "--problems",
+        nargs="+",
+        choices=[*PROBLEMS, *GROUPS],
+        default=list(PROBLEMS),
+        help="problem names, or groups: " + ", ".join(GROUPS),
     )
     parser.add_argument(
         "--scale",
@@ -611,6 +815,9 @@ def main(argv: list[str] | None = None) -> None:
         child(json.loads(args.child))
         return
 
+    args.problems = list(
+        dict.fromkeys(n for p in args.problems for n in GROUPS.get(p, [p]))
+    )
     solvers = [s.strip() for s in args.skdecay_solvers.split(",") if s.strip()]
     report = header(args)
     warns = blas_warnings()
@@ -664,7 +871,8 @@ def main(argv: list[str] | None = None) -> None:
             f"## {name}: {meta['description']}",
             "",
             f"loss={problem.loss}, penalty={problem.penalty}, "
-            f"l1_ratio={problem.l1_ratio:g}, skdecay alpha={problem.alpha:.6g}. "
+            f"l1_ratio={problem.l1_ratio:g}, skdecay alpha={problem.alpha:.6g}, "
+            f"fit_intercept={problem.fit_intercept}. "
             + (
                 f"Reference objective {reference:.15g} ({source})."
                 if reference is not None
