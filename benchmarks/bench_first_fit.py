@@ -10,7 +10,11 @@ set the script records
 * ``fit``: the first fit, seconds (the compile, if any, is in it);
 * ``import + fit``: their sum, which issue 12 bounds by 5 s cold;
 
-then, still with an empty cache, the total compile of every compiled solver
+then Numba's own floor: the first call, in a fresh process with skdecay
+imported and the cache filled, of a one-loop ``cache=True`` function (what
+any cached Numba function pays to set up Numba's typing and target context
+before it can load; a warm first fit cannot cost less than this); then,
+still with an empty cache, the total compile of every compiled solver
 in one process (``gd``, ``fista``, ``cd``, ``prox_newton`` on an L1
 logistic fit, then ``partial_fit``'s stream), each step timed, and
 skglm's first ``Lasso`` fit (skglm caches nothing: every process compiles)
@@ -134,8 +138,41 @@ print(json.dumps({
 """
 
 
-def run_child(code: str, cache_dir: str) -> dict:
+#: Numba's floor: a trivial cached function, in a module of its own (a
+#: function defined in ``-c`` code has no file to cache against).
+FLOOR_MODULE = """
+from numba import njit
+
+
+@njit(cache=True)
+def total(x):
+    s = 0.0
+    for i in range(x.shape[0]):
+        s += x[i]
+    return s
+"""
+
+FLOOR = r"""
+import json, time
+import numpy as np
+import skdecay
+import floor_module
+x = np.ones(10)
+t = time.perf_counter()
+floor_module.total(x)
+first = time.perf_counter() - t
+t = time.perf_counter()
+floor_module.total(x)
+print(json.dumps({"first call": first, "second call": time.perf_counter() - t}))
+"""
+
+
+def run_child(code: str, cache_dir: str, path: str | None = None) -> dict:
     env = dict(os.environ, NUMBA_CACHE_DIR=cache_dir)
+    if path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(
+            [path, *filter(None, [os.environ.get("PYTHONPATH")])]
+        )
     out = subprocess.run(
         [sys.executable, "-c", code], env=env, check=True, capture_output=True,
         text=True,
@@ -181,6 +218,27 @@ def main() -> None:
         if args.verbose:
             print(f"|   runs | | {[round(r['import + fit'], 2) for r in cold]} "
                   f"| | {[round(r['fit'], 3) for r in warm]} | |")  # fmt: skip
+
+    rows = []
+    for _ in range(args.repeat):
+        with (
+            tempfile.TemporaryDirectory() as cache_dir,
+            tempfile.TemporaryDirectory() as module_dir,
+        ):
+            with open(os.path.join(module_dir, "floor_module.py"), "w") as f:
+                f.write(FLOOR_MODULE)
+            run_child(FLOOR, cache_dir, module_dir)  # compiles and caches
+            rows.append(run_child(FLOOR, cache_dir, module_dir))
+    print(
+        "\nNumba's floor: a one-loop cached function's first call in a fresh "
+        "process, cache filled (the warm fits above include it):\n"
+    )
+    print("| first call | second call |")
+    print("|---:|---:|")
+    print(
+        f"| {median(rows, 'first call'):.3f} "
+        f"| {median(rows, 'second call') * 1e6:.0f} us |"
+    )
 
     rows = []
     for _ in range(args.repeat):
