@@ -305,3 +305,62 @@ def weighted_column_moments(X, weights, center):
     from ._products import as_matrix, column_moments
 
     return column_moments(as_matrix(X), weights, center)
+
+
+# Row blocks: the mini-batch products of the networks' first layer. A dense
+# block is copied once per batch (``load_row_block``) and multiplied by BLAS
+# both ways; a CSR block is walked through ``row_range`` / ``row_entry``.
+
+
+@njit(cache=True, nogil=True, **INTERNAL)
+def load_row_block(X, rows, block):
+    """Copy the rows ``rows`` of a dense ``X`` into ``block[:len(rows)]``.
+
+    ``block`` is C-ordered, of shape (at least len(rows), n_features). A CSR
+    ``X`` needs no copy (its products read the stored entries): nothing is
+    done.
+    """
+    if X.layout == CSR:
+        return
+    for r in range(rows.shape[0]):
+        start, stop = row_range(X, rows[r])
+        for jj in range(start, stop):
+            col, value = row_entry(X, rows[r], jj)
+            block[r, col] = value
+
+
+@njit(cache=True, nogil=True, **INTERNAL)
+def row_block_matmul(X, rows, block, W, out):
+    """``out = X[rows] @ W``; a dense ``X`` reads ``block`` (see
+    :func:`load_row_block`), a CSR ``X`` its rows' stored entries."""
+    n_rows = rows.shape[0]
+    if X.layout != CSR:
+        np.dot(block[:n_rows], W, out)
+        return
+    m = W.shape[1]
+    for r in range(n_rows):
+        for k in range(m):
+            out[r, k] = 0.0
+        start, stop = row_range(X, rows[r])
+        for jj in range(start, stop):
+            col, value = row_entry(X, rows[r], jj)
+            for k in range(m):
+                out[r, k] += value * W[col, k]
+
+
+@njit(cache=True, nogil=True, **INTERNAL)
+def row_block_rmatmul(X, rows, block, D, out):
+    """``out = X[rows].T @ D``; a dense ``X`` reads ``block`` (see
+    :func:`load_row_block`), a CSR ``X`` its rows' stored entries."""
+    n_rows = rows.shape[0]
+    if X.layout != CSR:
+        np.dot(block[:n_rows].T, D, out)
+        return
+    m = D.shape[1]
+    out[:, :] = 0.0
+    for r in range(n_rows):
+        start, stop = row_range(X, rows[r])
+        for jj in range(start, stop):
+            col, value = row_entry(X, rows[r], jj)
+            for k in range(m):
+                out[col, k] += value * D[r, k]
