@@ -1,0 +1,316 @@
+"""Where a fit's time goes inside benchopt's sampling loop, and why.
+
+Usage (in the benchopt venv, see README.md)::
+
+    python benchmarks/benchopt/harness_overhead.py [--problem lasso] [--repeat 15]
+
+benchopt times every point of a curve as a *separate* call of
+``Solver.run(n_iter)``: a fresh fit with ``max_iter = n_iter`` and
+``tol = 0``. A direct measurement usually times one fit to convergence and
+divides, or reads the first iteration off a converged fit. This script
+builds the benchmark's own problem (same generator, seed, layout and dtype
+as the benchmark's ``Simulated`` dataset) and times skdecay's fit, and its
+peers', under each condition the harness could differ in:
+
+* ``fit(max_iter=k, tol=0)`` (what benchopt times) against ``tol`` reached
+  and the per-iteration cost of one long fit;
+* the input: Fortran order as the dataset makes it, a C-ordered copy, a
+  read-only view (joblib's memmaps are read-only), ``y`` as int64;
+* a new estimator per call against one reused;
+* work the harness does between two timed calls (evaluating the objective,
+  hashing the arguments for its cache) and garbage collection;
+* BLAS threads (1 against the default);
+* Numba compilation inside the timed calls: a listener counts compile
+  events after the warm-up fit.
+
+It also prints a profile of one ``max_iter=1`` fit (the fixed cost every
+point of a benchopt curve pays).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import io
+import pstats
+import time
+import warnings
+
+import numpy as np
+from benchopt.datasets.simulated import make_correlated_data
+from numba.core import event
+from sklearn.exceptions import ConvergenceWarning
+
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+
+def lasso_problem(n_samples=100, n_features=10_000, rho=0.6, reg=0.1, intercept=False):
+    """benchmark_lasso's Simulated dataset (seed 27) and its lambda."""
+    rng = np.random.RandomState(27)
+    X, y, _ = make_correlated_data(n_samples, n_features, rho=rho, random_state=rng)
+    if intercept:
+        lmbd = reg * np.abs(X.T @ (y - y.mean())).max()
+    else:
+        lmbd = reg * np.abs(X.T @ y).max()
+    return X, y, lmbd
+
+
+def logreg_problem(n_samples=500, n_features=5000, reg=0.1):
+    """benchmark_logreg_l1's Simulated dataset (seed 42) and its lambda."""
+    X, y, _ = make_correlated_data(n_samples, n_features, random_state=42)
+    y = 2 * (y > 0) - 1
+    lmbd = reg * np.abs(X.T @ y).max() / 2
+    return X, y, lmbd
+
+
+def make_estimators(problem, lmbd, n_samples, fit_intercept):
+    """``{name: factory(max_iter)}`` for skdecay and the peers installed."""
+    from skdecay import DecayLinearRegressor, DecayLogisticClassifier
+
+    alpha = lmbd / n_samples
+    found = {}
+    if problem == "lasso":
+        found["skdecay"] = lambda k: DecayLinearRegressor(
+            penalty="l1", alpha=alpha, fit_intercept=fit_intercept, tol=0.0,
+            max_iter=k,
+        )  # fmt: skip
+        try:
+            from celer import Lasso as CelerLasso
+
+            found["celer"] = lambda k: CelerLasso(
+                alpha=alpha, max_iter=k, max_epochs=100_000, tol=1e-12, prune=True,
+                fit_intercept=fit_intercept,
+            )  # fmt: skip
+        except ImportError:
+            pass
+        try:
+            from skglm import Lasso as SkglmLasso
+
+            found["skglm"] = lambda k: SkglmLasso(
+                alpha=alpha, max_iter=k, max_epochs=50_000, tol=1e-12,
+                fit_intercept=fit_intercept,
+            )  # fmt: skip
+        except ImportError:
+            pass
+        from sklearn.linear_model import Lasso
+
+        found["sklearn"] = lambda k: Lasso(
+            alpha=alpha, fit_intercept=fit_intercept, tol=0.0, max_iter=k
+        )
+    else:
+        found["skdecay"] = lambda k: DecayLogisticClassifier(
+            penalty="l1", alpha=alpha, fit_intercept=False, tol=0.0, max_iter=k
+        )
+        try:
+            from skglm.datafits import Logistic
+            from skglm.estimators import GeneralizedLinearEstimator
+            from skglm.penalties import L1
+            from skglm.solvers import ProxNewton
+
+            found["skglm"] = lambda k: GeneralizedLinearEstimator(
+                datafit=Logistic(), penalty=L1(alpha),
+                solver=ProxNewton(tol=1e-12, fit_intercept=False, max_iter=k),
+            )  # fmt: skip
+        except ImportError:
+            pass
+        try:
+            from celer import LogisticRegression as CelerLogistic
+
+            found["celer"] = lambda k: CelerLogistic(
+                penalty="l1", C=1 / lmbd, max_iter=k, max_epochs=100_000, p0=10,
+                tol=1e-12, fit_intercept=False,
+            )  # fmt: skip
+        except ImportError:
+            pass
+    return found
+
+
+class CompileCounter(event.Listener):
+    """Counts Numba compilations (and their seconds) while installed."""
+
+    def __init__(self):
+        self.count = 0
+        self.seconds = 0.0
+        self._start = {}
+
+    def on_start(self, ev):
+        self.count += 1
+        self._start[id(ev.data)] = time.perf_counter()
+
+    def on_end(self, ev):
+        self.seconds += time.perf_counter() - self._start.pop(id(ev.data), 0.0)
+
+
+def timed(fit, repeat, between=None):
+    """Median and minimum seconds of ``fit()`` over ``repeat`` calls."""
+    times = []
+    for _ in range(repeat):
+        if between is not None:
+            between()
+        start = time.perf_counter()
+        fit()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times)), float(np.min(times))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problem", choices=["lasso", "logreg_l1"], default="lasso")
+    parser.add_argument("--intercept", action="store_true")
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--iters", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--no-profile", action="store_true")
+    args = parser.parse_args()
+
+    if args.problem == "lasso":
+        X, y, lmbd = lasso_problem(intercept=args.intercept)
+    else:
+        X, y, lmbd = logreg_problem()
+    n_samples = X.shape[0]
+    print(
+        f"problem {args.problem} {X.shape}, X {X.dtype} "
+        f"{'F' if X.flags.f_contiguous else 'C'}-ordered, y {y.dtype}, "
+        f"lambda {lmbd:.4g}, intercept {args.intercept}"
+    )
+    factories = make_estimators(args.problem, lmbd, n_samples, args.intercept)
+
+    # Warm-up: every library compiles / loads its kernels on these arrays.
+    for name, factory in factories.items():
+        start = time.perf_counter()
+        factory(1000).fit(X, y)
+        print(f"warm-up {name}: {time.perf_counter() - start:.2f} s")
+
+    counter = CompileCounter()
+    event.register("numba:compile", counter)
+
+    print("\n1. A fresh fit per point (benchopt) against one long fit")
+    print("   name      max_iter  median ms   min ms")
+    for name, factory in factories.items():
+        for k in args.iters:
+            med, low = timed(
+                lambda factory=factory, k=k: factory(k).fit(X, y), args.repeat
+            )
+            print(f"   {name:9s} {k:8d} {1e3 * med:10.2f} {1e3 * low:8.2f}")
+    est = factories["skdecay"](10_000)
+    est.set_params(tol=1e-6)
+    med, low = timed(lambda: est.fit(X, y), max(3, args.repeat // 3))
+    n_iter = est.n_iter_
+    print(
+        f"   skdecay to tol=1e-6: {1e3 * med:.2f} ms median, {n_iter} iterations, "
+        f"{1e3 * med / n_iter:.3f} ms per iteration on average"
+    )
+
+    skdecay = factories["skdecay"]
+    k = args.iters[0]
+    X_c = np.ascontiguousarray(X)
+    X_ro = X.view()
+    X_ro.flags.writeable = False
+    y_float = y.astype(np.float64)
+    y_int = y.astype(np.int64)
+    reused = skdecay(k)
+    scratch = np.empty(4 * X.size)
+
+    def harness_between():
+        # What benchopt does between two timed calls: the objective at the
+        # result, and a hash of the arguments for its on-disk cache.
+        from joblib import hash as joblib_hash
+
+        _ = X.T @ (y - X @ np.zeros(X.shape[1]))
+        joblib_hash((X, y))
+
+    def flush_caches():
+        scratch[:] = 1.0  # evict X from the CPU caches
+
+    def one_thread(fit):
+        from threadpoolctl import threadpool_limits
+
+        def run():
+            with threadpool_limits(1):
+                fit()
+
+        return run
+
+    def no_gc(fit):
+        def run():
+            gc.disable()
+            try:
+                fit()
+            finally:
+                gc.enable()
+
+        return run
+
+    def fresh():
+        skdecay(k).fit(X, y)
+
+    conditions = [
+        ("baseline: the dataset's X and y, new estimator", fresh, None),
+        ("X C-ordered copy", lambda: skdecay(k).fit(X_c, y), None),
+        ("X read-only view", lambda: skdecay(k).fit(X_ro, y), None),
+        ("y float64", lambda: skdecay(k).fit(X, y_float), None),
+        ("one estimator reused (set max_iter)", lambda: reused.fit(X, y), None),
+        ("objective + joblib.hash between calls", fresh, harness_between),
+        ("CPU caches flushed between calls", fresh, flush_caches),
+        ("garbage collector disabled", no_gc(fresh), None),
+        ("BLAS limited to 1 thread", one_thread(fresh), None),
+    ]
+    if args.problem != "lasso":
+        conditions.insert(4, ("y int64", lambda: skdecay(k).fit(X, y_int), None))
+    for name, factory in factories.items():
+        if name == "skdecay":
+            continue
+        conditions.append(
+            (f"{name} (peer), as the baseline", lambda f=factory: f(k).fit(X, y), None)
+        )
+        conditions.append(
+            (
+                f"{name} (peer), BLAS 1 thread",
+                one_thread(lambda f=factory: f(k).fit(X, y)),
+                None,
+            )
+        )
+    times = {label: [] for label, _, _ in conditions}
+    # Round robin: every condition once per round, so that the load of a
+    # shared machine falls on all of them alike.
+    for _ in range(args.repeat):
+        for label, fit, between in conditions:
+            if between is not None:
+                between()
+            start = time.perf_counter()
+            fit()
+            times[label].append(time.perf_counter() - start)
+    base = float(np.median(times[conditions[0][0]]))
+    print(
+        f"\n2. Conditions, max_iter={k}, {args.repeat} rounds in turn "
+        "(median, min, ratio of medians to the baseline)"
+    )
+    for label, values in times.items():
+        med, low = float(np.median(values)), float(np.min(values))
+        print(
+            f"   {label:48s} {1e3 * med:8.2f} {1e3 * low:8.2f} ms  x{med / base:5.2f}"
+        )
+
+    print(
+        f"\n3. Numba compilations during the timed calls after warm-up: "
+        f"{counter.count} ({counter.seconds:.3f} s)"
+    )
+    event.unregister("numba:compile", counter)
+
+    if not args.no_profile:
+        print(f"\n4. Profile of one skdecay fit with max_iter={k} (cumulative, top 30)")
+        est = skdecay(k)
+        profiler = cProfile.Profile()
+        for _ in range(10):
+            profiler.enable()
+            est.fit(X, y)
+            profiler.disable()
+        out = io.StringIO()
+        stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+        stats.print_stats(30)
+        print("   (10 fits)")
+        print(out.getvalue())
+
+
+if __name__ == "__main__":
+    main()
