@@ -42,7 +42,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
             solver="sgd",
             decay_mode="decoupled",
             penalty="l1",
-            learning_rate_init=0.05,
+            learning_rate_init=0.01,
             max_iter=100,
             random_state=0,
         ),
@@ -448,7 +448,7 @@ def test_adaptive_learning_rate_divides_by_five():
         random_state=0,
     ).fit(X, y)
     # Two epochs without improvement divide the rate by 5, three times.
-    assert reg._optimizer["learning_rate"] == pytest.approx(1e-3 / 125)
+    assert reg._optimizer.learning_rate == pytest.approx(1e-3 / 125)
 
 
 def test_cosine_schedule_is_warm_started_constant_steps(small_classification):

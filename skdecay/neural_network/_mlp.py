@@ -10,7 +10,6 @@ epoch loop finished, so a failed fit leaves the estimator as it was.
 from __future__ import annotations
 
 import itertools
-import math
 from numbers import Integral, Real
 from typing import Literal
 
@@ -29,8 +28,15 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._compile_notice import compile_notice
-from .._core._linalg import readonly
-from .._estimator_utils import restore_state_on_error
+from .._core._datafits import DATAFITS_BY_CODE
+from .._core._linalg import make_design, readonly
+from .._core._optimizers import (
+    AdamOptimizer,
+    SGDOptimizer,
+    decay_multiplier,
+    epoch_decay,
+)
+from .._estimator_utils import restore_state_on_error, weigh_classes
 from .._sklearn_compat import (
     Interval,
     StrOptions,
@@ -48,8 +54,13 @@ from . import _kernels as kernels
 #: runs single-threaded during training (see the Notes of the estimators).
 SMALL_PRODUCT = 2**23
 
+#: An epoch's training loss above this many times the loss of the initial
+#: network (or of a zero output, if larger) stops the fit: the steps diverged.
+LOSS_GROWTH = 1e3
+
 Activation = Literal["identity", "logistic", "tanh", "relu"]
 LearningRate = Literal["constant", "invscaling", "adaptive", "cosine"]
+DecaySchedule = Literal["constant", "linear_warmup", "cosine"]
 
 
 def _hidden_activation(A: np.ndarray, activation: str) -> None:
@@ -60,6 +71,101 @@ def _hidden_activation(A: np.ndarray, activation: str) -> None:
         np.tanh(A, out=A)
     elif activation == "logistic":
         expit(A, out=A)
+
+
+def _zero_output_loss(batches) -> float:
+    """The training loss of a network whose output is zero (NumPy)."""
+    Y = np.asarray(batches.Y, dtype=np.float64)
+    weights = np.asarray(batches.sample_weight, dtype=np.float64)
+    total = weights.sum()
+    if not total > 0:
+        return 0.0
+    weights = weights / total
+    if batches.loss == kernels.BINARY and Y.shape[1] > 1:
+        # As the kernel evaluates a multi-label loss: the sum of its columns'.
+        weights = np.repeat(weights, Y.shape[1])
+        Y = Y.reshape(-1, 1)
+    return DATAFITS_BY_CODE[batches.loss].value(Y, np.zeros_like(Y), weights)
+
+
+class _Progress:
+    """What the epochs of a fit carry, and pass on to a warm-started fit or
+    the next ``partial_fit``: the history and the stopping rule's state."""
+
+    def __init__(self):
+        self.loss: list[float] = []
+        self.norm: list[float] = []
+        self.val: list[float] = []
+        self.best_loss = np.inf
+        self.best_val = -np.inf
+        self.best_theta = None
+        self.no_improvement = 0
+        self.t = 0
+        self.n_iter = 0
+        #: Training losses above ``LOSS_GROWTH`` times this are divergence.
+        self.loss_scale = None
+
+    @classmethod
+    def resume(cls, est) -> _Progress:
+        progress = cls()
+        progress.loss = list(est.loss_curve_)
+        progress.norm = list(est.weight_norm_curve_)
+        if est.validation_scores_ is not None:
+            progress.val = list(est.validation_scores_)
+        if est.best_loss_ is not None:
+            progress.best_loss = est.best_loss_
+        if est.best_validation_score_ is not None:
+            progress.best_val = est.best_validation_score_
+        progress.no_improvement = est._no_improvement_count
+        progress.t = est.t_
+        progress.loss_scale = getattr(est, "_loss_scale", None)
+        return progress
+
+    def record(self, est, loss, network, n_train) -> None:
+        """An epoch ended with training loss ``loss``."""
+        self.n_iter += 1
+        self.t += n_train
+        self.loss.append(loss)
+        end = est._decay_end(network.coef_start, network.intercept_start)
+        self.norm.append(float(np.linalg.norm(network.theta[:end])))
+        if est.verbose:
+            # Flushed: piped to a file or another process, a line is seen
+            # when its epoch ends, not when the buffer fills.
+            print(f"Iteration {len(self.loss)}, loss = {loss:.8f}", flush=True)
+
+    def stops(self, est, score, network, optimizer) -> bool:
+        """The stopping rule of scikit-learn's MLP: ``n_iter_no_change``
+        epochs in a row without an improvement of at least ``tol`` of the
+        training loss, or of the validation ``score`` (early stopping)."""
+        if score is not None:
+            self.val.append(score)
+            if est.verbose:
+                print(f"Validation score: {score:f}", flush=True)
+            improved = score >= self.best_val + est.tol
+            if score > self.best_val:
+                self.best_val = score
+                self.best_theta = network.theta.copy()
+        else:
+            loss = self.loss[-1]
+            improved = loss <= self.best_loss - est.tol
+            self.best_loss = min(self.best_loss, loss)
+        self.no_improvement = 0 if improved else self.no_improvement + 1
+        if self.no_improvement <= est.n_iter_no_change:
+            return False
+        what = "Validation score" if score is not None else "Training loss"
+        message = (
+            f"{what} did not improve more than tol={est.tol:g} for "
+            f"{est.n_iter_no_change} consecutive epochs."
+        )
+        if not optimizer.trigger_stopping():
+            self.no_improvement = 0
+            if est.verbose:
+                rate = optimizer.learning_rate
+                print(f"{message} Learning rate: {rate:g}", flush=True)
+            return False
+        if est.verbose:
+            print(f"{message} Stopping.", flush=True)
+        return True
 
 
 class _BaseDecayMLP(BaseEstimator):
@@ -74,6 +180,9 @@ class _BaseDecayMLP(BaseEstimator):
         "solver": [StrOptions({"sgd", "adam"})],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
         "decay_mode": [StrOptions({"l2", "decoupled"})],
+        "decoupled_scale": [StrOptions({"learning_rate", "schedule"})],
+        "weight_decay_schedule": [StrOptions({"constant", "linear_warmup", "cosine"})],
+        "weight_decay_warmup": [Interval(Integral, 0, None, closed="left")],
         "penalty": [StrOptions({"l2", "l1"})],
         "decay_bias": ["boolean"],
         "dropout": [Interval(Real, 0, 1, closed="left")],
@@ -108,6 +217,9 @@ class _BaseDecayMLP(BaseEstimator):
         solver: Literal["sgd", "adam"] = "adam",
         weight_decay: float = 1e-4,
         decay_mode: Literal["l2", "decoupled"] = "l2",
+        decoupled_scale: Literal["learning_rate", "schedule"] = "learning_rate",
+        weight_decay_schedule: DecaySchedule = "constant",
+        weight_decay_warmup: int = 10,
         penalty: Literal["l2", "l1"] = "l2",
         decay_bias: bool = False,
         dropout: float = 0.0,
@@ -135,6 +247,9 @@ class _BaseDecayMLP(BaseEstimator):
         self.solver = solver
         self.weight_decay = weight_decay
         self.decay_mode = decay_mode
+        self.decoupled_scale = decoupled_scale
+        self.weight_decay_schedule = weight_decay_schedule
+        self.weight_decay_warmup = weight_decay_warmup
         self.penalty = penalty
         self.decay_bias = decay_bias
         self.dropout = dropout
@@ -225,291 +340,251 @@ class _BaseDecayMLP(BaseEstimator):
     # -- training ---------------------------------------------------------
 
     def _fit(self, X, y, sample_weight, *, incremental: bool):
+        if self.early_stopping and incremental:
+            raise ValueError("partial_fit does not support early_stopping=True.")
         hidden = self._hidden_sizes()
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
-        if self.early_stopping and incremental:
-            raise ValueError("partial_fit does not support early_stopping=True.")
         X, Y, y = self._validate_targets(
             X, y, incremental=incremental, reset=first_pass
         )
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
+        sample_weight = self._training_weights(X, y, sample_weight, incremental)
         if sp.issparse(X):
             X = X.tocsr()
-        n_samples, n_features = X.shape
-        dtype = X.dtype
-        units = [n_features, *hidden, Y.shape[1]]
+        units = [X.shape[1], *hidden, Y.shape[1]]
         rng = check_random_state(self.random_state)
-
         if first_pass:
-            coefs, intercepts = self._init_layers(units, dtype, rng)
-            history = {"loss": [], "norm": [], "val": []}
-            best_loss = np.inf
-            best_val = -np.inf
-            no_improvement = 0
-            t = 0
+            layers = self._init_layers(units, X.dtype, rng)
+            progress = _Progress()
         else:
-            expected = list(itertools.pairwise(units))
-            if [c.shape for c in self.coefs_] != expected:
-                raise ValueError(
-                    "The network of the previous fit has layers "
-                    f"{[c.shape for c in self.coefs_]}, this one needs {expected}: "
-                    "hidden_layer_sizes or the number of outputs changed. Refit "
-                    "with warm_start=False."
-                )
-            coefs, intercepts = self.coefs_, self.intercepts_
-            history = {
-                "loss": list(self.loss_curve_),
-                "norm": list(self.weight_norm_curve_),
-                "val": []
-                if self.validation_scores_ is None
-                else list(self.validation_scores_),
-            }
-            best_loss = np.inf if self.best_loss_ is None else self.best_loss_
-            best_val = (
-                -np.inf
-                if self.best_validation_score_ is None
-                else self.best_validation_score_
-            )
-            no_improvement = self._no_improvement_count
-            t = self.t_
-
-        coef_start, intercept_start = self._layout(units)
-        decay_end = self._decay_end(coef_start, intercept_start)
-        theta = np.concatenate(
-            [c.ravel() for c in coefs] + [b.ravel() for b in intercepts]
-        ).astype(dtype)
-
-        reuse_optimizer = (
-            incremental
-            and hasattr(self, "_optimizer")
-            and self._optimizer["a"].shape == theta.shape
-        )
-        if reuse_optimizer:
-            opt = {
-                k: v.copy() if isinstance(v, np.ndarray) else v
-                for k, v in self._optimizer.items()
-            }
-            opt["a"] = opt["a"].astype(dtype)
-            opt["b"] = opt["b"].astype(dtype)
-        else:
-            opt = {
-                "a": np.zeros_like(theta),
-                "b": np.zeros_like(theta) if self.solver == "adam" else theta[:0],
-                "adam_step": 0,
-                "learning_rate": float(self.learning_rate_init),
-                "epoch": 0,
-            }
-
-        # Early stopping holds out a (stratified, for single-label
-        # classification) validation split, as scikit-learn's MLP does.
+            layers = self._previous_layers(units)
+            progress = _Progress.resume(self)
+        network = self._network(*layers, units, X.dtype)
+        optimizer = self._make_optimizer(network.theta.size, X.dtype, incremental)
+        train, validation = self._split(X, Y, y, sample_weight, rng)
+        batches, work = self._batches(*train, network)
         if self.early_stopping:
-            stratify = y if self._stratify_early_stopping(Y) else None
-            train_idx, val_idx = train_test_split(
-                np.arange(n_samples),
-                random_state=rng,
-                test_size=self.validation_fraction,
-                stratify=stratify,
-            )
-            if len(val_idx) < 2:
-                raise ValueError(
-                    "The validation set is too small. Increase "
-                    "'validation_fraction' or the size of your dataset."
-                )
-            X_val, y_val, sw_val = X[val_idx], y[val_idx], sample_weight[val_idx]
-            X_train, Y_train = X[train_idx], Y[train_idx]
-            sw_train = sample_weight[train_idx]
-            best_theta = theta.copy()
-        else:
-            X_train, Y_train, sw_train = X, Y, sample_weight
-        n_train = X_train.shape[0]
+            progress.best_theta = network.theta.copy()
 
-        if self.batch_size == "auto":
-            batch_size = min(200, n_train)
-        else:
-            if self.batch_size > n_train:
-                warn_user(
-                    f"batch_size={self.batch_size} is larger than the "
-                    f"{n_train} training samples; it is clipped to {n_train}.",
-                    UserWarning,
-                )
-            batch_size = min(self.batch_size, n_train)
-
-        if sp.issparse(X_train):
-            dense = np.empty((0, n_features), dtype=dtype)
-            data = X_train.data
-            indices = X_train.indices.astype(np.int64, copy=False)
-            indptr = X_train.indptr.astype(np.int64, copy=False)
-        else:
-            dense = np.ascontiguousarray(X_train)
-            data = np.empty(0, dtype=dtype)
-            indices = indptr = np.empty(0, dtype=np.int64)
-        Y_train = np.ascontiguousarray(Y_train, dtype=dtype)
-        sw_train = np.ascontiguousarray(sw_train, dtype=dtype)
-        arrays = [readonly(a) for a in (dense, data, indices, indptr, Y_train)]
-        sw_train = readonly(sw_train)
-        units_arr = np.asarray(units, dtype=np.int64)
-        config = {
-            "activation": kernels.ACTIVATIONS[self.activation],
-            "out_kind": self._out_kind,
-            "solver": kernels.ADAM if self.solver == "adam" else kernels.SGD,
-        }
-        coupled = self.decay_mode == "l2"
-        n_epochs = 1 if incremental else self.max_iter
-
-        largest_product = batch_size * max(a * b for a, b in itertools.pairwise(units))
-        blas_threads = 1 if largest_product < SMALL_PRODUCT else None
-        # Mini-batch products are small: a second BLAS thread only adds
-        # synchronisation (10x slower epochs were measured on a busy 2-core
-        # machine), as scikit-learn's KMeans limits BLAS in its iterations.
-        controller = _get_threadpool_controller()
-        with controller.limit(limits=blas_threads, user_api="blas"):
-            n_iter = 0
-            for _ in range(n_epochs):
-                rate = self._epoch_learning_rate(opt)
-                order = rng.permutation(n_train) if self.shuffle else np.arange(n_train)
-                seed = int(rng.randint(np.iinfo(np.int32).max)) if self.dropout else 0
-                with compile_notice("network"):
-                    status, loss_sum, weight_sum, adam_step = kernels.train_epoch(
-                        *arrays[:4],
-                        sp.issparse(X_train),
-                        arrays[4],
-                        sw_train,
-                        order.astype(np.int64),
-                        int(batch_size),
-                        theta,
-                        opt["a"],
-                        opt["b"],
-                        units_arr,
-                        coef_start,
-                        intercept_start,
-                        decay_end,
-                        config["activation"],
-                        config["out_kind"],
-                        config["solver"],
-                        float(rate),
-                        int(opt["adam_step"]),
-                        float(self.momentum),
-                        bool(self.nesterovs_momentum),
-                        float(self.beta_1),
-                        float(self.beta_2),
-                        float(self.epsilon),
-                        float(self.weight_decay),
-                        coupled,
-                        self.penalty == "l1",
-                        float(self.dropout),
-                        seed,
-                    )
-                opt["adam_step"] = int(adam_step)
-                opt["epoch"] += 1
-                if status != kernels.OK or weight_sum <= 0 or not np.isfinite(loss_sum):
-                    raise NonFiniteIterateError(
-                        f"The training loss or the weights became non-finite in epoch "
-                        f"{len(history['loss']) + 1} (learning rate {rate:g}): the "
-                        "steps diverged. Lower learning_rate_init, or scale the input."
-                    )
-                loss = loss_sum / weight_sum
-                n_iter += 1
-                t += n_train
-                history["loss"].append(loss)
-                history["norm"].append(float(np.linalg.norm(theta[:decay_end])))
-                if self.verbose:
-                    # Flushed: piped to a file or another process, a line is seen
-                    # when its epoch ends, not when the buffer fills.
-                    print(
-                        f"Iteration {len(history['loss'])}, loss = {loss:.8f}",
-                        flush=True,
-                    )
-
-                # The stopping rule of scikit-learn's MLP: n_iter_no_change
-                # epochs in a row without an improvement of at least tol.
-                if self.early_stopping:
-                    score = self._validation_score_theta(
-                        theta, units, X_val, y_val, sw_val
-                    )
-                    history["val"].append(score)
-                    if self.verbose:
-                        print(f"Validation score: {score:f}", flush=True)
-                    improved = score >= best_val + self.tol
-                    no_improvement = 0 if improved else no_improvement + 1
-                    if score > best_val:
-                        best_val = score
-                        best_theta = theta.copy()
-                else:
-                    improved = loss <= best_loss - self.tol
-                    no_improvement = 0 if improved else no_improvement + 1
-                    best_loss = min(best_loss, loss)
-
-                if self.learning_rate == "invscaling":
-                    opt["learning_rate"] = (
-                        self.learning_rate_init / (t + 1) ** self.power_t
-                    )
-                if no_improvement > self.n_iter_no_change:
-                    what = (
-                        "Validation score did not improve"
-                        if self.early_stopping
-                        else "Training loss did not improve"
-                    )
-                    message = (
-                        f"{what} more than tol={self.tol:g} for "
-                        f"{self.n_iter_no_change} consecutive epochs."
-                    )
-                    if self.learning_rate == "adaptive" and opt["learning_rate"] > 1e-6:
-                        opt["learning_rate"] /= 5.0
-                        no_improvement = 0
-                        if self.verbose:
-                            print(
-                                f"{message} Learning rate: {opt['learning_rate']:g}",
-                                flush=True,
-                            )
-                    else:
-                        if self.verbose:
-                            print(f"{message} Stopping.", flush=True)
-                        break
-                if not incremental and n_iter == self.max_iter:
+        n_train = batches.order.shape[0]
+        with self._blas_threads(units, batches.size):
+            for _ in range(1 if incremental else self.max_iter):
+                loss = self._epoch(batches, network, work, optimizer, progress, rng)
+                progress.record(self, loss, network, n_train)
+                optimizer.iteration_ends(progress.t)
+                score = self._score_epoch(network, validation)
+                if progress.stops(self, score, network, optimizer):
+                    break
+                if not incremental and progress.n_iter == self.max_iter:
                     warn_user(
                         f"Stochastic optimizer: maximum iterations ({self.max_iter}) "
                         "reached and the optimization hasn't converged yet.",
                         ConvergenceWarning,
                     )
+        self._store(network, units, progress, optimizer)
+        return self
 
-        if self.early_stopping:
-            theta = best_theta
+    def _training_weights(self, X, y, sample_weight, incremental):
+        """The sample weights the loss uses (the classifier multiplies in its
+        class weights)."""
+        return _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+
+    def _previous_layers(self, units):
+        expected = list(itertools.pairwise(units))
+        if [c.shape for c in self.coefs_] != expected:
+            raise ValueError(
+                "The network of the previous fit has layers "
+                f"{[c.shape for c in self.coefs_]}, this one needs {expected}: "
+                "hidden_layer_sizes or the number of outputs changed. Refit "
+                "with warm_start=False."
+            )
+        return self.coefs_, self.intercepts_
+
+    def _network(self, coefs, intercepts, units, dtype) -> kernels.Network:
+        """The flat parameter buffer (a new array) and its layout."""
+        coef_start, intercept_start = self._layout(units)
+        theta = np.concatenate(
+            [c.ravel() for c in coefs] + [b.ravel() for b in intercepts]
+        ).astype(dtype)
+        return kernels.Network(
+            theta,
+            np.asarray(units, dtype=np.int64),
+            coef_start,
+            intercept_start,
+            kernels.ACTIVATIONS[self.activation],
+            float(self.dropout),
+        )
+
+    def _make_optimizer(self, n_params, dtype, incremental):
+        """A fresh optimiser, or (partial_fit) a copy of the previous one's
+        state and schedule."""
+        previous = getattr(self, "_optimizer", None) if incremental else None
+        schedule = dict(
+            learning_rate_init=self.learning_rate_init,
+            schedule=self.learning_rate,
+            power_t=self.power_t,
+            n_epochs=self.max_iter,
+        )
+        if self.solver == "adam":
+            return AdamOptimizer(
+                n_params, dtype, beta_1=self.beta_1, beta_2=self.beta_2,
+                epsilon=self.epsilon, previous=previous, **schedule,
+            )  # fmt: skip
+        return SGDOptimizer(
+            n_params, dtype, momentum=self.momentum,
+            nesterov=self.nesterovs_momentum, previous=previous, **schedule,
+        )  # fmt: skip
+
+    def _split(self, X, Y, y, sample_weight, rng):
+        """``(X, Y, sample_weight)`` to train on and ``(X, y, sample_weight)``
+        to validate on (None without early stopping). Early stopping holds out
+        a (stratified, for single-label classification) validation split, as
+        scikit-learn's MLP does."""
+        if not self.early_stopping:
+            return (X, Y, sample_weight), None
+        stratify = y if self._stratify_early_stopping(Y) else None
+        train_idx, val_idx = train_test_split(
+            np.arange(X.shape[0]),
+            random_state=rng,
+            test_size=self.validation_fraction,
+            stratify=stratify,
+        )
+        if len(val_idx) < 2:
+            raise ValueError(
+                "The validation set is too small. Increase "
+                "'validation_fraction' or the size of your dataset."
+            )
+        return (
+            (X[train_idx], Y[train_idx], sample_weight[train_idx]),
+            (X[val_idx], y[val_idx], sample_weight[val_idx]),
+        )
+
+    def _batch_size(self, n_train) -> int:
+        if self.batch_size == "auto":
+            return min(200, n_train)
+        if self.batch_size > n_train:
+            warn_user(
+                f"batch_size={self.batch_size} is larger than the "
+                f"{n_train} training samples; it is clipped to {n_train}.",
+                UserWarning,
+            )
+        return min(self.batch_size, n_train)
+
+    def _batches(self, X, Y, sample_weight, network):
+        """The kernel's :class:`~._kernels.Batches` (the order is set each
+        epoch) and :class:`~._kernels.Workspace`."""
+        dtype = network.theta.dtype
+        batch_size = self._batch_size(X.shape[0])
+        if not sp.issparse(X):
+            X = np.ascontiguousarray(X)
+        batches = kernels.Batches(
+            make_design(X),
+            readonly(np.ascontiguousarray(Y, dtype=dtype)),
+            readonly(np.ascontiguousarray(sample_weight, dtype=dtype)),
+            np.arange(X.shape[0], dtype=np.int64),
+            int(batch_size),
+            int(self._out_kind),
+            0,
+        )
+        work = kernels.make_workspace(
+            network.units, batch_size, dtype, dense=not sp.issparse(X),
+            dropout=self.dropout, n_params=network.theta.size,
+        )  # fmt: skip
+        return batches, work
+
+    def _blas_threads(self, units, batch_size):
+        """Mini-batch products are small: a second BLAS thread only adds
+        synchronisation (10x slower epochs were measured on a busy 2-core
+        machine), as scikit-learn's KMeans limits BLAS in its iterations."""
+        largest_product = batch_size * max(a * b for a, b in itertools.pairwise(units))
+        blas_threads = 1 if largest_product < SMALL_PRODUCT else None
+        controller = _get_threadpool_controller()
+        return controller.limit(limits=blas_threads, user_api="blas")
+
+    def _epoch(self, batches, network, work, optimizer, progress, rng) -> float:
+        """One epoch in the compiled kernel; its training loss."""
+        rate = optimizer.epoch_learning_rate()
+        multiplier = decay_multiplier(
+            self.weight_decay_schedule,
+            optimizer.epoch,
+            self.max_iter,
+            self.weight_decay_warmup,
+        )
+        decay = epoch_decay(
+            self.weight_decay,
+            multiplier,
+            mode=self.decay_mode,
+            penalty=self.penalty,
+            decoupled_scale=self.decoupled_scale,
+            learning_rate=rate,
+            learning_rate_init=self.learning_rate_init,
+            end=self._decay_end(network.coef_start, network.intercept_start),
+        )
+        n_train = batches.order.shape[0]
+        order = rng.permutation(n_train) if self.shuffle else np.arange(n_train)
+        seed = int(rng.randint(np.iinfo(np.int32).max)) if self.dropout else 0
+        batches = batches._replace(order=order.astype(np.int64), seed=seed)
+        with compile_notice("network"):
+            status, loss_sum, weight_sum, first_loss = kernels.train_epoch(
+                batches, network, work, optimizer.state(rate), decay
+            )
+        epoch = len(progress.loss) + 1
+        if status != kernels.OK or weight_sum <= 0 or not np.isfinite(loss_sum):
+            raise NonFiniteIterateError(
+                f"The training loss or the weights became non-finite in epoch "
+                f"{epoch} (learning rate {rate:g}): the steps diverged. Lower "
+                "learning_rate_init, or scale the input."
+            )
+        loss = loss_sum / weight_sum
+        if progress.loss_scale is None:
+            # The scale of a sane loss: that of the network the fit starts
+            # from (its first batch), or of a zero output if larger.
+            progress.loss_scale = _zero_output_loss(batches)
+            if np.isfinite(first_loss):
+                progress.loss_scale = max(progress.loss_scale, float(first_loss))
+        if loss > LOSS_GROWTH * progress.loss_scale:
+            raise NonFiniteIterateError(
+                f"The training loss grew to {loss:.3g} in epoch {epoch}, more "
+                f"than {LOSS_GROWTH:g} times {progress.loss_scale:.3g} (that of "
+                "a zero output or of the initial network, whichever is larger): "
+                f"the steps diverged (learning rate {rate:g}). Lower "
+                "learning_rate_init, or scale the input."
+            )
+        return loss
+
+    def _score_epoch(self, network, validation):
+        if validation is None:
+            return None
+        X_val, y_val, sw_val = validation
+        units = network.units.tolist()
+        return self._validation_score_theta(network.theta, units, X_val, y_val, sw_val)
+
+    def _store(self, network, units, progress, optimizer):
+        theta = progress.best_theta if self.early_stopping else network.theta
         coefs, intercepts = self._unflatten(theta, units)
         self.coefs_ = [W.copy() for W in coefs]
         self.intercepts_ = [b.copy() for b in intercepts]
-        self.n_iter_ = n_iter
-        self.t_ = t
+        self.n_iter_ = progress.n_iter
+        self.t_ = progress.t
         self.n_layers_ = len(units)
-        self.n_outputs_ = Y.shape[1]
-        self.loss_curve_ = np.asarray(history["loss"])
-        self.weight_norm_curve_ = np.asarray(history["norm"])
+        self.n_outputs_ = units[-1]
+        self.loss_curve_ = np.asarray(progress.loss)
+        self.weight_norm_curve_ = np.asarray(progress.norm)
         if self.early_stopping:
-            self.validation_scores_ = np.asarray(history["val"])
-            self.best_validation_score_ = best_val
+            self.validation_scores_ = np.asarray(progress.val)
+            self.best_validation_score_ = progress.best_val
             self.best_loss_ = None
         else:
             self.validation_scores_ = None
             self.best_validation_score_ = None
-            self.best_loss_ = best_loss
-        self.loss_ = history["loss"][-1]
-        self._no_improvement_count = no_improvement
-        self._optimizer = opt
-        return self
-
-    def _epoch_learning_rate(self, opt) -> float:
-        """The learning rate of the coming epoch."""
-        if self.learning_rate == "cosine":
-            done = min(opt["epoch"], self.max_iter)
-            return (
-                self.learning_rate_init
-                * 0.5
-                * (1.0 + math.cos(math.pi * done / self.max_iter))
-            )
-        return opt["learning_rate"]
+            self.best_loss_ = progress.best_loss
+        self.loss_ = progress.loss[-1]
+        self._no_improvement_count = progress.no_improvement
+        self._loss_scale = progress.loss_scale
+        self._optimizer = optimizer
 
     def _stratify_early_stopping(self, Y) -> bool:
         return False
@@ -559,15 +634,22 @@ _DOC_OBJECTIVE = r"""
 
     with :math:`\lambda` = ``weight_decay`` and :math:`s_i` the sample
     weights; the biases enter :math:`R` only when ``decay_bias=True``.
-    With :math:`g` the gradient of a batch's weighted mean loss and
-    :math:`\eta_t` the learning rate of the epoch, the update of a decayed
-    parameter :math:`w` is
+    With :math:`g` the gradient of a batch's weighted mean loss,
+    :math:`\eta_t` the learning rate of the epoch (``learning_rate_init``
+    times its schedule) and :math:`\lambda_t` the decay strength of the epoch
+    (``weight_decay`` times its own schedule, ``weight_decay_schedule``), the
+    update of a decayed parameter :math:`w` is
 
     * ``decay_mode='l2'`` (coupled, as MLPClassifier's ``alpha``):
-      :math:`g \leftarrow g + \lambda w`, then the optimiser's step;
+      :math:`g \leftarrow g + \lambda_t w`, then the optimiser's step;
       momentum and Adam's moments see the decay;
-    * ``decay_mode='decoupled'`` (AdamW): :math:`w \leftarrow (1 - \eta_t
-      \lambda)\, w`, then the optimiser's step on :math:`g` alone.
+    * ``decay_mode='decoupled'``: :math:`w \leftarrow (1 - \rho_t
+      \lambda_t)\, w`, then the optimiser's step on :math:`g` alone, with
+      :math:`\rho_t = \eta_t` (``decoupled_scale='learning_rate'``:
+      PyTorch's, Keras' and optax's AdamW) or :math:`\rho_t = \eta_t /`
+      ``learning_rate_init``, the schedule multiplier alone
+      (``decoupled_scale='schedule'``: the AdamW paper, Loshchilov &
+      Hutter, where the decay does not scale with the base learning rate).
 
     The optimiser's step is :math:`v \leftarrow \mu v - \eta_t g`,
     :math:`w \leftarrow w + v` (``'sgd'``; Nesterov:
@@ -578,15 +660,15 @@ _DOC_OBJECTIVE = r"""
     step is followed by the soft-threshold :math:`w \leftarrow
     \operatorname{sign}(w) \max(|w| - \tau, 0)`, the proximal operator of
     :math:`\tau |w|`, which sets weights exactly to zero: :math:`\tau =
-    \eta_t \lambda` for ``'sgd'`` and for decoupled Adam, :math:`\tau =
-    \eta_t \lambda \sqrt{1 - \beta_2^t} / (\sqrt{v} + \epsilon)` (the
-    proximal step in Adam's own metric) for coupled Adam.
+    \eta_t \lambda_t` for ``'sgd'`` (:math:`\rho_t \lambda_t` when
+    decoupled) and for decoupled Adam, :math:`\tau = \eta_t \lambda_t
+    \sqrt{1 - \beta_2^t} / (\sqrt{v} + \epsilon)` (the proximal step in
+    Adam's own metric) for coupled Adam.
 
     With plain SGD (``momentum=0``) the two modes are the same update,
     :math:`w - \eta_t (g + \lambda w) = (1 - \eta_t \lambda) w - \eta_t g`,
-    for the same ``weight_decay``: the decoupled decay is scaled by the
-    current learning rate, as in PyTorch's AdamW. With momentum or Adam they
-    differ.
+    for the same ``weight_decay`` and the default
+    ``decoupled_scale='learning_rate'``. With momentum or Adam they differ.
 """
 
 _DOC_PARAMETERS = r"""
@@ -608,6 +690,29 @@ _DOC_PARAMETERS = r"""
         'l2' adds the penalty's gradient to the loss gradient (coupled);
         'decoupled' shrinks the weights in the update, outside the
         optimiser's state, as AdamW (Loshchilov & Hutter).
+
+    decoupled_scale : {'learning_rate', 'schedule'}, default='learning_rate'
+        What multiplies the decoupled decay (``decay_mode='decoupled'``) and
+        the L1 threshold of decoupled decay: 'learning_rate', the epoch's
+        learning rate :math:`\eta_t` (PyTorch's ``AdamW``, Keras' ``AdamW``,
+        ``optax.adamw``: the shrink per step is ``eta_t * weight_decay``);
+        'schedule', the learning-rate schedule's multiplier
+        :math:`\eta_t /` ``learning_rate_init`` alone (Loshchilov & Hutter's
+        AdamW: the shrink per step is ``weight_decay`` times the schedule,
+        whatever ``learning_rate_init``). Ignored with ``decay_mode='l2'``.
+
+    weight_decay_schedule : {'constant', 'linear_warmup', 'cosine'}, default='constant'
+        Schedule of the decay strength, per epoch ``e`` counted from 0 (and
+        across ``partial_fit`` calls), independent of the learning-rate
+        schedule: 'constant' keeps ``weight_decay``; 'linear_warmup' uses
+        ``weight_decay * min(1, e / weight_decay_warmup)``, from 0 to
+        ``weight_decay`` over the first ``weight_decay_warmup`` epochs;
+        'cosine' anneals it to 0 over ``max_iter`` epochs,
+        ``weight_decay * (1 + cos(pi * e / max_iter)) / 2``.
+
+    weight_decay_warmup : int, default=10
+        Number of epochs of the 'linear_warmup' decay schedule (0: no
+        warm-up).
 
     penalty : {'l2', 'l1'}, default='l2'
         'l2' is weight decay; 'l1' applies a proximal soft-threshold after
@@ -689,6 +794,16 @@ _DOC_PARAMETERS = r"""
         Number of epochs without improvement that the stopping rule waits.
 """
 
+_DOC_CLASS_WEIGHT = """
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, ``{label: weight}``, multiplied into the
+        sample weights (the loss and, with early stopping, the validation
+        score): fitting with ``class_weight`` is fitting with the matching
+        ``sample_weight``. 'balanced' weighs class ``c`` by ``n_samples /
+        (n_classes * n_c)`` (not with ``partial_fit``). Single-label
+        targets only (scikit-learn's MLPClassifier has no class weights).
+"""
+
 _DOC_ATTRIBUTES = r"""
     loss_ : float
         Training loss of the last epoch.
@@ -755,10 +870,14 @@ _DOC_NOTES = r"""
     ``solver='adam', decay_mode='decoupled', learning_rate_init=a,
     weight_decay=d`` (with ``decay_bias=True`` when AdamW gets every
     parameter). Loshchilov & Hutter write the decoupled step as
-    :math:`w \leftarrow w - \eta_t(\alpha\,\cdot\text{Adam step} + \lambda'
+    :math:`w \leftarrow w - \eta_t(\alpha\,\cdot\text{Adam step} + \lambda
     w)`, with a schedule multiplier :math:`\eta_t` and :math:`\alpha` =
-    ``learning_rate_init``: their :math:`\lambda'` is
-    ``learning_rate_init * weight_decay``.
+    ``learning_rate_init``: that is ``decoupled_scale='schedule'`` with
+    ``weight_decay`` = their :math:`\lambda` (with the default
+    ``'learning_rate'``, their :math:`\lambda` is ``learning_rate_init *
+    weight_decay``). optax's ``adamw`` multiplies the decay by the learning
+    rate, as PyTorch; a schedule for its ``weight_decay`` is
+    ``weight_decay_schedule``.
 
     Every epoch runs in one compiled Numba function (forward pass, backward
     pass and update of every mini-batch); dense input goes through BLAS,
@@ -947,6 +1066,7 @@ class DecayMLPClassifier(ClassifierMixin, _BaseDecayMLP):
     Parameters
     ----------"""
         + _DOC_PARAMETERS
+        + _DOC_CLASS_WEIGHT
         + """
     Attributes
     ----------
@@ -990,10 +1110,101 @@ class DecayMLPClassifier(ClassifierMixin, _BaseDecayMLP):
     """
     )
 
+    _parameter_constraints: dict = {
+        **_BaseDecayMLP._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes: int | tuple[int, ...] = (100,),
+        activation: Activation = "relu",
+        *,
+        solver: Literal["sgd", "adam"] = "adam",
+        weight_decay: float = 1e-4,
+        decay_mode: Literal["l2", "decoupled"] = "l2",
+        decoupled_scale: Literal["learning_rate", "schedule"] = "learning_rate",
+        weight_decay_schedule: DecaySchedule = "constant",
+        weight_decay_warmup: int = 10,
+        penalty: Literal["l2", "l1"] = "l2",
+        decay_bias: bool = False,
+        dropout: float = 0.0,
+        batch_size: int | Literal["auto"] = "auto",
+        learning_rate: LearningRate = "constant",
+        learning_rate_init: float = 0.001,
+        power_t: float = 0.5,
+        max_iter: int = 200,
+        shuffle: bool = True,
+        random_state: RandomState = None,
+        tol: float = 1e-4,
+        verbose: bool = False,
+        warm_start: bool = False,
+        momentum: float = 0.9,
+        nesterovs_momentum: bool = True,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-8,
+        n_iter_no_change: int = 10,
+        class_weight: dict | Literal["balanced"] | None = None,
+    ) -> None:
+        super().__init__(
+            hidden_layer_sizes,
+            activation,
+            solver=solver,
+            weight_decay=weight_decay,
+            decay_mode=decay_mode,
+            decoupled_scale=decoupled_scale,
+            weight_decay_schedule=weight_decay_schedule,
+            weight_decay_warmup=weight_decay_warmup,
+            penalty=penalty,
+            decay_bias=decay_bias,
+            dropout=dropout,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+        )
+        self.class_weight = class_weight
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
         return tags
+
+    def _training_weights(self, X, y, sample_weight, incremental):
+        sample_weight = super()._training_weights(X, y, sample_weight, incremental)
+        if self.class_weight is None:
+            return sample_weight
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            raise ValueError(
+                "class_weight is not supported for multi-label targets; pass "
+                "sample_weight instead."
+            )
+        if incremental and self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' is not supported by partial_fit: the "
+                "class frequencies of one chunk are not those of the data. Pass "
+                "a dict of class weights, or sample_weight."
+            )
+        classes = self.classes_
+        y_index = np.searchsorted(classes, y)
+        return weigh_classes(sample_weight, self.class_weight, classes, y, y_index)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @restore_state_on_error
