@@ -11,6 +11,10 @@ linear predictors) and ``weights`` of shape (n_samples,) summing to one.
 * ``row_curvature(Y, Z, weights)``: for a loss with one output or the same
   curvature on every output, the weighted second derivative of each row
   (an exact Newton system is then ``X^T diag(h) X``); None otherwise;
+* ``class_curvature(Y, Z, weights)`` (where ``has_class_curvature``): the
+  weighted mean of the rows' Hessians in the outputs, (n_outputs,
+  n_outputs), which with the design's Gram matrix gives the whole Hessian
+  when every row has the same one (the Newton solver's Kronecker form);
 * ``intercept_at_zero(Y, weights)``: the best intercept when ``W = 0``;
 * ``curvature``: an upper bound on the second derivative (the Lipschitz
   constant of the first-order solvers' steps, per unit of feature variance);

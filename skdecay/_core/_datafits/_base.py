@@ -16,6 +16,8 @@ class Datafit:
     curvature: float = 1.0
     #: Whether the loss is a sum over outputs (each output fits on its own).
     separable: bool = True
+    #: Whether :meth:`class_curvature` is available.
+    has_class_curvature: bool = False
 
     def value(self, Y: np.ndarray, Z: np.ndarray, weights: np.ndarray) -> float:
         raise NotImplementedError
@@ -43,6 +45,14 @@ class Datafit:
     ) -> np.ndarray | None:
         """Weighted second derivative per row, if one number describes it."""
         return None
+
+    def class_curvature(
+        self, Y: np.ndarray, Z: np.ndarray, weights: np.ndarray
+    ) -> np.ndarray:
+        """The weighted mean over rows of the Hessian in one row's outputs,
+        (n_outputs, n_outputs): exact for the whole Hessian (times the Gram
+        matrix of the design) when every row has the same one."""
+        raise NotImplementedError
 
     def intercept_at_zero(self, Y: np.ndarray, weights: np.ndarray) -> np.ndarray:
         raise NotImplementedError

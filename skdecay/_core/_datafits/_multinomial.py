@@ -36,6 +36,7 @@ class Multinomial(Datafit):
     #: ``diag(p) - p p^T`` has spectral norm at most 1/2.
     curvature = 0.5
     separable = False
+    has_class_curvature = True
 
     def value(self, Y, Z, weights):
         lse, _ = _log_softmax(Z)
@@ -58,6 +59,12 @@ class Multinomial(Datafit):
             return w * (PV - P * _row_sums(PV)[:, None])
 
         return apply
+
+    def class_curvature(self, Y, Z, weights):
+        # sum_i w_i (diag(p_i) - p_i p_i^T)
+        _, P = _log_softmax(Z)
+        weighted = weights[:, None] * P
+        return np.diag(weights @ P) - P.T @ weighted
 
     def intercept_at_zero(self, Y, weights):
         # The log class frequencies, centred (the symmetric parametrisation).

@@ -1,0 +1,109 @@
+"""Newton along a path (previous Hessian, tangent predictor) and its Kronecker
+form for the multinomial loss: the same solutions as cold fits."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import ElasticNet, LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from skdecay import DecayLogisticClassifier, decay_objective, decay_path
+from skdecay.model_selection._active_set import feature_sign
+
+
+@pytest.mark.parametrize("scaled", [True, False])
+def test_binary_path_points_are_cold_fits(breast_cancer, scaled):
+    """Raw breast_cancer spans six orders of magnitude: the previous alpha's
+    Hessian is refactored in the unit-diagonal scaling too."""
+    X, y = breast_cancer
+    if scaled:
+        X = StandardScaler().fit_transform(X)
+    path = decay_path(X, y, loss="logistic", n_alphas=12, eps=1e-3, tol=1e-10)
+    cold = []
+    for k in (1, 5, 11):
+        clf = DecayLogisticClassifier(alpha=path.alphas[k], tol=1e-10).fit(X, y)
+        cold.append(clf.n_iter_)
+        assert path.objective[k] == pytest.approx(clf.loss_curve_[-1], rel=1e-10)
+        np.testing.assert_allclose(path.coefs[:, k], clf.coef_[0], rtol=1e-5,
+                                   atol=1e-8 * np.abs(clf.coef_).max())  # fmt: skip
+    # The warm start, the previous Hessian and the predictor save Newton steps.
+    assert path.n_iter[[1, 5, 11]].sum() < sum(cold)
+
+
+def test_multinomial_path_points_are_cold_fits(wine):
+    X, y = wine
+    X = StandardScaler().fit_transform(X)
+    path = decay_path(X, y, loss="multinomial", n_alphas=8, tol=1e-10)
+    for k in (2, 7):
+        clf = DecayLogisticClassifier(alpha=path.alphas[k], tol=1e-10).fit(X, y)
+        assert path.objective[k] == pytest.approx(clf.loss_curve_[-1], rel=1e-10)
+        np.testing.assert_allclose(path.coefs[..., k], clf.coef_, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "csr", "csc", "float32"])
+def test_multinomial_kronecker_step_agrees_with_scikit_learn(iris, layout):
+    """The first step is exact through the Kronecker splitting; the later ones
+    are preconditioned by it. Every layout gives LogisticRegression's
+    solution."""
+    X, y = iris
+    n = X.shape[0]
+    C = 0.5
+    theirs = LogisticRegression(C=C, tol=1e-12, max_iter=10_000).fit(X, y)
+    data = {
+        "C": np.ascontiguousarray(X),
+        "F": np.asfortranarray(X),
+        "csr": sp.csr_matrix(X),
+        "csc": sp.csc_matrix(X),
+        "float32": X.astype(np.float32),
+    }[layout]
+    tol = 1e-5 if layout == "float32" else 1e-10
+    ours = DecayLogisticClassifier(alpha=1.0 / (C * n), tol=tol).fit(data, y)
+    value = decay_objective(X, y, ours.coef_, ours.intercept_, loss="multinomial",
+                            alpha=1.0 / (C * n))  # fmt: skip
+    reference = decay_objective(X, y, theirs.coef_, theirs.intercept_,
+                                loss="multinomial", alpha=1.0 / (C * n))  # fmt: skip
+    assert value <= reference * (1 + (1e-6 if layout == "float32" else 1e-12))
+    # (lbfgs stops a little short of the optimum along flat directions.)
+    atol = 1e-3 if layout == "float32" else 1e-4
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, atol=atol)
+    assert ours.n_iter_ <= 12
+
+
+def test_sparse_binary_path_forms_the_hessian_each_step():
+    """One-hot sparse columns (the Adult census layout): the Hessian is formed
+    by a sparse product; dense and sparse paths agree."""
+    rng = np.random.RandomState(0)
+    codes = rng.randint(0, 4, size=(400, 5))
+    rows = np.repeat(np.arange(400), 5)
+    columns = (codes + 4 * np.arange(5)).ravel()
+    X = sp.csr_matrix((np.ones(2000), (rows, columns)), shape=(400, 20))
+    y = (X @ rng.randn(20) + 0.3 * rng.randn(400) > 0).astype(int)
+    kw = dict(loss="logistic", n_alphas=6, eps=1e-2, tol=1e-10)
+    sparse = decay_path(X, y, **kw)
+    dense = decay_path(X.toarray(), y, **kw)
+    np.testing.assert_allclose(sparse.objective, dense.objective, rtol=1e-10)
+    np.testing.assert_allclose(sparse.coefs, dense.coefs, rtol=1e-5, atol=1e-8)
+
+
+def test_feature_sign_solves_the_elastic_net_on_a_gram_matrix():
+    """Feature-sign steps from zero reach ElasticNet's solution (KKT to
+    rounding) on a correlated, nearly low-rank design."""
+    rng = np.random.RandomState(0)
+    n, p = 200, 30
+    X = rng.randn(n, 8) @ rng.randn(8, p) + 0.05 * rng.randn(n, p)
+    y = X @ np.where(rng.rand(p) < 0.3, rng.randn(p), 0.0) + 0.1 * rng.randn(n)
+    X -= X.mean(axis=0)
+    y -= y.mean()
+    alpha, l1_ratio = 0.05, 0.5
+    G, c = X.T @ X / n, X.T @ y / n
+    l1 = np.full(p, alpha * l1_ratio)
+    l2 = np.full(p, alpha * (1 - l1_ratio))
+    w = feature_sign(G + np.diag(l2), c, l1, np.zeros(p))
+    grad = G @ w - c + l2 * w
+    nonzero = w != 0
+    np.testing.assert_allclose(grad[nonzero], -l1[nonzero] * np.sign(w[nonzero]),
+                               atol=1e-9)  # fmt: skip
+    assert np.all(np.abs(grad[~nonzero]) <= l1[~nonzero] + 1e-9)
+    theirs = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, fit_intercept=False,
+                        tol=1e-14, max_iter=100_000).fit(X, y)  # fmt: skip
+    np.testing.assert_allclose(w, theirs.coef_, atol=1e-7)
