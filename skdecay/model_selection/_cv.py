@@ -125,6 +125,35 @@ def _fold_scores(
     )
 
 
+def _check_training_classes(y, sample_weight, splits) -> None:
+    """Raise, naming the fold, if a training fold has (positive weight on)
+    a single class.
+
+    A refit of the estimator on such a fold raises; GridSearchCV reports
+    that error for every candidate (``error_score='raise'``) or scores the
+    fold NaN for every one of them. A path would fit the fold silently and
+    score a model of one class: the error is raised here instead, before
+    any fold is solved.
+    """
+    for k, (train, _) in enumerate(splits):
+        labels = np.asarray(y)[train]
+        classes = np.unique(labels)
+        weighted = np.unique(labels[np.asarray(sample_weight)[train] > 0])
+        if len(classes) < 2 or len(weighted) < 2:
+            reason = (
+                f"contains only one class: {classes.tolist()[0]!r}"
+                if len(classes) < 2
+                else "gives positive weight to one class only: "
+                f"{weighted.tolist()[0]!r}"
+            )
+            raise ValueError(
+                f"Training fold {k + 1} of {len(splits)} ({len(train)} samples) "
+                f"{reason}. The estimator cannot be fitted on it (it needs samples "
+                "of at least 2 classes); use a stratified splitter (cv=int does "
+                "stratify for a classifier) or fewer folds."
+            )
+
+
 def _keyed(key, job):
     """Run a ``delayed`` job; return ``(key, its result)`` (results that
     arrive in any order say which job they are)."""
@@ -209,6 +238,8 @@ class _BaseDecayCV(BaseEstimator):
         grids = np.array([self._grid(full, u) for u in units])
         cv = check_cv(self.cv, y, classifier=is_classifier(self))
         splits = list(cv.split(X, y, groups))
+        if is_classifier(self):
+            _check_training_classes(y, sample_weight, splits)
         scorer = check_scoring(self._base_estimator(), scoring=self.scoring)
         solution_params = {} if is_classifier(self) else {"multi_output": y.ndim > 1}
 
