@@ -32,7 +32,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core._penalties import Penalty, check_penalty_weights, make_penalty
-from .._core._problem import prepare_path, prepare_problem
+from .._core._problem import prepare_problem
 from .._core._solvers import SOLVERS, resolve_solver
 from .._estimator_utils import restore_state_on_error, weigh_classes
 from .._sklearn_compat import (
@@ -51,6 +51,7 @@ from ._path import (
     check_alphas,
     encode_targets,
     not_converged_phrase,
+    prepare_for_path,
     solve_path,
     unconverged,
     violation_phrase,
@@ -95,7 +96,7 @@ def _fold_scores(
         # computed from the fold's own labels.
         classes, index = np.unique(y_train, return_inverse=True)
         weights = weigh_classes(weights, base.class_weight, classes, y_train, index)
-    path_problem = prepare_path(
+    path_problem = prepare_for_path(
         X_train, Y[train], weights, loss=loss, fit_intercept=base.fit_intercept,
         solver=solver, fallback=fallback,
     )  # fmt: skip

@@ -52,6 +52,7 @@ from .._core._problem import (
     DecayResult,
     PreparedProblem,
     prepare_path,
+    prepare_problem,
     solve_prepared,
 )
 from .._core._solvers import SOLVERS, resolve_solver
@@ -170,6 +171,24 @@ def alpha_grid(
     if penalty.l1_ratio < L2_TOP_RATIO:
         eps *= L2_TOP_RATIO
     return np.geomspace(top, top * eps, num=n_alphas)
+
+
+def prepare_for_path(
+    X, Y, sample_weight, *, loss, fit_intercept, solver, fallback=None
+) -> PathProblem:
+    """:func:`~skdecay._core._problem.prepare_path`, without the Gram matrix
+    it forms for 'newton' on another loss than the squared: a
+    :class:`NewtonPath` forms the first Hessian itself, by one symmetric
+    product and no copy of ``X``, and never uses that matrix again."""
+    if loss != "squared" and solver.method is newton:
+        return prepare_problem(
+            X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept,
+            solver=solver, fallback=fallback,
+        )  # fmt: skip
+    return prepare_path(
+        X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver,
+        fallback=fallback,
+    )  # fmt: skip
 
 
 def solve_path(
@@ -464,7 +483,7 @@ def decay_path(
     weights = check_penalty_weights(penalty_weights, X.shape[1])
     unit = make_penalty(penalty, 1.0, l1_ratio, weights)
     solver, fallback = resolve_solver(solver, loss, unit.is_smooth, Y.shape[1], None)
-    path_problem = prepare_path(
+    path_problem = prepare_for_path(
         X, Y, sample_weight, loss=loss, fit_intercept=fit_intercept, solver=solver,
         fallback=fallback,
     )  # fmt: skip

@@ -19,11 +19,11 @@ The system is solved one of three ways, chosen once per solve:
   problem: raw features on scales 1e-150 and 1e150 give entries 1e-300 and
   1e300, which no unscaled factor holds). The squared loss's ``H`` is
   constant: one step, refined once against the explicit ``H``. Another
-  loss forms ``H`` again at a step when that costs less than the
-  conjugate-gradient products it saves (sparse or narrow ``X``:
-  :func:`_forms_each_step`); otherwise the later steps run conjugate
-  gradients preconditioned by the factor they have (the first step's, or on
-  a path the previous alpha's).
+  loss's later steps run conjugate gradients preconditioned by that factor
+  (the first step's, or on a path the previous alpha's): a few products per
+  step instead of forming ``H`` again (measured: forming it costs more than
+  the 1-3 products a step needs, for dense data and for sparse one-hot
+  data alike).
 * **Kronecker** (the multinomial loss, the same sizes): at a point where
   every row has the same class probabilities (the cold start) the Hessian
   is exactly ``G (x) M + diag(l2) (x) I``, with ``G`` the weighted Gram
@@ -56,7 +56,7 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import blas
+from scipy.linalg import blas, cho_factor, cho_solve
 
 from .._datafits import DATAFITS_BY_CODE
 from .._optimality import optimality_residual
@@ -82,6 +82,12 @@ CENTRING_LOSS_MAX = 1e4
 #: Jitters tried, in turn, on the unit diagonal of a Hessian that Cholesky
 #: finds not positive definite (rank-deficient ``X`` without decay).
 JITTERS = (0.0, 1e-12, 1e-10, 1e-8, 1e-6)
+#: Within ``FORCING_NEAR * tol`` of the stopping rule, conjugate gradients
+#: solve at least to ``FORCING_TOL * tol / r`` (``r`` the residual): the
+#: Newton step then lands within ``tol`` instead of needing another
+#: gradient, line search and step (on a path, every alpha starts there).
+FORCING_TOL = 0.3
+FORCING_NEAR = 1e3
 #: On a path, a solve whose conjugate gradients needed more Hessian products
 #: than this forms the Hessian at its solution for the next alpha.
 PATH_REFRESH_PRODUCTS = 3
@@ -250,24 +256,27 @@ class _Smooth:
 class _Factor:
     """Cholesky factor of ``H`` scaled to a unit diagonal: ``M^-1 r`` solves.
 
-    NumPy's LAPACK (the BLAS the products already use) rather than SciPy's:
-    the first call into SciPy's own OpenBLAS in a process cost 0.03-0.3 s on
-    two busy cores, more than the whole solve of a 20000 x 200 ridge. The
-    triangular factor is inverted once (at most 500 x 500), so each solve is
-    two matrix products.
+    LAPACK's ``potrf`` and ``potrs`` through SciPy (the BLAS that forms the
+    Gram matrices; its first call in a process costs about a millisecond):
+    a factorisation is ``p^3 / 3`` flops and each solve ``2 p^2``, so a path
+    refactors at every alpha for less than a pass over ``X``.
     """
 
     def __init__(self, H):
         diagonal = np.diag(H).copy()
         self.root = np.sqrt(np.where(diagonal > 0.0, diagonal, 1.0))
         self.scaled = H / np.outer(self.root, self.root)
-        self.inverse = None
+        self.factor = None
         for jitter in JITTERS:
+            shifted = (
+                self.scaled + jitter * np.eye(H.shape[0]) if jitter else self.scaled
+            )
+            if not np.all(np.isfinite(shifted)):
+                break
             try:
-                factor = np.linalg.cholesky(self.scaled + jitter * np.eye(H.shape[0]))
+                self.factor = cho_factor(shifted, lower=True, check_finite=False)
             except np.linalg.LinAlgError:
                 continue
-            self.inverse = np.linalg.inv(factor)
             break
 
     def solve(self, R, refine: bool = False):
@@ -277,13 +286,13 @@ class _Factor:
         over ``X``): round-off-accurate even when a jitter made the factor
         slightly inexact.
         """
-        if self.inverse is None:  # a NaN Hessian: the caller sees NaN steps
+        if self.factor is None:  # a NaN Hessian: the caller sees NaN steps
             return np.full_like(R, np.nan)
         scaled_rhs = R / self.root[:, None]
-        solution = self.inverse.T @ (self.inverse @ scaled_rhs)
+        solution = cho_solve(self.factor, scaled_rhs, check_finite=False)
         if refine:
             correction = scaled_rhs - self.scaled @ solution
-            solution += self.inverse.T @ (self.inverse @ correction)
+            solution += cho_solve(self.factor, correction, check_finite=False)
         return solution / self.root[:, None]
 
 
@@ -344,6 +353,7 @@ class NewtonPath:
         self.l2 = None
         self.hessian = None  # loss part of H at (or near) the last solution
         self.gram = None  # Kronecker problems: G, the same at every alpha
+        self.loss = None  # the loss (no decay) at the last solution
         self.reference = 0.0  # the largest first residual along the path
 
     def run(self, problem, W_init, intercept_init, max_iter, tol, trace):
@@ -361,10 +371,13 @@ class NewtonPath:
         ):
             return None
         shift = np.asarray(intercept_init, dtype=np.float64) - self.intercept_out
-        return self.W.copy(), self.intercept + shift, self.Z + shift
+        if np.any(shift):
+            self.loss = None  # the stored loss is at the unshifted Z
+            return self.W.copy(), self.intercept + shift, self.Z + shift
+        return self.W.copy(), self.intercept.copy(), self.Z
 
-    def finish(self, W, intercept, Z, l2, dtype):
-        self.W, self.intercept, self.Z, self.l2 = W, intercept, Z, l2
+    def finish(self, W, intercept, Z, l2, dtype, loss):
+        self.W, self.intercept, self.Z, self.l2, self.loss = W, intercept, Z, l2, loss
         self.W_out, self.intercept_out = W.astype(dtype), intercept.astype(dtype)
         self.intercept_out = self.intercept_out.astype(np.float64)
 
@@ -543,7 +556,10 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
         else:
             S = factor.solve(R)
         S, s_intercept = _split(smooth, S)
-        value = smooth.value(Z, W)
+        if path.loss is not None:
+            value = path.loss + smooth.decay_value(W)
+        else:
+            value = smooth.value(Z, W)
         Z_pred = Z + smooth.predictor(S, s_intercept)
         W_pred = W + S
         predicted_value = smooth.value(Z_pred, W_pred)
@@ -578,6 +594,8 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
                 path.reference = max(path.reference, worst)
                 first_residual = path.reference
         forcing = min(0.5, math.sqrt(worst / first_residual))
+        if worst < FORCING_NEAR * tol:
+            forcing = min(forcing, FORCING_TOL * tol / worst)
         R = _rhs(smooth, grad, grad_intercept)
         Z_step = None
         if explicit and factor is None and not from_gram:
@@ -641,7 +659,8 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
         W, intercept, Z = W_new, intercept_new, Z_new
     if path is not None:
         if status == CONVERGED:
-            path.finish(W, intercept, Z, smooth.l2.copy(), dtype)
+            loss = value - smooth.decay_value(W)
+            path.finish(W, intercept, Z, smooth.l2.copy(), dtype, loss)
             if explicit and not squared and n_products > PATH_REFRESH_PRODUCTS:
                 # The factor went stale along the path: the next alpha gets
                 # the Hessian at this solution.
