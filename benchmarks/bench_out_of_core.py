@@ -35,7 +35,7 @@ import numpy as np
 CHILD = r"""
 import json, sys, time
 import numpy as np
-from skdecay import DecayLinearRegressor
+from skdecay import DecayLinearRegressor, DecaySGDRegressor
 
 path, mode, rows, features, chunk_rows, epochs = sys.argv[1:7]
 rows, features, chunk_rows, epochs = map(int, (rows, features, chunk_rows, epochs))
@@ -46,13 +46,16 @@ def rss_mib():
         return next(int(l.split()[1]) for l in f if l.startswith("VmHWM")) / 1024
 
 rng = np.random.RandomState(0)
-DecayLinearRegressor().partial_fit(rng.randn(100, features), rng.randn(100))
+DecaySGDRegressor().partial_fit(rng.randn(100, features), rng.randn(100))
 DecayLinearRegressor().fit(rng.randn(100, features), rng.randn(100))
 with open("/proc/self/clear_refs", "w") as f:
     f.write("5")  # reset the peak: compiling must not hide the fit's own
 baseline = rss_mib()
 start = time.perf_counter()
-model = DecayLinearRegressor(alpha=1e-4)
+# The streaming estimator for the chunks, the batch one for the loaded data.
+model = DecaySGDRegressor(alpha=1e-4)
+if mode != "stream":
+    model = DecayLinearRegressor(alpha=1e-4)
 if mode == "stream":
     for _ in range(epochs):
         for first in range(0, rows, chunk_rows):

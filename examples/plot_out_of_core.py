@@ -5,7 +5,7 @@ Out of core: streaming a memmap through partial_fit
 
 A dataset larger than the memory we allow the fit is written to disk, then
 read back in chunks of 5 000 rows, each a :class:`numpy.memmap` of just those
-rows, and fed to :meth:`~skdecay.DecayLogisticClassifier.partial_fit`. The
+rows, and fed to :meth:`~skdecay.DecaySGDClassifier.partial_fit`. The
 memory budget is 32 MiB on top of the interpreter; the dataset is about
 120 MiB. At the end the script prints the peak resident memory the stream
 added (Linux's ``VmHWM``, reset after a warm-up fit so that compiling
@@ -37,7 +37,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from skdecay import DecayLogisticClassifier
+from skdecay import DecaySGDClassifier
 
 N_ROWS, N_FEATURES, CHUNK_ROWS, N_PASSES = 300_000, 50, 5_000, 2
 BUDGET_MIB = 32
@@ -96,10 +96,10 @@ with tempfile.TemporaryDirectory() as folder:
     write_dataset(path)
     size_mib = path.stat().st_size / 2**20
 
-    clf = DecayLogisticClassifier(alpha=1e-4, average=N_ROWS)
+    clf = DecaySGDClassifier(alpha=1e-4)
     # Warm up (compile or load the Numba kernels) before taking the baseline.
     X0, y0 = next(chunks(path))
-    DecayLogisticClassifier().partial_fit(X0[:100], y0[:100], classes=[0, 1])
+    DecaySGDClassifier().partial_fit(X0[:100], y0[:100], classes=[0, 1])
     del X0, y0
     reset_peak()
     baseline = peak_rss_mib()

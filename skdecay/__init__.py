@@ -7,7 +7,12 @@ Ridge, Lasso, ElasticNet and LogisticRegression.
 
 from ._objective import decay_objective
 from .exceptions import NonFiniteIterateError
-from .linear_model import DecayLinearRegressor, DecayLogisticClassifier
+from .linear_model import (
+    DecayLinearRegressor,
+    DecayLogisticClassifier,
+    DecaySGDClassifier,
+    DecaySGDRegressor,
+)
 from .model_selection import (
     DecayLinearRegressorCV,
     DecayLogisticClassifierCV,
@@ -35,6 +40,8 @@ __all__ = [
     "DecayMLPRegressor",
     "DecayPath",
     "DecayPathDisplay",
+    "DecaySGDClassifier",
+    "DecaySGDRegressor",
     "LossCurveDisplay",
     "NonFiniteIterateError",
     "__version__",

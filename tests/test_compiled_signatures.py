@@ -156,7 +156,7 @@ CHILD = """
 import json, warnings
 import numpy as np, scipy.sparse as sp
 warnings.simplefilter("ignore")
-from skdecay import DecayLinearRegressor, DecayLogisticClassifier
+from skdecay import DecayLinearRegressor, DecayLogisticClassifier, DecaySGDRegressor
 rng = np.random.RandomState(0)
 X = rng.randn(60, 5)
 y = X @ rng.randn(5)
@@ -169,7 +169,8 @@ for data in (X, sp.csr_matrix(X)):
     DecayLogisticClassifier(solver="fista", max_iter=20).fit(data, y > 0)
     DecayLogisticClassifier(penalty="l1", alpha=0.01).fit(data, classes)
     DecayLogisticClassifier(solver="cd", penalty="l1", alpha=0.01).fit(data, classes)
-    DecayLinearRegressor(penalty="l1", alpha=0.01).partial_fit(data, y)
+    DecaySGDRegressor(penalty="l1", alpha=0.01).partial_fit(data, y)
+    DecaySGDRegressor(penalty="l1", alpha=0.01, max_iter=5).fit(data, y)
 sys_path = __import__("sys").path
 sys_path.insert(0, {tests!r})
 from test_compiled_signatures import _kernels
@@ -198,7 +199,7 @@ import json, warnings
 import numpy as np
 from numba.core import event
 warnings.simplefilter("ignore")
-from skdecay import DecayLinearRegressor, DecayLogisticClassifier
+from skdecay import DecayLinearRegressor, DecayLogisticClassifier, DecaySGDRegressor
 rng = np.random.RandomState(0)
 X = rng.randn(60, 5)
 y = X @ rng.randn(5)

@@ -13,7 +13,7 @@ from distributed import Client, LocalCluster, get_task_stream
 from sklearn.datasets import make_classification, make_regression
 from sklearn.model_selection import GridSearchCV, KFold, RandomizedSearchCV
 
-from skdecay import DecayLinearRegressor, DecayLogisticClassifier
+from skdecay import DecayLinearRegressor, DecayLogisticClassifier, DecaySGDClassifier
 
 
 @pytest.fixture(scope="module")
@@ -143,11 +143,11 @@ def test_incremental_trains_over_a_dask_array(client, sparse_blocks):
     if sparse_blocks:
         X_dask = X_dask.map_blocks(sp.csr_matrix)
     y_dask = da.from_array(y, chunks=150)
-    estimator = DecayLogisticClassifier(alpha=1e-3, fit_intercept=not sparse_blocks)
+    estimator = DecaySGDClassifier(alpha=1e-3, fit_intercept=not sparse_blocks)
     model = Incremental(estimator, scoring="accuracy", shuffle_blocks=False)
     model.fit(X_dask, y_dask, classes=[0, 1, 2])
 
-    by_hand = DecayLogisticClassifier(alpha=1e-3, fit_intercept=not sparse_blocks)
+    by_hand = DecaySGDClassifier(alpha=1e-3, fit_intercept=not sparse_blocks)
     for start in range(0, 600, 150):
         chunk = X[start : start + 150]
         if sparse_blocks:

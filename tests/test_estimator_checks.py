@@ -7,6 +7,8 @@ from skdecay import (
     DecayLinearRegressorCV,
     DecayLogisticClassifier,
     DecayLogisticClassifierCV,
+    DecaySGDClassifier,
+    DecaySGDRegressor,
 )
 
 
@@ -21,6 +23,15 @@ from skdecay import (
         DecayLogisticClassifier(penalty="elasticnet", l1_ratio=0.5),
         DecayLogisticClassifier(penalty="elasticnet", l1_ratio=0.5, solver="gd"),
         DecayLogisticClassifier(solver="fista"),
+        # fit's prox-SVRG converges to the batch solution: a tight tol makes
+        # sample weights equal repeated rows to the 7 digits the checks ask.
+        # Their data have more features than rows, uncentred when sparse
+        # (sparse rows stay sparse): alpha=0.1 keeps that conditioned enough
+        # to get there in a few hundred passes.
+        DecaySGDRegressor(penalty="l1", alpha=0.1, tol=1e-10, max_iter=5000),
+        DecaySGDClassifier(
+            penalty="elasticnet", l1_ratio=0.5, alpha=0.1, tol=1e-10, max_iter=5000
+        ),
         # Small grids and three folds keep the checks fast.
         DecayLinearRegressorCV(alphas=5, cv=3),
         # eps stops the path where the lasso estimators above sit: below,

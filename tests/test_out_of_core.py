@@ -27,7 +27,7 @@ BUDGET_MIB = 16
 CHILD = r"""
 import json, sys
 import numpy as np
-from skdecay import DecayLinearRegressor
+from skdecay import DecaySGDRegressor
 
 path, rows, features, chunk_rows = sys.argv[1], *map(int, sys.argv[2:5])
 row_bytes = (features + 1) * 8
@@ -41,10 +41,10 @@ def reset_peak():
         f.write("5")
 
 rng = np.random.RandomState(0)
-DecayLinearRegressor().partial_fit(rng.randn(100, features), rng.randn(100))
+DecaySGDRegressor().partial_fit(rng.randn(100, features), rng.randn(100))
 reset_peak()
 baseline = peak_mib()
-model = DecayLinearRegressor(alpha=1e-3)
+model = DecaySGDRegressor(alpha=1e-3)
 for first in range(0, rows, chunk_rows):
     chunk = np.memmap(path, dtype=np.float64, mode="r", offset=first * row_bytes,
                       shape=(chunk_rows, features + 1))

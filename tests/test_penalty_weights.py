@@ -18,6 +18,7 @@ from skdecay import (
     DecayLinearRegressorCV,
     DecayLogisticClassifier,
     DecayLogisticClassifierCV,
+    DecaySGDRegressor,
     decay_objective,
     decay_path,
 )
@@ -202,7 +203,7 @@ def test_partial_fit_honours_weights():
     X, y = _diabetes()
     w = np.ones(X.shape[1])
     w[2] = 0.0
-    model = DecayLinearRegressor(penalty="l1", alpha=1e4, penalty_weights=w)
+    model = DecaySGDRegressor(penalty="l1", alpha=1e4, penalty_weights=w)
     for _ in range(20):
         model.partial_fit(X, y)
     assert np.abs(model.coef_[w > 0]).max() < 1e-2 * abs(model.coef_[2])

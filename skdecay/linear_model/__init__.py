@@ -2,5 +2,11 @@
 
 from ._logistic import DecayLogisticClassifier
 from ._regression import DecayLinearRegressor
+from ._sgd import DecaySGDClassifier, DecaySGDRegressor
 
-__all__ = ["DecayLinearRegressor", "DecayLogisticClassifier"]
+__all__ = [
+    "DecayLinearRegressor",
+    "DecayLogisticClassifier",
+    "DecaySGDClassifier",
+    "DecaySGDRegressor",
+]

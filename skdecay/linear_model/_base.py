@@ -22,8 +22,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core._penalties import Penalty, check_penalty_weights, make_penalty
 from .._core._problem import DecayResult, prepare_problem, solve_prepared
-from .._core._sgd import new_stream_state, stream_pass
 from .._core._solvers import SOLVERS, resolve_solver
+from .._core._stochastic import new_stream_state, stream_pass
 from .._sklearn_compat import Interval, StrOptions
 from .._typing import Penalty as PenaltyName
 from .._typing import RandomState, Solver
@@ -64,8 +64,18 @@ def convergence_message(
     )
 
 
+#: The deprecated streaming parameters and the values partial_fit used.
+_DEPRECATED_STREAM_PARAMETERS = {"batch_size": 1, "power_t": 0.5, "average": False}
+
+
 class _BaseDecayLinearModel(BaseEstimator):
     """Parameters and the solve step common to the linear estimators."""
+
+    #: The estimator that takes over partial_fit (named in the deprecations).
+    _sgd_estimator = "DecaySGDRegressor"
+    #: Whether a partial_fit after fit counts on from fit's passes (the SGD
+    #: estimators, whose fit makes passes too) or starts its own count.
+    _stream_continues_fit = False
 
     _parameter_constraints: dict = {
         "alpha": [Interval(Real, 0, None, closed="left")],
@@ -79,9 +89,18 @@ class _BaseDecayLinearModel(BaseEstimator):
         "tol": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "store_coef_history": ["boolean"],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "average": ["boolean", Interval(Integral, 1, None, closed="left")],
+        # Deprecated in 0.2 (read only by the deprecated partial_fit, which
+        # moves to DecaySGDRegressor / DecaySGDClassifier); removed in 0.4.
+        "batch_size": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"deprecated"}),
+        ],
+        "power_t": [Interval(Real, 0, None, closed="left"), StrOptions({"deprecated"})],
+        "average": [
+            "boolean",
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"deprecated"}),
+        ],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -100,9 +119,9 @@ class _BaseDecayLinearModel(BaseEstimator):
         tol: float = 1e-4,
         warm_start: bool = False,
         store_coef_history: bool = False,
-        batch_size: int = 1,
-        power_t: float = 0.5,
-        average: bool | int = False,
+        batch_size: int | str = "deprecated",
+        power_t: float | str = "deprecated",
+        average: bool | int | str = "deprecated",
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
@@ -182,22 +201,61 @@ class _BaseDecayLinearModel(BaseEstimator):
 
     def _end_stream(self) -> None:
         """``fit`` starts afresh: forget any ``partial_fit`` state."""
-        for name in ("_stream_state", "t_"):
+        for name in ("_stream_state", "t_", "_fit_anchor"):
             self.__dict__.pop(name, None)
 
-    def _stream_pass(self, X, Y, sample_weight, *, loss):
+    def _warn_deprecated_stream_parameters(self) -> None:
+        """FutureWarning for each deprecated streaming parameter that is set."""
+        for name in _DEPRECATED_STREAM_PARAMETERS:
+            if getattr(self, name) != "deprecated":
+                warn_user(
+                    f"{name} was deprecated in version 0.2 and will be removed in "
+                    f"0.4: it is read only by partial_fit, which moves to "
+                    f"{self._sgd_estimator} (where it keeps its meaning). Remove "
+                    f"{name}= from {type(self).__name__}(...).",
+                    FutureWarning,
+                )
+
+    def _deprecated_partial_fit(self, X, Y, sample_weight, *, loss):
+        """The deprecated ``partial_fit``: one streaming pass, as before 0.2."""
+        warn_user(
+            f"{type(self).__name__}.partial_fit was deprecated in version 0.2 and "
+            f"will be removed in 0.4; use {self._sgd_estimator}, whose fit and "
+            "partial_fit share one meaning for n_iter_ and loss_curve_ (passes "
+            "over the data) and whose eta0 is the stochastic step.",
+            FutureWarning,
+        )
+        self._warn_deprecated_stream_parameters()
+        options = {}
+        for name, default in _DEPRECATED_STREAM_PARAMETERS.items():
+            value = getattr(self, name)
+            options[name] = default if value == "deprecated" else value
+        average = options["average"]
+        average_after = 0 if isinstance(average, bool) else int(average)
+        return self._stream_pass(
+            X, Y, sample_weight, loss=loss, batch_size=options["batch_size"],
+            learning_rate=self.learning_rate, power_t=options["power_t"],
+            average=average is not False, average_after=average_after,
+            variance_reduced=False, rate_name="learning_rate",
+        )  # fmt: skip
+
+    def _stream_pass(
+        self, X, Y, sample_weight, *, loss, batch_size, learning_rate, power_t,
+        average, average_after, variance_reduced, rate_name,
+    ):  # fmt: skip
         """One ``partial_fit`` pass; returns ``(coef, intercept)`` to report.
 
         The streaming state lives in ``_stream_state``; without one (the first
         call, or the first after ``fit``) it starts from ``coef_`` and
         ``intercept_`` if they exist with matching shape, else from zero.
-        Sets ``n_iter_`` (passes since the state started), ``t_`` (samples
-        seen plus one, as SGDRegressor) and ``loss_curve_`` (one progressive
-        objective per pass). Nothing is set if the pass fails.
+        Sets ``n_iter_`` (passes since the model was initialised), ``t_``
+        (samples seen plus one, as SGDRegressor) and ``loss_curve_`` (one
+        progressive objective per pass). Nothing is set if the pass fails.
         """
         n_features, n_outputs = X.shape[1], Y.shape[1]
         state = getattr(self, "_stream_state", None)
         curve = list(getattr(self, "loss_curve_", [])) if state is not None else []
+        samples_before = 0
         if state is None:
             coef = intercept = None
             if hasattr(self, "coef_"):
@@ -206,17 +264,21 @@ class _BaseDecayLinearModel(BaseEstimator):
                 intercept = np.asarray(self.intercept_, dtype=np.float64).ravel()
                 if coef.shape[1] != n_outputs:
                     coef = intercept = None
+                elif self._stream_continues_fit:
+                    curve = list(getattr(self, "loss_curve_", []))
+                    samples_before = int(getattr(self, "t_", 1)) - 1
+            anchor = self.__dict__.pop("_fit_anchor", None)
+            if coef is None or anchor is None or anchor.W.shape != coef.shape:
+                anchor = None
             state = new_stream_state(
                 n_features,
                 n_outputs,
                 centered=self.fit_intercept and not sp.issparse(X),
                 coef=coef,
                 intercept=intercept,
+                anchor=anchor,
             )
-        if isinstance(self.average, bool):
-            average_after = 0 if self.average else -1
-        else:
-            average_after = int(self.average)
+            state.clock[2] = samples_before
         state, objective = stream_pass(
             X,
             Y,
@@ -225,10 +287,13 @@ class _BaseDecayLinearModel(BaseEstimator):
             loss=loss,
             penalty=self._penalty(n_features),
             fit_intercept=self.fit_intercept,
-            batch_size=self.batch_size,
-            learning_rate=self.learning_rate,
-            power_t=self.power_t,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            power_t=power_t,
+            average=average,
             average_after=average_after,
+            variance_reduced=variance_reduced,
+            rate_name=rate_name,
         )
         self._stream_state = state
         self.n_iter_ = len(curve) + 1

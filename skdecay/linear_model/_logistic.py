@@ -23,7 +23,167 @@ from .._typing import MatrixLike, Penalty, RandomState, Solver
 from ._base import _BaseDecayLinearModel
 
 
-class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
+class _ClassificationOutputs:
+    """What the logistic estimators share: input checks, ``coef_``, predictions."""
+
+    def _fit_inputs(self, X, y, sample_weight):
+        """Validated ``(X, Y, sample_weight, loss, classes)``: the kernels'
+        targets for the classes of ``y``, class weights applied."""
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+        )
+        check_classification_targets(y)
+        encoder = LabelEncoder()
+        y_index = encoder.fit_transform(y)
+        classes = encoder.classes_
+        n_classes = len(classes)
+        if n_classes < 2:
+            raise ValueError(
+                "This solver needs samples of at least 2 classes in the data, but "
+                f"the data contains only one class: {classes[0]!r}."
+            )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        sample_weight = weigh_classes(
+            sample_weight, self.class_weight, classes, y, y_index
+        )
+        weighted_classes = np.unique(y_index[sample_weight > 0])
+        if len(weighted_classes) < 2:
+            raise ValueError(
+                "sample_weight (times class_weight) is positive for samples of at "
+                "most one class; the intercept of every other class would diverge. "
+                "Give positive weight to samples of at least 2 classes."
+            )
+
+        Y, loss = class_targets(y_index, n_classes, X.dtype)
+        return X, Y, sample_weight, loss, classes
+
+    def _partial_fit_inputs(self, X, y, classes, sample_weight):
+        """Validated ``(X, Y, sample_weight, loss)`` of a chunk; ``classes``
+        on the first call sets ``classes_``, later labels are checked."""
+        first_call = _check_partial_fit_first_call(self, classes)
+        if self.class_weight == "balanced":
+            raise ValueError(
+                "class_weight='balanced' needs the class counts of the whole "
+                "stream, which partial_fit does not see; pass a dict of class "
+                "weights computed beforehand (compute_class_weight)."
+            )
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=first_call or not hasattr(self, "n_features_in_"),
+        )
+        check_classification_targets(y)
+        unknown = np.setdiff1d(np.unique(y), self.classes_)
+        if unknown.size:
+            raise ValueError(
+                f"y contains labels {unknown.tolist()} that are not in "
+                f"classes {self.classes_.tolist()} (given on the first call)."
+            )
+        n_classes = len(self.classes_)
+        if n_classes < 2:
+            raise ValueError(
+                f"classes must hold at least 2 classes, got {self.classes_.tolist()}."
+            )
+        y_index = np.searchsorted(self.classes_, y)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        sample_weight = weigh_classes(
+            sample_weight, self.class_weight, self.classes_, y, y_index
+        )
+        Y, loss = class_targets(y_index, n_classes, X.dtype)
+        return X, Y, sample_weight, loss
+
+    def _set_solution(self, coef, intercept) -> None:
+        """``coef_`` and ``intercept_`` from a solver's (n_features, n_outputs)."""
+        self.coef_ = np.ascontiguousarray(coef.T)
+        self.intercept_ = intercept
+
+    def decision_function(self, X: MatrixLike) -> np.ndarray:
+        """Linear predictor ``X @ coef_.T + intercept_``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            For two classes, the score of ``classes_[1]``; otherwise one
+            column per class.
+        """
+        scores = self._linear_predictor(X)
+        return scores.ravel() if scores.shape[1] == 1 else scores
+
+    def predict(self, X: MatrixLike) -> np.ndarray:
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, taken from ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            return self.classes_[(scores > 0).astype(int)]
+        return self.classes_[np.argmax(scores, axis=1)]
+
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class, in the order of ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            positive = expit(scores)
+            return np.column_stack([1.0 - positive, positive])
+        return softmax(scores, axis=1)
+
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
+        """Logarithm of the class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probability of each class, in the order of ``classes_``.
+        """
+        scores = self.decision_function(X)
+        if scores.ndim == 1:
+            scores = np.column_stack([np.zeros_like(scores), scores])
+        return log_softmax(scores, axis=1)
+
+
+class DecayLogisticClassifier(
+    ClassifierMixin, _ClassificationOutputs, _BaseDecayLinearModel
+):
     r"""Logistic regression with weight decay (L2), L1 or elastic-net penalty.
 
     Minimises, over the coefficients :math:`W` and intercepts :math:`b`,
@@ -111,26 +271,28 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         textbook weight-decay step). Costs ``max_iter`` copies of ``coef_``
         in memory during the fit.
 
-    batch_size : int, default=1
-        Rows per stochastic step in :meth:`partial_fit` (unused by ``fit``).
-        One row per step made the most progress per pass in our measurements;
-        larger batches take fewer, less noisy steps.
+    batch_size : int, default='deprecated'
+        Rows per stochastic step of the deprecated :meth:`partial_fit`
+        (unused by ``fit``).
 
-    power_t : float, default=0.5
-        Decay of the :meth:`partial_fit` step: mini-batch step ``t`` (counted
-        over all calls) has length ``eta0 / (1 + eta0 * t) ** power_t`` on the
-        preconditioned problem, where ``eta0`` is ``learning_rate`` if set,
-        else the inverse of a curvature bound of the mini-batches seen (stable
-        without tuning). 0.5 is robust; 1 is the ``1 / t`` schedule of
-        strongly convex problems, fast only when the standardised problem is
-        well conditioned.
+        .. deprecated:: 0.2
+            Removed in 0.4 with :meth:`partial_fit`; use
+            :class:`DecaySGDClassifier`, which has it.
 
-    average : bool or int, default=False
-        With True, :meth:`partial_fit` reports the average of the iterates
-        (weighted by step length, so that it can be kept lazily on sparse
-        rows) instead of the last one; an integer starts averaging once that
-        many samples have been seen. Averaging from the start keeps the early,
-        poor iterates in the average: start it after the first pass.
+    power_t : float, default='deprecated'
+        Decay of the deprecated :meth:`partial_fit`'s step (unused by
+        ``fit``).
+
+        .. deprecated:: 0.2
+            Removed in 0.4; use :class:`DecaySGDClassifier`.
+
+    average : bool or int, default='deprecated'
+        Iterate averaging of the deprecated :meth:`partial_fit` (unused by
+        ``fit``).
+
+        .. deprecated:: 0.2
+            Removed in 0.4; use :class:`DecaySGDClassifier`, which averages by
+            default.
 
     random_state : int, RandomState instance or None, default=None
         Accepted for compatibility with SGDClassifier; every solver is
@@ -156,16 +318,16 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         Intercepts; zeros when ``fit_intercept=False``.
 
     n_iter_ : int
-        Number of iterations run; at least 1: when the start is already
-        optimal (a refit at the optimum, or ``alpha`` above the value that
-        zeroes every coefficient) the check that finds it so is the one
-        iteration. After :meth:`partial_fit`, the number of passes (calls)
-        since the streaming state started.
+        Number of iterations of the solver; at least 1: when the start is
+        already optimal (a refit at the optimum, or ``alpha`` above the value
+        that zeroes every coefficient) the check that finds it so is the one
+        iteration. (The deprecated :meth:`partial_fit` sets it to its number
+        of passes; :class:`DecaySGDClassifier` counts passes in both ``fit``
+        and ``partial_fit``.)
 
     loss_curve_ : ndarray of shape (`n_iter_`,)
-        The objective after each iteration; after :meth:`partial_fit`, one
-        entry per pass: the weighted mean loss of its rows, each taken before
-        the step that used it (progressive validation), plus the penalty.
+        The objective after each iteration. (The deprecated
+        :meth:`partial_fit` records one progressive objective per pass.)
 
     coef_history_ : ndarray of shape (`n_iter_`, 1 or n_classes, n_features)
         The coefficients after each iteration, laid out as ``coef_``; only
@@ -176,8 +338,8 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         ``store_coef_history=True``.
 
     t_ : float
-        After :meth:`partial_fit`: the number of samples seen plus one (as in
-        SGDClassifier); ``fit`` removes it.
+        After the deprecated :meth:`partial_fit`: the number of samples seen
+        plus one; ``fit`` removes it.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -189,7 +351,8 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
     --------
     sklearn.linear_model.LogisticRegression : ``C=c`` equals
         ``alpha=1 / (c * sum(sample_weight))`` with the same penalty.
-    sklearn.linear_model.SGDClassifier : The same parameters, stochastic steps.
+    DecaySGDClassifier : The same objective by stochastic steps, with
+        ``partial_fit`` for streams and out-of-core data.
     DecayLinearRegressor : The same penalties for regression.
 
     Notes
@@ -222,6 +385,8 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
     0.99
     """
 
+    _sgd_estimator = "DecaySGDClassifier"
+
     _parameter_constraints: dict = {
         **_BaseDecayLinearModel._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -242,9 +407,9 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         class_weight: dict | Literal["balanced"] | None = None,
         warm_start: bool = False,
         store_coef_history: bool = False,
-        batch_size: int = 1,
-        power_t: float = 0.5,
-        average: bool | int = False,
+        batch_size: int | str = "deprecated",
+        power_t: float | str = "deprecated",
+        average: bool | int | str = "deprecated",
         random_state: RandomState = None,
         verbose: int = 0,
     ) -> None:
@@ -296,38 +461,8 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
         self : object
             Fitted estimator.
         """
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-        )
-        check_classification_targets(y)
-        encoder = LabelEncoder()
-        y_index = encoder.fit_transform(y)
-        classes = encoder.classes_
-        n_classes = len(classes)
-        if n_classes < 2:
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but "
-                f"the data contains only one class: {classes[0]!r}."
-            )
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        sample_weight = weigh_classes(
-            sample_weight, self.class_weight, classes, y, y_index
-        )
-        weighted_classes = np.unique(y_index[sample_weight > 0])
-        if len(weighted_classes) < 2:
-            raise ValueError(
-                "sample_weight (times class_weight) is positive for samples of at "
-                "most one class; the intercept of every other class would diverge. "
-                "Give positive weight to samples of at least 2 classes."
-            )
-
-        Y, loss = class_targets(y_index, n_classes, X.dtype)
+        self._warn_deprecated_stream_parameters()
+        X, Y, sample_weight, loss, classes = self._fit_inputs(X, y, sample_weight)
         n_outputs = Y.shape[1]
         coef_init, intercept_init = None, None
         if hasattr(self, "classes_") and np.array_equal(self.classes_, classes):
@@ -360,175 +495,37 @@ class DecayLogisticClassifier(ClassifierMixin, _BaseDecayLinearModel):
     ) -> DecayLogisticClassifier:
         """Update the model with one pass of stochastic steps over ``(X, y)``.
 
-        One pass over the rows in mini-batches of ``batch_size``, each a
-        preconditioned stochastic step on the *same* objective as ``fit``
-        (sample weights are divided by their running mean), followed by the
-        exact flow of the penalty over the step's length: weight decay
-        ``exp(-alpha (1 - l1_ratio) eta / d_j)`` and the L1 shrinkage, with
-        ``d_j`` the running variance-based preconditioner of feature ``j``.
-        Features absent from a sparse mini-batch are updated lazily in one
-        exact flow when next used, so a CSR row costs O(its non-zeros). Dense
-        rows are centred with the running means. The first call starts from
-        the coefficients of a previous ``fit`` (with matching shape), else from
-        zero; ``fit`` afterwards starts afresh (unless ``warm_start``).
-
-        Repeated passes approach the solution of ``fit``: on standardised
-        data, 30 passes with the defaults bring the objective within 0.2 %
-        (relative) and the coefficients within 10 % (relative Euclidean
-        distance) of it in the tests; with an L1 part and the logistic loss,
-        within 1 % and 50 % (coefficients near zero keep being pushed across
-        it by the noisy steps). Correlated features slow it, as any diagonally
-        preconditioned stochastic method.
+        .. deprecated:: 0.2
+            ``partial_fit`` will be removed in 0.4: use
+            :class:`DecaySGDClassifier`, which streams with the same objective
+            and reaches ``fit``'s coefficients and support (iterate and
+            gradient averaging with a sparse read-out). Until then this makes
+            one pass as in 0.1 (``batch_size``, ``power_t``, ``average``,
+            ``learning_rate`` as its first step) and sets ``n_iter_``,
+            ``loss_curve_`` and ``t_`` per pass.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            A chunk of training data (a NumPy memmap slice works as is).
+            A chunk of training data.
 
         y : array-like of shape (n_samples,)
             Class labels, all within ``classes``.
 
         classes : array-like of shape (n_classes,), default=None
-            Every class of the whole stream; required on the first call (as
-            in SGDClassifier) unless the model was fitted before, and
-            ignored or checked later.
+            Every class of the whole stream; required on the first call.
 
         sample_weight : array-like of shape (n_samples,), default=None
-            Non-negative sample weights; None means unit weights. A dict
-            ``class_weight`` multiplies them; 'balanced' needs the whole
-            stream's class counts and is not supported here.
+            Non-negative sample weights; None means unit weights.
 
         Returns
         -------
         self : object
             The updated estimator.
-
-        Examples
-        --------
-        >>> from sklearn.datasets import load_iris
-        >>> from sklearn.preprocessing import StandardScaler
-        >>> from skdecay import DecayLogisticClassifier
-        >>> X, y = load_iris(return_X_y=True)
-        >>> X = StandardScaler().fit_transform(X)
-        >>> clf = DecayLogisticClassifier(alpha=1e-3)
-        >>> clf = clf.partial_fit(X[:75], y[:75], classes=[0, 1, 2])
-        >>> for epoch in range(20):
-        ...     clf = clf.partial_fit(X, y)
-        >>> round(clf.score(X, y), 2)
-        0.95
         """
-        first_call = _check_partial_fit_first_call(self, classes)
-        if self.class_weight == "balanced":
-            raise ValueError(
-                "class_weight='balanced' needs the class counts of the whole "
-                "stream, which partial_fit does not see; pass a dict of class "
-                "weights computed beforehand (compute_class_weight)."
-            )
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            reset=first_call or not hasattr(self, "n_features_in_"),
+        X, Y, sample_weight, loss = self._partial_fit_inputs(
+            X, y, classes, sample_weight
         )
-        check_classification_targets(y)
-        unknown = np.setdiff1d(np.unique(y), self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"y contains labels {unknown.tolist()} that are not in "
-                f"classes {self.classes_.tolist()} (given on the first call)."
-            )
-        n_classes = len(self.classes_)
-        if n_classes < 2:
-            raise ValueError(
-                f"classes must hold at least 2 classes, got {self.classes_.tolist()}."
-            )
-        y_index = np.searchsorted(self.classes_, y)
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        sample_weight = weigh_classes(
-            sample_weight, self.class_weight, self.classes_, y, y_index
-        )
-        Y, loss = class_targets(y_index, n_classes, X.dtype)
-        coef, intercept = self._stream_pass(X, Y, sample_weight, loss=loss)
+        coef, intercept = self._deprecated_partial_fit(X, Y, sample_weight, loss=loss)
         self._set_solution(coef, intercept)
         return self
-
-    def _set_solution(self, coef, intercept) -> None:
-        """``coef_`` and ``intercept_`` from a solver's (n_features, n_outputs)."""
-        self.coef_ = np.ascontiguousarray(coef.T)
-        self.intercept_ = intercept
-
-    def decision_function(self, X: MatrixLike) -> np.ndarray:
-        """Linear predictor ``X @ coef_.T + intercept_``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            For two classes, the score of ``classes_[1]``; otherwise one
-            column per class.
-        """
-        scores = self._linear_predictor(X)
-        return scores.ravel() if scores.shape[1] == 1 else scores
-
-    def predict(self, X: MatrixLike) -> np.ndarray:
-        """Predict class labels.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,)
-            Predicted labels, taken from ``classes_``.
-        """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return self.classes_[(scores > 0).astype(int)]
-        return self.classes_[np.argmax(scores, axis=1)]
-
-    def predict_proba(self, X: MatrixLike) -> np.ndarray:
-        """Class probabilities.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Probability of each class, in the order of ``classes_``.
-        """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            positive = expit(scores)
-            return np.column_stack([1.0 - positive, positive])
-        return softmax(scores, axis=1)
-
-    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
-        """Logarithm of the class probabilities.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probability of each class, in the order of ``classes_``.
-        """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            scores = np.column_stack([np.zeros_like(scores), scores])
-        return log_softmax(scores, axis=1)

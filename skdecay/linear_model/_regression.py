@@ -13,7 +13,83 @@ from .._typing import MatrixLike
 from ._base import _BaseDecayLinearModel
 
 
-class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
+class _RegressionOutputs:
+    """What the least-squares estimators share: input checks, ``coef_``, ``predict``."""
+
+    def _fit_inputs(self, X, y, sample_weight):
+        """Validated ``(X, y, Y (n_samples, n_targets), sample_weight)``."""
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=True,
+        )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        return X, y, y.reshape(X.shape[0], -1), sample_weight
+
+    def _partial_fit_inputs(self, X, y, sample_weight):
+        """Validated ``(X, Y, sample_weight, multi_output)`` of a chunk,
+        checked against the earlier calls."""
+        first_call = not hasattr(self, "coef_")
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            multi_output=True,
+            y_numeric=True,
+            reset=first_call,
+        )
+        multi_output = y.ndim > 1
+        if not first_call and multi_output != (np.ndim(self.coef_) > 1):
+            raise ValueError(
+                "y has a different number of targets than in the previous calls "
+                f"({'2-D' if multi_output else '1-D'} y, "
+                f"coef_ of shape {np.shape(self.coef_)})."
+            )
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        Y = y.reshape(X.shape[0], -1)
+        if not first_call and Y.shape[1] != np.atleast_2d(self.coef_).shape[0]:
+            raise ValueError(
+                f"y has {Y.shape[1]} targets, but the model was fitted with "
+                f"{np.atleast_2d(self.coef_).shape[0]}."
+            )
+        return X, Y, sample_weight, multi_output
+
+    def _set_solution(self, coef, intercept, *, multi_output: bool) -> None:
+        """``coef_`` and ``intercept_`` from a solver's (n_features, n_targets)."""
+        if multi_output:
+            self.coef_ = np.ascontiguousarray(coef.T)
+            self.intercept_ = intercept
+        else:
+            self.coef_ = coef[:, 0].copy()
+            self.intercept_ = float(intercept[0])
+
+    def predict(self, X: MatrixLike) -> np.ndarray:
+        """Predict with the linear model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predicted values.
+        """
+        return self._linear_predictor(X)
+
+
+class DecayLinearRegressor(RegressorMixin, _RegressionOutputs, _BaseDecayLinearModel):
     r"""Linear least squares with weight decay (L2), L1 or elastic-net penalty.
 
     Minimises, over the coefficients :math:`w` and the intercept :math:`b`,
@@ -97,26 +173,28 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         textbook weight-decay step). Costs ``max_iter`` copies of ``coef_``
         in memory during the fit.
 
-    batch_size : int, default=1
-        Rows per stochastic step in :meth:`partial_fit` (unused by ``fit``).
-        One row per step made the most progress per pass in our measurements;
-        larger batches take fewer, less noisy steps.
+    batch_size : int, default='deprecated'
+        Rows per stochastic step of the deprecated :meth:`partial_fit`
+        (unused by ``fit``).
 
-    power_t : float, default=0.5
-        Decay of the :meth:`partial_fit` step: mini-batch step ``t`` (counted
-        over all calls) has length ``eta0 / (1 + eta0 * t) ** power_t`` on the
-        preconditioned problem, where ``eta0`` is ``learning_rate`` if set,
-        else the inverse of a curvature bound of the mini-batches seen (stable
-        without tuning). 0.5 is robust; 1 is the ``1 / t`` schedule of
-        strongly convex problems, fast only when the standardised problem is
-        well conditioned.
+        .. deprecated:: 0.2
+            Removed in 0.4 with :meth:`partial_fit`; use
+            :class:`DecaySGDRegressor`, which has it.
 
-    average : bool or int, default=False
-        With True, :meth:`partial_fit` reports the average of the iterates
-        (weighted by step length, so that it can be kept lazily on sparse
-        rows) instead of the last one; an integer starts averaging once that
-        many samples have been seen. Averaging from the start keeps the early,
-        poor iterates in the average: start it after the first pass.
+    power_t : float, default='deprecated'
+        Decay of the deprecated :meth:`partial_fit`'s step (unused by
+        ``fit``).
+
+        .. deprecated:: 0.2
+            Removed in 0.4; use :class:`DecaySGDRegressor`.
+
+    average : bool or int, default='deprecated'
+        Iterate averaging of the deprecated :meth:`partial_fit` (unused by
+        ``fit``).
+
+        .. deprecated:: 0.2
+            Removed in 0.4; use :class:`DecaySGDRegressor`, which averages by
+            default.
 
     random_state : int, RandomState instance or None, default=None
         Accepted for compatibility with SGDRegressor; every solver is
@@ -138,16 +216,16 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         Intercept; 0.0 when ``fit_intercept=False``.
 
     n_iter_ : int
-        Number of iterations run; at least 1: when the start is already
-        optimal (a refit at the optimum, or ``alpha`` above the value that
-        zeroes every coefficient) the check that finds it so is the one
-        iteration. After :meth:`partial_fit`, the number of passes (calls)
-        since the streaming state started.
+        Number of iterations of the solver; at least 1: when the start is
+        already optimal (a refit at the optimum, or ``alpha`` above the value
+        that zeroes every coefficient) the check that finds it so is the one
+        iteration. (The deprecated :meth:`partial_fit` sets it to its number
+        of passes; :class:`DecaySGDRegressor` counts passes in both ``fit``
+        and ``partial_fit``.)
 
     loss_curve_ : ndarray of shape (`n_iter_`,)
-        The objective after each iteration; after :meth:`partial_fit`, one
-        entry per pass: the weighted mean loss of its rows, each taken before
-        the step that used it (progressive validation), plus the penalty.
+        The objective after each iteration. (The deprecated
+        :meth:`partial_fit` records one progressive objective per pass.)
 
     coef_history_ : ndarray of shape (`n_iter_`, n_features) or 3-D
         The coefficients after each iteration, of shape
@@ -159,8 +237,8 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         ``store_coef_history=True``.
 
     t_ : float
-        After :meth:`partial_fit`: the number of samples seen plus one (as in
-        SGDRegressor); ``fit`` removes it.
+        After the deprecated :meth:`partial_fit`: the number of samples seen
+        plus one; ``fit`` removes it.
 
     n_features_in_ : int
         Number of features seen during fit.
@@ -175,6 +253,8 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
     sklearn.linear_model.Lasso : ``Lasso(alpha=a)`` equals ``penalty='l1'``
         with the same ``alpha``.
     sklearn.linear_model.ElasticNet : same ``alpha`` and ``l1_ratio``.
+    DecaySGDRegressor : The same objective by stochastic steps, with
+        ``partial_fit`` for streams and out-of-core data.
     DecayLogisticClassifier : The same penalties for classification.
 
     Notes
@@ -247,19 +327,8 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         self : object
             Fitted estimator.
         """
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=True,
-        )
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-        )
-        Y = y.reshape(X.shape[0], -1)
+        self._warn_deprecated_stream_parameters()
+        X, y, Y, sample_weight = self._fit_inputs(X, y, sample_weight)
         coef_init, intercept_init = self._warm_start_init(X.shape[1], Y.shape[1])
         result = self._solve(
             X,
@@ -283,30 +352,19 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
     ) -> DecayLinearRegressor:
         """Update the model with one pass of stochastic steps over ``(X, y)``.
 
-        One pass over the rows in mini-batches of ``batch_size``, each a
-        preconditioned stochastic step on the *same* objective as ``fit``
-        (sample weights are divided by their running mean), followed by the
-        exact flow of the penalty over the step's length: weight decay
-        ``exp(-alpha (1 - l1_ratio) eta / d_j)`` and the L1 shrinkage, with
-        ``d_j`` the running variance-based preconditioner of feature ``j``.
-        Features absent from a sparse mini-batch are updated lazily in one
-        exact flow when next used, so a CSR row costs O(its non-zeros). Dense
-        rows are centred with the running means. The first call starts from
-        the coefficients of a previous ``fit`` (with matching shape), else from
-        zero; ``fit`` afterwards starts afresh (unless ``warm_start``).
-
-        Repeated passes approach the solution of ``fit``: on standardised
-        data, 30 passes with the defaults bring the objective within 0.2 %
-        (relative) and the coefficients within 10 % (relative Euclidean
-        distance) of it in the tests; with an L1 part and the logistic loss,
-        within 1 % and 50 % (coefficients near zero keep being pushed across
-        it by the noisy steps). Correlated features slow it, as any diagonally
-        preconditioned stochastic method.
+        .. deprecated:: 0.2
+            ``partial_fit`` will be removed in 0.4: use
+            :class:`DecaySGDRegressor`, which streams with the same objective
+            and reaches ``fit``'s coefficients and support (iterate and
+            gradient averaging with a sparse read-out). Until then this makes
+            one pass as in 0.1 (``batch_size``, ``power_t``, ``average``,
+            ``learning_rate`` as its first step) and sets ``n_iter_``,
+            ``loss_curve_`` and ``t_`` per pass.
 
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            A chunk of training data (a NumPy memmap slice works as is).
+            A chunk of training data.
 
         y : array-like of shape (n_samples,) or (n_samples, n_targets)
             Target values; the number of targets is fixed by the first call.
@@ -318,74 +376,12 @@ class DecayLinearRegressor(RegressorMixin, _BaseDecayLinearModel):
         -------
         self : object
             The updated estimator.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> from skdecay import DecayLinearRegressor
-        >>> rng = np.random.RandomState(0)
-        >>> X = rng.randn(1000, 3)
-        >>> y = X @ [1.0, -2.0, 0.5] + 0.1 * rng.randn(1000)
-        >>> reg = DecayLinearRegressor(alpha=1e-4)
-        >>> for epoch in range(5):
-        ...     for chunk in np.array_split(np.arange(1000), 10):
-        ...         reg = reg.partial_fit(X[chunk], y[chunk])
-        >>> np.round(reg.coef_, 1)
-        array([ 1. , -2. ,  0.5])
-        >>> reg.n_iter_, reg.t_
-        (50, 5001.0)
         """
-        first_call = not hasattr(self, "coef_")
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            dtype=[np.float64, np.float32],
-            multi_output=True,
-            y_numeric=True,
-            reset=first_call,
+        X, Y, sample_weight, multi_output = self._partial_fit_inputs(
+            X, y, sample_weight
         )
-        multi_output = y.ndim > 1
-        if not first_call and multi_output != (np.ndim(self.coef_) > 1):
-            raise ValueError(
-                "y has a different number of targets than in the previous calls "
-                f"({'2-D' if multi_output else '1-D'} y, "
-                f"coef_ of shape {np.shape(self.coef_)})."
-            )
-        sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        coef, intercept = self._deprecated_partial_fit(
+            X, Y, sample_weight, loss="squared"
         )
-        Y = y.reshape(X.shape[0], -1)
-        if not first_call and Y.shape[1] != np.atleast_2d(self.coef_).shape[0]:
-            raise ValueError(
-                f"y has {Y.shape[1]} targets, but the model was fitted with "
-                f"{np.atleast_2d(self.coef_).shape[0]}."
-            )
-        coef, intercept = self._stream_pass(X, Y, sample_weight, loss="squared")
         self._set_solution(coef, intercept, multi_output=multi_output)
         return self
-
-    def _set_solution(self, coef, intercept, *, multi_output: bool) -> None:
-        """``coef_`` and ``intercept_`` from a solver's (n_features, n_targets)."""
-        if multi_output:
-            self.coef_ = np.ascontiguousarray(coef.T)
-            self.intercept_ = intercept
-        else:
-            self.coef_ = coef[:, 0].copy()
-            self.intercept_ = float(intercept[0])
-
-    def predict(self, X: MatrixLike) -> np.ndarray:
-        """Predict with the linear model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            Samples.
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n_samples,) or (n_samples, n_targets)
-            Predicted values.
-        """
-        return self._linear_predictor(X)
