@@ -309,30 +309,34 @@ def weighted_column_moments(X, weights, center):
 
 # Row blocks: the mini-batch products of the networks' first layer. A dense
 # block is copied once per batch (``load_row_block``) and multiplied by BLAS
-# both ways; a CSR block is walked through ``row_range`` / ``row_entry``.
+# both ways; a CSR block is walked row by row. Inlined into the network's
+# epoch (a separately compiled function costs a first fit 0.2-0.3 s of
+# compile each, more than its code); the layout is tested once per call, not
+# per entry as ``row_entry`` does (the compiler copies a loop per layout that
+# a test inside it could take).
 
 
-@njit(cache=True, nogil=True, **INTERNAL)
+@njit(cache=True, nogil=True, inline="always")
 def load_row_block(X, rows, block):
-    """Copy the rows ``rows`` of a dense ``X`` into ``block[:len(rows)]``.
+    """Copy the rows ``rows`` of a dense (C-ordered) ``X`` into
+    ``block[:len(rows)]``.
 
     ``block`` is C-ordered, of shape (at least len(rows), n_features). A CSR
     ``X`` needs no copy (its products read the stored entries): nothing is
     done.
     """
-    if X.layout == CSR:
+    if X.layout != DENSE:
         return
     for r in range(rows.shape[0]):
-        start, stop = row_range(X, rows[r])
-        for jj in range(start, stop):
-            col, value = row_entry(X, rows[r], jj)
-            block[r, col] = value
+        row = rows[r]
+        for j in range(X.n_features):
+            block[r, j] = X.dense[row, j]
 
 
-@njit(cache=True, nogil=True, **INTERNAL)
+@njit(cache=True, nogil=True, inline="always")
 def row_block_matmul(X, rows, block, W, out):
-    """``out = X[rows] @ W``; a dense ``X`` reads ``block`` (see
-    :func:`load_row_block`), a CSR ``X`` its rows' stored entries."""
+    """``out = X[rows] @ W`` for a dense ``X`` (read from ``block``, see
+    :func:`load_row_block`) or a CSR ``X`` (its rows' stored entries)."""
     n_rows = rows.shape[0]
     if X.layout != CSR:
         np.dot(block[:n_rows], W, out)
@@ -341,17 +345,18 @@ def row_block_matmul(X, rows, block, W, out):
     for r in range(n_rows):
         for k in range(m):
             out[r, k] = 0.0
-        start, stop = row_range(X, rows[r])
-        for jj in range(start, stop):
-            col, value = row_entry(X, rows[r], jj)
+        row = rows[r]
+        for jj in range(X.indptr[row], X.indptr[row + 1]):
+            value = X.data[jj]
+            col = X.indices[jj]
             for k in range(m):
                 out[r, k] += value * W[col, k]
 
 
-@njit(cache=True, nogil=True, **INTERNAL)
+@njit(cache=True, nogil=True, inline="always")
 def row_block_rmatmul(X, rows, block, D, out):
-    """``out = X[rows].T @ D``; a dense ``X`` reads ``block`` (see
-    :func:`load_row_block`), a CSR ``X`` its rows' stored entries."""
+    """``out = X[rows].T @ D`` for a dense ``X`` (read from ``block``, see
+    :func:`load_row_block`) or a CSR ``X`` (its rows' stored entries)."""
     n_rows = rows.shape[0]
     if X.layout != CSR:
         np.dot(block[:n_rows].T, D, out)
@@ -359,8 +364,9 @@ def row_block_rmatmul(X, rows, block, D, out):
     m = D.shape[1]
     out[:, :] = 0.0
     for r in range(n_rows):
-        start, stop = row_range(X, rows[r])
-        for jj in range(start, stop):
-            col, value = row_entry(X, rows[r], jj)
+        row = rows[r]
+        for jj in range(X.indptr[row], X.indptr[row + 1]):
+            value = X.data[jj]
+            col = X.indices[jj]
             for k in range(m):
                 out[col, k] += value * D[r, k]
