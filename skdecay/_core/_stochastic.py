@@ -1,4 +1,4 @@
-r"""The one mini-batch (stochastic) engine: streaming and variance-reduced passes.
+r"""The one mini-batch (stochastic) engine: streaming and in-memory passes.
 
 One call of :func:`stochastic_pass` makes one pass over the rows it is given,
 in mini-batches, and minimises the *same* objective as the batch solvers,
@@ -34,20 +34,37 @@ feature, plus :math:`\ell_2`) and :math:`\Phi_h` solves
 :math:`\dot w_j = -(\mu_j + \ell_2 w_j + \ell_1 \operatorname{sign} w_j) / d_j`
 for a time :math:`h`, stopping at zero while :math:`|\mu_j| \le \ell_1`.
 
-* **Streaming** (``partial_fit``): no anchor, :math:`\mu = 0`, and the step
-  decays as :math:`\eta_t = \eta_0 / (1 + \eta_0 t)^{p}` (``power_t``): a
-  proximal stochastic gradient method whose proximal part is the exact flow
-  (weight decay :math:`e^{-\ell_2 h / d_j}`, an L1 shrinkage that never
-  crosses zero). Memory: O(n_features x n_outputs), whatever the number of
-  rows seen.
-* **Variance-reduced** (``fit`` of the SGD estimators, the data in memory):
-  prox-SVRG (Xiao and Zhang, 2014). An anchor pass computes the full
-  gradient :math:`\mu = \nabla f(\tilde W)` and the predictions at the
-  anchor; each stochastic step then uses the corrected gradient above, whose
-  variance vanishes at the optimum, with a constant step. The constant part
-  :math:`\mu` joins the penalty in the flow, so a sparse row still costs its
-  non-zeros. The iterates converge linearly to ``fit``'s exact solution,
-  with its exact zeros.
+* **Variance-reduced, data in memory** (``fit`` of the SGD estimators):
+  prox-SVRG (Xiao and Zhang, 2014). Each epoch computes the full gradient
+  :math:`\mu = \nabla f(\tilde W)` and the predictions at the anchor
+  :math:`\tilde W` (the current iterate), then makes one stochastic pass
+  with the corrected gradient above, whose variance vanishes at the optimum,
+  and a constant step. The iterates converge linearly to the batch
+  solution, with its exact zeros; the batch stopping rule applies.
+* **Streaming** (``partial_fit``): memory O(n_features x n_outputs),
+  whatever the number of rows seen. The stream runs in *stages*, a new one
+  at the first call after the samples seen have grown by ``STAGE_GROWTH``.
+  During a stage the anchor :math:`\tilde W` is the point reported when the
+  previous stage began, and :math:`\mu` its gradient averaged over the rows
+  of the previous stage and of every chunk since (the current one
+  included); meanwhile the next anchor's gradient is accumulated. This is
+  streaming SVRG (Frostig et al., 2015) with geometrically growing stages:
+  each anchor's gradient is averaged over more rows than the last, and on a
+  finite data set streamed again and again it becomes the exact gradient.
+  The first stage, without an anchor, takes plain proximal stochastic steps
+  (:math:`\tilde W` term absent, :math:`\mu = 0`) that decay as
+  :math:`\eta_t = \eta_0 / (1 + \eta_0 t)^{p}` (``power_t``); later stages
+  take the constant step ``SVRG_STEP * eta0``. The anchor terms cost one
+  more loss derivative per row and three vectorised products per chunk.
+
+In both, the constant part :math:`\mu` joins the penalty in the flow, so a
+sparse row still costs its non-zeros. Measured on the problems of
+``tests/test_partial_fit.py`` (30 passes over chunks), the plain decaying
+stream ended 42 % away from ``fit``'s coefficients with a wrong support on
+L1 logistic regression (two of its features are linear combinations of
+others: along that flat direction only the penalty moves the iterate, by
+steps that decay), a constant step 10 % away (the noise of the log-loss's
+gradient); the staged SVRG stream within 0.5 % with the support of ``fit``.
 
 Why a flow and not ``w = scale * v``: the classic lazy scheme keeps one scalar
 factor for the whole vector, which works when every coordinate decays at the
@@ -68,7 +85,8 @@ at the optimum keep being pushed off zero, and small ones onto it, so its
 support is not ``fit``'s. The Polyak-Ruppert average of the iterates is
 accurate but never sparse. The engine keeps, over the same steps and with the
 same weights (the step lengths), the time average :math:`\bar W` of the
-trajectory and the average :math:`\bar g` of the stochastic gradients, and
+trajectory and the average :math:`\bar g` of the stochastic gradients (in
+the SVRG stages, the corrected ones plus :math:`\mu`), and
 reports one proximal gradient step from the average,
 
 .. math::
@@ -85,10 +103,10 @@ optimality condition :math:`|\bar g_j - d_j \bar w_j / \rho| \le \ell_1`
 holds: the support is decided by an average over many steps, not by the last
 noisy one (the same reason regularised dual averaging, Xiao 2010, gets sparse
 iterates; here the values stay those of the averaged iterate). The averages
-run over a *suffix* of the stream (restarted each time the number of samples
-seen doubles, so they always cover the latest half to three quarters of it),
-at the granularity of calls: O(n_features x n_outputs) memory, and the early,
-poor iterates leave the average (Rakhlin et al., 2012).
+run over the current stage, at the granularity of calls:
+O(n_features x n_outputs) memory, and the early, poor iterates leave the
+average (suffix averaging, Rakhlin et al., 2012). Each new anchor is the
+read-out, less noisy than the last iterate.
 
 Dense rows are centred with the feature means (the intercept absorbs the
 shift), as the batch solvers do; sparse rows are not centred, so they stay
@@ -245,6 +263,8 @@ def penalty_flow(w, drift, decay, shrink, h):
             return 0.0
         a = push * h * _expm1_ratio(decay * h)
         return -a if drift > 0.0 else a
+    if drift == 0.0 and shrink == 0.0:  # pure weight decay: the common case
+        return w * math.exp(-decay * h)
     sign = 1.0 if w > 0.0 else -1.0
     a = abs(w)
     speed = drift * sign + shrink  # towards zero
@@ -286,21 +306,24 @@ def penalty_flow_integral(w, drift, decay, shrink, h):
     return area
 
 
-@njit(cache=True, nogil=True)
-def _catch_up(j, T, touched_at, it, metric, average):
-    """Bring feature ``j`` forward from its last update to time ``T``."""
+@njit(cache=True, nogil=True, inline="always")
+def _catch_up(j, T, touched_at, W, coef_integral, drift, decay, shrink, average):
+    """Bring feature ``j`` forward from its last update to time ``T``.
+
+    (The arrays are passed one by one, not as the structs: a call per
+    feature and step copies its arguments, and the structs hold twice as
+    many arrays; that doubled the time of a pass.)
+    """
     elapsed = T - touched_at[j]
     if elapsed <= 0.0:
         return
-    for k in range(it.W.shape[1]):
-        w = it.W[j, k]
+    for k in range(W.shape[1]):
+        w = W[j, k]
         if average:
-            it.coef_integral[j, k] += penalty_flow_integral(
-                w, metric.drift[j, k], metric.decay[j], metric.shrink[j], elapsed
+            coef_integral[j, k] += penalty_flow_integral(
+                w, drift[j, k], decay[j], shrink[j], elapsed
             )
-        it.W[j, k] = penalty_flow(
-            w, metric.drift[j, k], metric.decay[j], metric.shrink[j], elapsed
-        )
+        W[j, k] = penalty_flow(w, drift[j, k], decay[j], shrink[j], elapsed)
     touched_at[j] = T
 
 
@@ -386,7 +409,10 @@ def stochastic_pass(X, rows, metric, it, schedule):
                     touched[n_touched] = j
                     n_touched += 1
         for t in range(n_touched):
-            _catch_up(touched[t], H, touched_at, it, metric, average)
+            _catch_up(
+                touched[t], H, touched_at, it.W, it.coef_integral, metric.drift,
+                metric.decay, metric.shrink, average,
+            )  # fmt: skip
 
         # Predictions, progressive loss and the mini-batch gradient.
         inv_batch = 1.0 / (stop - start)
@@ -459,7 +485,10 @@ def stochastic_pass(X, rows, metric, it, schedule):
     if status == STREAM_OK:
         # One O(n_features) catch-up leaves every coefficient current.
         for j in range(n_features):
-            _catch_up(j, it.clock[_H], touched_at, it, metric, average)
+            _catch_up(
+                j, it.clock[_H], touched_at, it.W, it.coef_integral, metric.drift,
+                metric.decay, metric.shrink, average,
+            )  # fmt: skip
     return status, loss_sum, weight_sum
 
 
@@ -743,13 +772,23 @@ def _new_anchor(state: StreamState, samples: int) -> StreamAnchor:
     )
 
 
+#: Rows of a chunk on which the divergence yardstick is measured (evenly
+#: spread): a rough scale is all a factor of 1e4 needs, and the whole chunk
+#: cost a tenth of a pass on the log-loss.
+_NULL_LOSS_ROWS = 2048
+
+
 def _null_loss(loss_code, Y, weights, target_mean) -> float:
     """The loss on ``(Y, weights)`` of the constant model fitted to the
     running target mean: the divergence test's yardstick."""
+    step = max(1, Y.shape[0] // _NULL_LOSS_ROWS)
+    Y, weights = Y[::step], weights[::step]
+    if weights.sum() <= 0.0:
+        return 0.0
     datafit = DATAFITS_BY_CODE[loss_code]
     b0 = intercept_at_zero(loss_code, target_mean[None, :], np.ones(1))
-    Z = np.broadcast_to(b0, Y.shape)
-    return float(datafit.value(Y, np.ascontiguousarray(Z), weights))
+    Z = np.ascontiguousarray(np.broadcast_to(b0, Y.shape))
+    return float(datafit.value(np.ascontiguousarray(Y), Z, weights / weights.sum()))
 
 
 def stream_pass(
