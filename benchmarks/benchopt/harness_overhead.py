@@ -154,6 +154,85 @@ def timed(fit, repeat, between=None):
     return float(np.median(times)), float(np.min(times))
 
 
+def what_if(skdecay, k, X, y, repeat):
+    """Time ``fit(max_iter=k)`` with each avoidable pass over ``X`` removed.
+
+    Each change is patched into skdecay's private modules for the call only
+    (an experiment that measures what a fix in skdecay would save, not a
+    fix): a stale name (skdecay changed since) skips that row.
+    """
+    import contextlib
+
+    from threadpoolctl import threadpool_limits
+
+    try:
+        from skdecay._core import _problem
+    except ImportError:
+        print("\n5. what-if: skdecay._core._problem not found, skipped")
+        return
+
+    def no_violation(*args, **kwargs):
+        # solve_prepared measures the violation of a fit that did not reach
+        # tol (every fit benchopt times, tol=0) with a full gradient, which
+        # the solver had just computed.
+        return float("nan")
+
+    real_matmul = getattr(_problem, "centred_matmul", None)
+
+    def matmul_skipping_zero(X, W, intercept, x_mean):
+        # The gradient at W = 0 (prepare_problem) multiplies X by zeros.
+        if not np.any(W):
+            return np.zeros((X.shape[0], W.shape[1])) + intercept
+        return real_matmul(X, W, intercept, x_mean)
+
+    def one_pass_moments(X, weights, center):
+        # One pass, no float64 copy of X (the accuracy of the two-pass
+        # variance for columns with a large mean is not kept: timing only).
+        weights = np.asarray(weights, dtype=np.float64)
+        second = np.einsum("i,ij,ij->j", weights, X, X)
+        if not center:
+            return np.zeros(X.shape[1]), second
+        mean = weights @ X
+        return mean, np.maximum(second - mean**2, 0.0)
+
+    patches = {
+        "no _violation_at": [("_violation_at", no_violation)],
+        "no X @ 0 in the gradient at zero": [("centred_matmul", matmul_skipping_zero)],
+        "one-pass column_moments": [("column_moments", one_pass_moments)],
+    }
+    patches["all three"] = [p for v in list(patches.values()) for p in v]
+    rows = [("as released", [], False), ("BLAS 1 thread", [], True)]
+    rows += [(label, items, False) for label, items in patches.items()]
+    rows.append(("all three + BLAS 1 thread", patches["all three"], True))
+    rows = [row for row in rows if all(hasattr(_problem, name) for name, _ in row[1])]
+
+    def fit_with(items, one_thread):
+        saved = {name: getattr(_problem, name) for name, _ in items}
+        try:
+            for name, value in items:
+                setattr(_problem, name, value)
+            limit = threadpool_limits(1) if one_thread else contextlib.nullcontext()
+            with limit:
+                start = time.perf_counter()
+                skdecay(k).fit(X, y)
+                return time.perf_counter() - start
+        finally:
+            for name, value in saved.items():
+                setattr(_problem, name, value)
+
+    times = {label: [] for label, _, _ in rows}
+    for _ in range(repeat):
+        for label, items, one_thread in rows:
+            times[label].append(fit_with(items, one_thread))
+    base = float(np.median(times["as released"]))
+    print(f"\n5. What-if, skdecay fit(max_iter={k}), {repeat} rounds in turn")
+    for label, values in times.items():
+        med, low = float(np.median(values)), float(np.min(values))
+        print(
+            f"   {label:48s} {1e3 * med:8.2f} {1e3 * low:8.2f} ms  x{med / base:5.2f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--problem", choices=["lasso", "logreg_l1"], default="lasso")
@@ -161,6 +240,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--iters", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument(
+        "--what-if",
+        action="store_true",
+        help="also time a fit with each fixed cost removed (patched in-process)",
+    )
     args = parser.parse_args()
 
     if args.problem == "lasso":
@@ -222,6 +306,11 @@ def main() -> None:
     def flush_caches():
         scratch[:] = 1.0  # evict X from the CPU caches
 
+    def idle():
+        # The harness's own work between two timed calls, as a pause: BLAS
+        # threads that spin after a call have gone to sleep by then.
+        time.sleep(0.05)
+
     def one_thread(fit):
         from threadpoolctl import threadpool_limits
 
@@ -254,6 +343,8 @@ def main() -> None:
         ("CPU caches flushed between calls", fresh, flush_caches),
         ("garbage collector disabled", no_gc(fresh), None),
         ("BLAS limited to 1 thread", one_thread(fresh), None),
+        ("50 ms idle before the call", fresh, idle),
+        ("50 ms idle before the call, BLAS 1 thread", one_thread(fresh), idle),
     ]
     if args.problem != "lasso":
         conditions.insert(4, ("y int64", lambda: skdecay(k).fit(X, y_int), None))
@@ -296,6 +387,9 @@ def main() -> None:
         f"{counter.count} ({counter.seconds:.3f} s)"
     )
     event.unregister("numba:compile", counter)
+
+    if args.what_if:
+        what_if(skdecay, k, X, y, args.repeat)
 
     if not args.no_profile:
         print(f"\n4. Profile of one skdecay fit with max_iter={k} (cumulative, top 30)")

@@ -46,7 +46,8 @@ def load(paths: list[str]) -> pd.DataFrame:
 
 def time_to_target(df: pd.DataFrame, target: float) -> pd.DataFrame:
     """Per problem and solver: ``time`` to ``target``, ``n_rep`` reaching it,
-    the ``stop_val`` reached and the best relative suboptimality seen."""
+    the ``stop_val`` reached, the best relative suboptimality seen and the
+    median time of the ``stop_val = 1`` point (``first_ms``)."""
     rows = []
     for (data, objective), problem in df.groupby(["data_name", "objective_name"]):
         values = problem["objective_value"].astype(float)
@@ -69,11 +70,13 @@ def time_to_target(df: pd.DataFrame, target: float) -> pd.DataFrame:
                 reached += 1
                 times.append(float(hit["time"].iloc[0]))
                 stops.append(hit["stop_val"].iloc[0])
+            first = runs.loc[runs["stop_val"] == 1, "time"]
             rows.append(
                 dict(
                     data=data,
                     objective=objective,
                     solver=solver,
+                    first_ms=1e3 * first.median() if not first.empty else math.nan,
                     time=pd.Series(times).median() if times else math.nan,
                     stop_val=pd.Series(stops).median() if stops else math.nan,
                     n_rep=f"{reached}/{runs['idx_rep'].nunique()}",
@@ -84,31 +87,46 @@ def time_to_target(df: pd.DataFrame, target: float) -> pd.DataFrame:
 
 
 def ratios(times: pd.DataFrame, ours: str) -> pd.DataFrame:
-    """One row per problem: our time, the fastest other solver and the ratio."""
+    """One row per problem and variant of ours (a solver whose name starts
+    with ``ours``): its time, the fastest other solver's and the ratio."""
     rows = []
     for (data, objective), problem in times.groupby(["data", "objective"]):
-        mine = problem[problem["solver"].str.startswith(ours)]
-        peers = problem[~problem["solver"].str.startswith(ours)].dropna(subset=["time"])
-        if mine.empty:
-            continue
-        our_time = float(mine["time"].min())
+        is_ours = problem["solver"].str.startswith(ours)
+        peers = problem[~is_ours].dropna(subset=["time"])
         if peers.empty:
             fastest, peer_time = "(none reached)", math.nan
         else:
             best = peers.loc[peers["time"].idxmin()]
             fastest, peer_time = best["solver"], float(best["time"])
-        rows.append(
-            dict(
-                data=data,
-                objective=objective,
-                ours_ms=1e3 * our_time,
-                ours_iter=float(mine["stop_val"].min()),
-                fastest_peer=fastest,
-                peer_ms=1e3 * peer_time,
-                ratio=our_time / peer_time,
+        for _, mine in problem[is_ours].iterrows():
+            rows.append(
+                dict(
+                    data=data,
+                    objective=objective,
+                    ours=mine["solver"],
+                    ours_ms=1e3 * mine["time"],
+                    ours_iter=mine["stop_val"],
+                    fastest_peer=fastest,
+                    peer_ms=1e3 * peer_time,
+                    ratio=mine["time"] / peer_time,
+                )
             )
-        )
     return pd.DataFrame(rows)
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """The ratio table, one line per problem and variant, in Markdown."""
+    lines = [
+        "| data | objective | ours | ours ms (iter) | fastest peer | peer ms | ratio |",
+        "|---|---|---|---:|---|---:|---:|",
+    ]
+    for row in table.itertuples():
+        lines.append(
+            f"| {row.data} | {row.objective} | {row.ours} | "
+            f"{row.ours_ms:.3g} ({row.ours_iter:g}) | {row.fastest_peer} | "
+            f"{row.peer_ms:.3g} | **{row.ratio:.2f}** |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -117,6 +135,9 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=1e-6)
     parser.add_argument("--ours", default="skdecay")
     parser.add_argument("--all", action="store_true", help="every solver's time")
+    parser.add_argument(
+        "--markdown", action="store_true", help="the ratio table in Markdown"
+    )
     args = parser.parse_args()
     df = load(args.results)
     times = time_to_target(df, args.target)
@@ -128,11 +149,11 @@ def main() -> None:
             shown = times.assign(ms=1e3 * times["time"]).drop(columns="time")
             print(shown.to_string(index=False, float_format="%.4g"))
             print()
-        print(
-            ratios(times, args.ours).to_string(
-                index=False, float_format=lambda v: f"{v:.3g}"
-            )
-        )
+        table = ratios(times, args.ours)
+        if args.markdown:
+            print(markdown(table))
+        else:
+            print(table.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
 
 
 if __name__ == "__main__":
