@@ -164,7 +164,11 @@ def _smooth_gradient(problem: Problem, W, centred_intercept):
     """``(grad, grad_intercept)`` of the smooth part (loss and L2), in NumPy."""
     W = np.asarray(W, dtype=np.float64)
     X = as_matrix(problem.X)
-    Z = centred_matmul(X, W, centred_intercept, problem.x_mean)
+    if W.any():
+        Z = centred_matmul(X, W, centred_intercept, problem.x_mean)
+    else:  # the null model (the top of a path): no pass over X
+        Z = np.empty((X.shape[0], W.shape[1]))
+        Z[:] = centred_intercept
     _, G = DATAFITS_BY_CODE[int(problem.loss)].gradient(
         np.asarray(problem.Y, dtype=np.float64), Z, problem.weights.astype(np.float64)
     )
@@ -207,7 +211,10 @@ def prepare_problem(
     center = fit_intercept and not (
         solver.column_access and sp.issparse(X) and loss != "squared"
     )
-    if solver.column_access:
+    if solver.column_access and sp.issparse(X):
+        # Sparse columns need CSC. Dense data stay as they are: the column
+        # walkers gather a working set's columns of a C-ordered X themselves
+        # (a Fortran copy of all of X is the fixed cost of issue 3).
         X = column_major(X)
     design = make_design(X)
     dtype = X.dtype

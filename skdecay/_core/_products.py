@@ -47,34 +47,50 @@ def column_moments(X, weights, center: bool) -> tuple[np.ndarray, np.ndarray]:
     """Weighted column means and (centred, or raw) second moments, float64.
 
     ``weights`` sum to one; ``mean`` is zero when not ``center``. Dense
-    columns take two passes, which keeps the variance of a column with a
-    large mean accurate.
+    columns take one pass for the raw second moments (no temporary the size
+    of ``X``); a column whose spread is below ``_RECOMPUTE_BELOW`` of its raw
+    moment, where ``E[x^2] - mean^2`` would lose digits to cancellation (a
+    large offset), takes a second, centred pass.
     """
     weights = np.asarray(weights, dtype=np.float64)
     if sp.issparse(X):
         mean = np.asarray(X.T @ weights, dtype=np.float64)
-        if X.has_canonical_format:
-            # Squared entries on X's own index arrays: SciPy's elementwise
-            # product costs 10x more (a merge of the two matrices' indices).
-            squares = type(X)((X.data**2, X.indices, X.indptr), shape=X.shape)
-        else:
-            squares = X.multiply(X)
-        second = np.asarray(squares.T @ weights, dtype=np.float64)
+        second = np.asarray(X.multiply(X).T @ weights, dtype=np.float64)
         if not center:
             return np.zeros_like(mean), second
         return mean, np.maximum(second - mean**2, 0.0)
-    mean = np.asarray(weights @ X, dtype=np.float64)
+    wide = None if X.dtype == np.float64 else np.float64
+    if weights.shape[0] and np.all(weights == weights[0]):
+        raw = np.einsum("ij,ij->j", X, X, dtype=wide) * weights[0]
+    else:
+        raw = np.einsum("i,ij,ij->j", weights, X, X, dtype=np.float64)
+    raw = np.asarray(raw, dtype=np.float64)
     if not center:
-        mean[:] = 0.0
+        return np.zeros(X.shape[1]), raw
+    mean = np.asarray(weights @ X, dtype=np.float64)
+    second = raw - mean * mean
+    lossy = np.flatnonzero(second <= _RECOMPUTE_BELOW * raw)
+    if lossy.shape[0]:
+        second[lossy] = _centred_second_moments(X[:, lossy], weights, mean[lossy])
+    return mean, np.maximum(second, 0.0)
+
+
+#: Spread / raw second moment below which a column's spread is recomputed
+#: from centred values (the one-pass formula keeps about
+#: ``-log10(eps / _RECOMPUTE_BELOW)`` = 12 digits above it).
+_RECOMPUTE_BELOW = 1e-4
+
+
+def _centred_second_moments(X, weights, mean) -> np.ndarray:
+    """``sum_i w_i (x_ij - mean_j)^2``: in blocks of rows, squared in place
+    (no float64 copy of a tall X, one temporary the size of a block)."""
     second = np.zeros(X.shape[1])
-    # In blocks of rows, squared in place: no float64 copy of a tall X, and
-    # one temporary the size of a block.
     for start in range(0, X.shape[0], _BLOCK_ROWS):
         block = slice(start, start + _BLOCK_ROWS)
         centred = np.subtract(X[block], mean, dtype=np.float64)
         np.multiply(centred, centred, out=centred)
         second += weights[block] @ centred
-    return mean, second
+    return second
 
 
 #: Rows per block when a pass over dense ``X`` needs a float64 temporary.

@@ -54,9 +54,10 @@ class Solver:
     #: ``(problem, W_init, intercept_init, max_iter, tol, trace, *options)``
     #: returning ``(W, intercept, n_iter, status)``.
     method: Callable
-    #: Walks the columns of ``X``: gets a column-major copy, and sparse input
-    #: is centred implicitly for a loss whose total derivative a centred step
-    #: leaves unchanged (the squared loss) only.
+    #: Walks the columns of ``X``: sparse input is converted to CSC (dense
+    #: input is left as it is; the method gathers the columns it walks), and
+    #: sparse input is centred implicitly for a loss whose total derivative
+    #: a centred step leaves unchanged (the squared loss) only.
     column_access: bool = False
     #: Fits one output only (a single target, or two classes).
     single_output: bool = False

@@ -51,7 +51,7 @@ import numpy as np
 from numba import njit
 
 from .._datafits import DATAFITS_BY_CODE
-from .._linalg import CSC, DENSE, DENSE_T
+from .._linalg import CSC, DENSE, DENSE_T, make_design, one_type, readonly
 from .._losses import (
     datafit_derivative,
     datafit_row_derivative,
@@ -65,6 +65,7 @@ from ._common import (
     INTERNAL,
     MAX_ITER_REACHED,
     NON_FINITE,
+    one_blas_thread,
     record_iterate,
     specialise,
 )
@@ -503,6 +504,128 @@ class _Outer:
         return per_feature, float(at_intercept) / self.root_intercept
 
 
+class WorkingColumns:
+    """The columns of ``X`` that a working set's sub-problem walks.
+
+    Coordinate descent reads columns, contiguous ones: a dense Fortran or a
+    CSC design is walked where it lies (the working set indexes it). A
+    C-ordered dense design is not copied to Fortran order up front, a copy
+    of all of ``X`` that most features of a sparse solution never repay:
+    each working set's columns are gathered instead, into a Fortran block of
+    ``n_samples x len(working_set)`` (about the cost of one sweep over
+    them), and the sub-problem is solved on that block ("compact"). Once a
+    working set holds half the features (dense solutions, tall data) the
+    whole design is copied to Fortran order once and walked where it lies
+    from then on.
+
+    :meth:`select` takes the next working set; :meth:`sub_problem` then
+    gives the problem the kernel sees and the set's indices in it, and
+    :meth:`take` / :meth:`put` (:meth:`spread` / :meth:`gather` for arrays
+    of the set's rows) move per-feature arrays between the problem's and the
+    kernel's index spaces.
+    """
+
+    def __init__(self, problem, keep_full: bool = False):
+        """``problem`` is specialised; ``keep_full`` asks for the whole
+        design always (a trace that records whole iterates)."""
+        self.problem = problem
+        self.n_features = problem.X.n_features
+        self.is_sparse = problem.X.layout == CSC
+        self.full = None
+        X = problem.X
+        if self.is_sparse or (X.layout == DENSE and X.dense.flags.f_contiguous):
+            self.full = problem
+        elif X.layout not in (DENSE, DENSE_T):
+            raise ValueError("coordinate descent needs a dense or CSC design")
+        elif keep_full:
+            self._make_full()
+        self.matrix = as_matrix(X)
+        self.compact = False
+        self.working_set = None
+        self._block = None
+
+    def _make_full(self):
+        X = self.problem.X
+        dense = np.asfortranarray(as_matrix(X))
+        self.full = self.problem._replace(
+            X=X._replace(dense=readonly(dense), layout=DENSE)
+        )
+
+    def select(self, working_set):
+        """Make ``working_set`` (at least two features, :func:`at_least_two`:
+        a block of one column would be both C- and F-contiguous, a type, and
+        so a compiled kernel, of its own) the current set."""
+        self.working_set = working_set
+        self._block = None
+        if self.full is None and 2 * working_set.shape[0] >= self.n_features:
+            self._make_full()
+        self.compact = self.full is None
+        if self.compact:
+            # Rows of X^T gathered: a C-ordered block whose transpose is the
+            # Fortran-ordered block of the set's columns, in one copy.
+            self._block = np.ascontiguousarray(self.matrix.T[working_set]).T
+            self.design = one_type(make_design(self._block))
+            self.indices = np.arange(working_set.shape[0], dtype=np.int64)
+        else:
+            self.design = self.full.X
+            self.indices = working_set
+
+    @property
+    def block(self):
+        """The current set's columns as an array or SciPy matrix."""
+        if self._block is None:
+            self._block = self.matrix[:, self.working_set]
+        return self._block
+
+    def sub_problem(self, **replaced):
+        """``(problem, indices)``: the kernel's problem for the current set
+        (per-feature arrays in ``replaced`` given in the kernel's index
+        space) and the set's indices in it."""
+        if not self.compact:
+            return self.full._replace(**replaced), self.indices
+        problem = self.problem
+        arrays = {
+            name: getattr(problem, name)[self.working_set]
+            for name in ("x_mean", "l1", "l2", "scale")
+            if name not in replaced
+        }
+        sub = problem._replace(X=self.design, **arrays, **replaced)
+        return sub, self.indices
+
+    def take(self, values):
+        """A per-feature array (first axis) in the kernel's index space."""
+        return values[self.working_set] if self.compact else values
+
+    def put(self, target, values):
+        """Write back what :meth:`take` gave, after the kernel changed it."""
+        if self.compact:
+            target[self.working_set] = values
+
+    def spread(self, values, full=None):
+        """The set's ``values`` in the kernel's index space (the rest of a
+        whole-design array copied from ``full``, or zeros)."""
+        if self.compact:
+            return values
+        if full is None:
+            out = np.zeros((self.n_features, *values.shape[1:]), dtype=values.dtype)
+        else:
+            out = np.array(full, dtype=values.dtype)
+        out[self.working_set] = values
+        return out
+
+    def gather(self, values):
+        """The set's rows of an array in the kernel's index space."""
+        return values if self.compact else values[self.working_set]
+
+
+def at_least_two(working_set, n_features):
+    """``working_set`` with a second feature added if it has one only."""
+    if working_set.shape[0] != 1 or n_features < 2:
+        return working_set
+    other = 1 if working_set[0] == 0 else 0
+    return np.sort(np.array([working_set[0], other], dtype=np.int64))
+
+
 def solve(
     problem, W, intercept, Z, max_iter, tol, trace, datafit=None, outer=None,
     gradient=None,
@@ -510,8 +633,8 @@ def solve(
     """Run working-set coordinate descent from ``(W, intercept)`` in place.
 
     ``problem`` is specialised (:func:`._common.specialise`) with a dense
-    Fortran or a CSC design (:func:`column_design`); ``Z`` is the predictor
-    at the start (computed when None); ``outer``, if given, is the problem's
+    (either order) or a CSC design; ``Z`` is the predictor at the start
+    (computed when None); ``outer``, if given, is the problem's
     :class:`_Outer`, and ``gradient`` ``(grad, grad_intercept)`` at the
     start. ``max_iter`` bounds the number of sweeps over a working set
     (``n_iter``). Returns ``(W, intercept, n_iter, status)``.
@@ -522,10 +645,10 @@ def solve(
         outer = _Outer(problem, datafit)
     if Z is None:
         Z = outer.predictor(W, intercept).astype(W.dtype)
-    X = problem.X
+    columns = WorkingColumns(problem, keep_full=trace.coef.shape[0] > 0)
     # Sparse centred columns (squared loss only) need the total derivative;
     # an uncentred sparse problem (other losses) does not.
-    needs_total = X.layout == CSC and bool(np.any(problem.x_mean != 0.0))
+    needs_total = problem.X.layout == CSC and bool(np.any(problem.x_mean != 0.0))
     k = W.shape[1]
     vectors = np.zeros((4, k))
     # A row's derivative, for a loss that is not separable across outputs.
@@ -549,12 +672,16 @@ def solve(
         working_set = _choose_working_set(
             residuals, (W != 0.0).any(axis=1), working_set.shape[0]
         )
-        history = np.empty((ANDERSON_MEMORY + 2, (working_set.shape[0] + 1) * k))
+        columns.select(at_least_two(working_set, W.shape[0]))
+        sub, indices = columns.sub_problem()
+        W_sub = columns.take(W)
+        history = np.empty((ANDERSON_MEMORY + 2, (indices.shape[0] + 1) * k))
         sweeps, finite = _solve_working_set(
-            problem, working_set, W, intercept, Z, max_iter - n_iter,
+            sub, indices, W_sub, intercept, Z, max_iter - n_iter,
             INNER_TOLERANCE_RATIO * worst, needs_total, trace, n_iter, vectors,
             history, Z_trial, derivative,
         )  # fmt: skip
+        columns.put(W, W_sub)
         n_iter += sweeps
         if not finite:
             return W, intercept, n_iter, NON_FINITE
@@ -562,17 +689,14 @@ def solve(
 
 
 def column_design(problem):
-    """``problem`` specialised, its dense design in Fortran order.
+    """``problem`` specialised; its design dense (either order) or CSC.
 
-    'cd' reads columns: the preparation hands it Fortran-ordered or CSC data
-    (:func:`.._linalg.column_major`), which this leaves as they are.
+    'cd' reads columns: the preparation converts sparse data to CSC, and
+    leaves dense data as they are (:class:`WorkingColumns` gathers a
+    working set's columns of a C-ordered design).
     """
     problem = specialise(problem)
-    X = problem.X
-    if X.layout == DENSE_T or (X.layout == DENSE and not X.dense.flags.f_contiguous):
-        dense = np.asfortranarray(as_matrix(X))
-        problem = problem._replace(X=X._replace(dense=dense, layout=DENSE))
-    elif X.layout not in (DENSE, CSC):
+    if problem.X.layout not in (DENSE, DENSE_T, CSC):
         raise ValueError("coordinate descent needs a dense or CSC design")
     return problem
 
@@ -585,7 +709,8 @@ def coordinate_descent(problem, W_init, intercept_init, max_iter, tol, trace):
     """
     datafit = DATAFITS_BY_CODE[loss_code(problem.loss)]
     W = np.array(W_init, order="C")
-    return solve(
-        column_design(problem), W, np.array(intercept_init, dtype=W.dtype), None,
-        max_iter, tol, trace, datafit,
-    )  # fmt: skip
+    with one_blas_thread():
+        return solve(
+            column_design(problem), W, np.array(intercept_init, dtype=W.dtype),
+            None, max_iter, tol, trace, datafit,
+        )  # fmt: skip

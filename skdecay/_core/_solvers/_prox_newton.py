@@ -21,11 +21,26 @@ skglm's ``ProxNewton``: the coordinate steps use the local curvature
 predictions are confident, so far fewer passes over ``X`` are needed than by
 coordinate descent on the loss itself.
 
-The Newton iterations (the model, the line search, the stopping test) are
-NumPy, as in :mod:`._newton`: a few products with ``X`` per iteration. The
-model is a squared-loss problem of the very type a lasso solves, so the one
-compiled piece, coordinate descent's sub-problem kernel, is the lasso's
-(compiled once, cached once, for both).
+The Newton iterations live on a **working set** of features, as in skglm's
+``ProxNewton`` (Bertrand et al., "Beyond L1: faster and better sparse
+models with skglm", NeurIPS 2022): the outer loop takes the one full
+gradient ``X^T g``, measures every feature's optimality violation, stops if
+the largest is at most ``tol``, and else chooses the next working set (the
+support and the worst violators, :func:`._cd._choose_working_set`). Newton
+steps then run on the set's columns only, until the set's own residual is a
+fraction of the full one: each step forms the model's curvature-weighted
+column moments for the set only, solves the model by coordinate descent on
+the set's columns, and moves the predictor by ``X_set d``. Nothing in a
+step reads a column outside the set, so a step costs ``O(n_samples x
+|set|)``, not ``O(n_samples x n_features)``. A C-ordered dense ``X`` is not
+copied to Fortran order; the set's columns are gathered into a block
+(:class:`._cd.WorkingColumns`).
+
+The Newton iterations (the model, the line search, the stopping tests) are
+NumPy, as in :mod:`._newton`: a few products with the set's columns per
+iteration. The model is a squared-loss problem of the very type a lasso
+solves, so the one compiled piece, coordinate descent's sub-problem kernel,
+is the lasso's (compiled once, cached once, for both).
 """
 
 import math
@@ -33,10 +48,18 @@ import math
 import numpy as np
 import scipy.sparse as sp
 
-from .._datafits import DATAFITS, DATAFITS_BY_CODE
+from .._datafits import DATAFITS_BY_CODE
 from .._losses import SquaredLoss, loss_code
 from .._products import column_moments
-from ._cd import _Outer, column_design, solve
+from ._cd import (
+    ANDERSON_MEMORY,
+    WorkingColumns,
+    _choose_working_set,
+    _Outer,
+    _solve_working_set,
+    at_least_two,
+    column_design,
+)
 from ._common import (
     ARMIJO,
     CONVERGED,
@@ -46,6 +69,7 @@ from ._common import (
     NON_FINITE,
     STALLED,
     Trace,
+    one_blas_thread,
 )
 
 #: Sweeps allowed to coordinate descent on one quadratic model.
@@ -55,11 +79,13 @@ MAX_INNER_SWEEPS = 2000
 #: ``MIN_INNER_TOLERANCE_RATIO``).
 INNER_TOLERANCE_RATIO = 0.3
 MIN_INNER_TOLERANCE_RATIO = 1e-6
+#: Newton steps on one working set stop once the set's residual is this
+#: fraction of the full residual measured when the set was chosen.
+WORKING_SET_TOLERANCE_RATIO = 0.3
 #: Curvatures below this fraction of the largest are raised to it, so the
 #: working response ``t = z - g / h`` stays finite on confidently wrong rows.
 CURVATURE_FLOOR = 1e-12
 
-SQUARED_DATAFIT = DATAFITS["squared"]
 #: A fresh C-ordered (0, 0) array: a slice of problem.gram would be a type
 #: of its own, and coordinate descent would compile twice.
 _NO_GRAM = np.empty((0, 0))
@@ -73,99 +99,179 @@ class _Newton(_Outer):
         self.dtype = problem.Y.dtype
         self.l1_flat = self.l1[:, 0]
         self.l2_flat = self.l2[:, 0]
-        # The squares of a sparse X, once: the models' column moments.
-        self.X_squared = None
-        if sp.issparse(self.X):
-            self.X_squared = self.X.copy()
-            self.X_squared.data **= 2
+        self.center = bool(problem.fit_intercept)
+        self.shift_by = 1.0 if problem.fit_intercept else 0.0
 
-    def l1_value(self, W):
-        return float(self.l1_flat @ np.abs(W).sum(axis=1))
+    def set_gradient(self, block, G, W_set, mean_set, l2_set):
+        """``(grad, grad_intercept)`` of the smooth part on a working set's
+        columns ``block`` at the loss derivative ``G``."""
+        total = G.sum(axis=0)
+        grad = np.asarray(block.T @ G.astype(block.dtype, copy=False), np.float64)
+        grad -= mean_set[:, None] * total
+        grad += l2_set[:, None] * W_set
+        if not self.center:
+            total[:] = 0.0
+        return grad, total
 
-    def smooth_value(self, Z, W):
-        decay = 0.5 * float(self.l2_flat @ (W * W).sum(axis=1))
-        return self.datafit.value(self.Y, Z, self.weights) + decay
 
-    def moments(self, h):
-        """Weighted column means and spreads for weights ``h`` (summing to 1)."""
-        center = bool(self.problem.fit_intercept)
-        if self.X_squared is None:
-            return column_moments(self.X, h, center)
-        mean = np.asarray(self.X.T @ h, dtype=np.float64)
-        second = np.asarray(self.X_squared.T @ h, dtype=np.float64)
+class _SetModel:
+    """One working set's share of the problem: its columns and strengths."""
+
+    def __init__(self, newton, columns, working_set):
+        columns.select(working_set)
+        self.working_set = working_set
+        self.block = columns.block
+        self.x_mean = newton.x_mean[working_set]
+        self.l1 = newton.l1_flat[working_set]
+        self.l2 = newton.l2_flat[working_set]
+        self.squares = None
+        if sp.issparse(self.block):
+            self.squares = self.block.copy()
+            self.squares.data **= 2
+
+    def moments(self, h, center):
+        """Weighted column means and spreads of the set for weights ``h``."""
+        if self.squares is None:
+            return column_moments(self.block, h, center)
+        mean = np.asarray(self.block.T @ h, dtype=np.float64)
+        second = np.asarray(self.squares.T @ h, dtype=np.float64)
         if not center:
             return np.zeros_like(mean), second
         return mean, np.maximum(second - mean * mean, 0.0)
 
-    def model(self, Z, G):
-        """The squared-loss problem that is the loss's expansion at ``Z``,
-        and its :class:`._cd._Outer`.
+    def step(self, S, s_intercept):
+        """The predictor's change for a step ``(S, s_intercept)`` on the set."""
+        Z = np.asarray(self.block @ S.astype(self.block.dtype, copy=False), np.float64)
+        Z += s_intercept - self.x_mean @ S
+        return Z
 
-        Its working response and per-row curvature (the model's weights),
-        centred with the curvature-weighted means of the features (its
-        coordinate descent then needs no coupling with the intercept, even
-        on sparse data), so its intercept is ``b + (model.x_mean - x_mean)
-        . W`` for the problem's ``(W, b)``.
-        """
-        h = self.datafit.row_curvature(self.Y, Z, self.weights)
-        h = np.maximum(h, CURVATURE_FLOOR * h.max(initial=0.0))
-        target = Z[:, :1] - G[:, :1] / h[:, None]
-        total = max(float(h.sum()), 1e-300)
-        mean, spread = self.moments(h / total)
-        # A column without spread under these weights has a zero gradient:
-        # any positive scale is correct.
-        scale = np.where(spread > 0.0, total * spread, 1.0) + self.l2_flat
-        dtype = self.dtype
-        model = self.problem._replace(
-            Y=target.astype(dtype),
-            weights=h.astype(dtype),
-            x_mean=mean.astype(dtype),
-            loss=SquaredLoss(),
-            scale=scale.astype(dtype),
-            scale_intercept=total,
-            # The model's curvature is its own.
-            gram=_NO_GRAM,
+    def penalty(self, W_set):
+        """The L1 and L2 parts of the penalty (zero outside the set)."""
+        l1 = float(self.l1 @ np.abs(W_set[:, 0]))
+        return l1, 0.5 * float(self.l2 @ (W_set[:, 0] ** 2))
+
+    def violations(self, W_set, grad, grad_intercept, root, root_intercept):
+        """Standardised violations on the set (the largest) for ``root``
+        (square roots of the metric)."""
+        l1 = self.l1[:, None]
+        violation = np.maximum(np.abs(grad) - l1, 0.0)
+        nonzero = W_set != 0.0
+        if nonzero.any():
+            violation[nonzero] = np.abs(grad + np.copysign(l1, W_set))[nonzero]
+        worst = float((violation[:, 0] / root).max(initial=0.0))
+        if grad_intercept.size:
+            worst = max(worst, float(np.abs(grad_intercept).max()) / root_intercept)
+        return worst
+
+
+def _newton_step(newton, columns, set_model, W, intercept, Z, G, grad, grad_int,
+                 objective, inner_ratio, tol, buffers):  # fmt: skip
+    """Solve the model at ``Z`` on the set and search along its direction.
+
+    The model is solved to ``inner_ratio`` of its residual at the current
+    point, but no further than a tenth of ``tol`` (unless a failed line
+    search tightened ``inner_ratio``). (Tolerances shrinking with the
+    residual, for superlinear convergence, cost more coordinate sweeps than
+    they saved Newton steps on the L1 logistic benchmarks.)
+
+    Returns ``(new_objective, accepted, W_set_new, intercept_new, Z_new,
+    inner_ratio)``; ``accepted`` is False when even a model solved to
+    ``MIN_INNER_TOLERANCE_RATIO`` gave no descent.
+    """
+    problem = newton.problem
+    dtype = newton.dtype
+    working_set = set_model.working_set
+    W_set = W[working_set]
+    h = newton.datafit.row_curvature(newton.Y, Z, newton.weights)
+    h = np.maximum(h, CURVATURE_FLOOR * h.max(initial=0.0))
+    target = Z[:, :1] - G[:, :1] / h[:, None]
+    total = max(float(h.sum()), 1e-300)
+    mean, spread = set_model.moments(h / total, newton.center)
+    # A column without spread under these weights has a zero gradient: any
+    # positive scale is correct.
+    scale = np.where(spread > 0.0, total * spread, 1.0) + set_model.l2
+    # The model's gradient at the current point, in the model's centring:
+    # its loss has the loss's derivative G here, but its features are
+    # centred with the curvature-weighted means, so X_c^T G = grad +
+    # (x_mean - mean) sum_i G_i. The two differ wherever the intercept is
+    # not yet optimal; the model's stopping test must use its own.
+    grad_model = (
+        grad
+        + (newton.shift_by * (set_model.x_mean - mean))[:, None] * (grad_int[None, :])
+    )
+    model_residual = set_model.violations(
+        W_set, grad_model, grad_int, np.sqrt(scale), math.sqrt(total)
+    )
+    model_problem, indices = columns.sub_problem(
+        x_mean=columns.spread(mean.astype(dtype)),
+        l1=columns.spread(set_model.l1),
+        l2=columns.spread(set_model.l2),
+        scale=columns.spread(scale.astype(dtype)),
+    )
+    model_problem = model_problem._replace(
+        Y=target.astype(dtype),
+        weights=h.astype(dtype),
+        loss=SquaredLoss(),
+        scale_intercept=total,
+        # The model's curvature is its own.
+        gram=_NO_GRAM,
+    )
+    needs_total = columns.is_sparse and newton.center
+    shift = float((mean - set_model.x_mean) @ W_set[:, 0])
+    model_start = np.array([intercept + newton.shift_by * shift], dtype=dtype)
+    Z_start = Z.astype(dtype)
+    vectors, inner_trace = buffers
+    k = indices.shape[0]
+    history = np.empty((ANDERSON_MEMORY + 2, k + 1))
+    Z_trial = np.empty_like(Z_start)
+    while True:
+        model_tol = max(
+            inner_ratio * model_residual,
+            0.1 * tol * inner_ratio / INNER_TOLERANCE_RATIO,
         )
-        if dtype != np.float64:  # the float64 values the kernel sees
-            target, h, mean, scale = (
-                model.Y.astype(np.float64), model.weights.astype(np.float64),
-                model.x_mean.astype(np.float64), model.scale.astype(np.float64),
-            )  # fmt: skip
-        outer = _Outer(
-            model, SQUARED_DATAFIT, self.X, Y=target, weights=h, x_mean=mean,
-            scale=scale,
+        W_model = columns.spread(W_set.astype(dtype))
+        intercept_model = model_start.copy()
+        vectors[:] = 0.0
+        _solve_working_set(
+            model_problem, indices, W_model, intercept_model, Z_start.copy(),
+            MAX_INNER_SWEEPS, model_tol, needs_total,
+            inner_trace, 0, vectors, history, Z_trial, None,
         )  # fmt: skip
-        return model, outer
-
-    def line_search(self, W, intercept, Z, S, s_intercept, objective, predicted):
-        """The longest step ``t`` in 1, 1/2, 1/4, ... along ``(S, s_intercept)``
-        with ``F(x + t d) <= F(x) + ARMIJO * t * predicted``.
-
-        ``F`` is the whole objective (smooth part plus L1) and ``predicted``
-        Tseng & Yun's decrease. A slack of ``rel_eps |F|`` lets the search
-        accept a step at the optimum, where rounding dominates. Returns
-        ``(F there, accepted, W_new, intercept_new, Z_new)``: ``F`` is NaN if
-        not finite, and ``accepted`` is False when no step passed the test
-        (the point is then the shortest step tried).
-        """
-        Z_step = self.predictor(S, s_intercept)
-        slack = self.problem.rel_eps * abs(objective)
+        W_set_new = columns.gather(W_model).astype(np.float64)
+        intercept_new = intercept_model - newton.shift_by * float(
+            (mean - set_model.x_mean) @ W_set_new[:, 0]
+        )
+        # Direction d = model solution - current point, and Tseng-Yun's
+        # Delta (negative for a descent direction).
+        S = W_set_new - W_set
+        s_intercept = intercept_new - intercept
+        predicted = set_model.penalty(W_set_new)[0] - set_model.penalty(W_set)[0]
+        predicted += float((grad * S).sum() + (grad_int * s_intercept).sum())
+        Z_step = set_model.step(S, s_intercept)
+        slack = problem.rel_eps * abs(objective)
         step = 1.0
         for _ in range(MAX_HALVINGS):
-            W_new = W + step * S
-            intercept_new = intercept + step * s_intercept
-            Z_new = Z + step * Z_step
-            value = self.smooth_value(Z_new, W_new) + self.l1_value(W_new)
+            W_try = W_set + step * S
+            Z_try = Z + step * Z_step
+            l1_try, l2_try = set_model.penalty(W_try)
+            value = newton.datafit.value(newton.Y, Z_try, newton.weights)
+            value += l1_try + l2_try
             if value <= objective + ARMIJO * step * predicted + slack:
                 accepted = True
                 break
             step *= 0.5
         else:
             accepted = False
-        finite = np.isfinite(W_new).all() and np.isfinite(intercept_new).all()
-        if not finite:
-            value = math.nan
-        return value, accepted, W_new, intercept_new, Z_new
+        intercept_try = intercept + step * s_intercept
+        finite = np.isfinite(W_try).all() and np.isfinite(intercept_try).all()
+        if not finite or not math.isfinite(value):
+            return math.nan, True, W_try, intercept_try, Z_try, inner_ratio
+        if accepted and predicted < 0.0:
+            return value, True, W_try, intercept_try, Z_try, inner_ratio
+        if inner_ratio <= MIN_INNER_TOLERANCE_RATIO:
+            return value, False, W_try, intercept_try, Z_try, inner_ratio
+        # The model was solved too loosely to give a descent direction.
+        inner_ratio *= 0.1
 
 
 def proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
@@ -177,13 +283,19 @@ def proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
     search is solved again ten times more accurately; at
     ``MIN_INNER_TOLERANCE_RATIO`` the solver stops with status ``STALLED``.
     """
+    with one_blas_thread():
+        return _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace)
+
+
+def _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
     datafit = DATAFITS_BY_CODE[loss_code(problem.loss)]
     problem = column_design(problem)
     newton = _Newton(problem, datafit)
+    columns = WorkingColumns(problem)
     dtype = newton.dtype
-    W = np.array(W_init, dtype=dtype, order="C")
-    intercept = np.array(intercept_init, dtype=dtype)
-    Z = newton.predictor(W, intercept)
+    W = np.array(W_init, dtype=np.float64, order="C")
+    intercept = float(np.asarray(intercept_init, dtype=np.float64).reshape(-1)[0])
+    Z = newton.predictor(W, np.array([intercept]))
     n_features = W.shape[0]
     # The inner solves record their objective only (no iterates).
     inner_trace = Trace(
@@ -191,15 +303,23 @@ def proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
         np.empty((0, n_features, 1), dtype=dtype),
         np.empty((0, 1), dtype=dtype),
     )
-    shift_by = 1.0 if problem.fit_intercept else 0.0
+    buffers = (np.zeros((4, 1)), inner_trace)
     inner_ratio = INNER_TOLERANCE_RATIO
     no_progress = 0
     best_residual = math.inf
+    working_set = np.empty(0, dtype=np.int64)
+    value, G = datafit.gradient(newton.Y, Z, newton.weights)
 
     status = MAX_ITER_REACHED
     n_iter = 0
-    for it in range(max_iter + 1):
-        value, G, grad, grad_intercept = newton.gradient(W, Z)
+    while True:
+        # The one full gradient of an outer iteration: the stopping test and
+        # the next working set.
+        total = G.sum(axis=0)
+        grad = np.asarray(newton.X.T @ G.astype(newton.X.dtype, copy=False))
+        grad = grad.astype(np.float64, copy=False) - newton.x_mean[:, None] * total
+        grad += newton.l2 * W
+        grad_intercept = total if problem.fit_intercept else np.zeros(1)
         residuals, at_intercept = newton.violations(W, grad, grad_intercept)
         worst = max(float(residuals.max(initial=0.0)), at_intercept)
         if worst <= tol:
@@ -211,71 +331,60 @@ def proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
         elif no_progress >= NO_PROGRESS_LIMIT:
             status = STALLED
             break
-        if it == max_iter:
+        if n_iter >= max_iter:
             break
-        value += 0.5 * float(newton.l2_flat @ (W * W).sum(axis=1))
-        objective = value + newton.l1_value(W)
-        model, model_outer = newton.model(Z, G)
-        model_mean = model_outer.x_mean
-        # The model's gradient at the current point, in the model's
-        # centring: its loss has the loss's derivative G here, but its
-        # features are centred with the curvature-weighted means, so
-        # X_c^T G = grad + (x_mean - model.x_mean) sum_i G_i. The two differ
-        # wherever the intercept is not yet optimal; the model's stopping
-        # test must use its own.
-        grad_model = (
-            grad
-            + (shift_by * (newton.x_mean - model_mean))[:, None]
-            * (grad_intercept[None, :])
+        working_set = _choose_working_set(
+            residuals, W[:, 0] != 0.0, working_set.shape[0]
         )
-        model_residuals, model_at_intercept = model_outer.violations(
-            W, grad_model, grad_intercept
-        )
-        model_residual = max(
-            float(model_residuals.max(initial=0.0)), model_at_intercept
-        )
-        model_start = intercept + ((model_mean - newton.x_mean)[:, None] * W).sum(0)
-        Z_model = Z.astype(dtype)
-        while True:
-            W_model = W.copy()
-            intercept_model = model_start.astype(dtype)
-            solve(
-                model, W_model, intercept_model, Z_model.copy(), MAX_INNER_SWEEPS,
-                inner_ratio * model_residual, inner_trace, outer=model_outer,
-                gradient=(grad_model, grad_intercept),
+        working_set = at_least_two(working_set, n_features)
+        set_model = _SetModel(newton, columns, working_set)
+        root = np.sqrt(newton.scale[working_set])
+        grad_set, grad_int = grad[working_set], grad_intercept
+        set_tol = max(WORKING_SET_TOLERANCE_RATIO * worst, tol)
+        first = True
+        while n_iter < max_iter:
+            if not first:
+                grad_set, grad_int = newton.set_gradient(
+                    set_model.block, G, W[working_set], set_model.x_mean,
+                    set_model.l2,
+                )  # fmt: skip
+                set_worst = set_model.violations(
+                    W[working_set], grad_set, grad_int, root, newton.root_intercept
+                )
+                if set_worst <= set_tol:
+                    break
+            first = False
+            l1_value, l2_value = set_model.penalty(W[working_set])
+            objective = value + l1_value + l2_value
+            outcome = _newton_step(
+                newton, columns, set_model, W, intercept, Z, G, grad_set, grad_int,
+                objective, inner_ratio, tol,
+                buffers,
             )  # fmt: skip
-            intercept_model = intercept_model + (
-                (newton.x_mean - model_mean)[:, None] * W_model
-            ).sum(axis=0)
-            # Direction d = model solution - current point, and Tseng-Yun's
-            # Delta (negative for a descent direction).
-            S = W_model - W
-            s_intercept = intercept_model - intercept
-            predicted = newton.l1_value(W_model) - newton.l1_value(W)
-            predicted += float((grad * S).sum() + (grad_intercept * s_intercept).sum())
-            new_objective, accepted, W_new, intercept_new, Z_new = newton.line_search(
-                W, intercept, Z, S, s_intercept, objective, predicted
-            )
-            if (accepted and predicted < 0.0) or not math.isfinite(new_objective):
-                break
-            if inner_ratio <= MIN_INNER_TOLERANCE_RATIO:
+            new_objective, accepted, W_set, intercept_new, Z_new, inner_ratio = outcome
+            if not accepted:
                 status = STALLED
                 break
-            # The model was solved too loosely to give a descent direction.
-            inner_ratio *= 0.1
+            W[working_set] = W_set
+            intercept = float(np.asarray(intercept_new).reshape(-1)[0])
+            Z = Z_new
+            trace.objective[n_iter] = new_objective
+            if trace.coef.shape[0] > 0:
+                trace.coef[n_iter] = W
+                trace.intercept[n_iter] = intercept
+            n_iter += 1
+            if not math.isfinite(new_objective):
+                return _result(W, intercept, dtype, n_iter, NON_FINITE)
+            value, G = datafit.gradient(newton.Y, Z, newton.weights)
+            if new_objective < objective - problem.rel_eps * abs(objective):
+                no_progress = 0
+            else:
+                no_progress += 1
+                break
         if status == STALLED:
             break
-        trace.objective[it] = new_objective
-        if trace.coef.shape[0] > 0:
-            trace.coef[it] = W_new
-            trace.intercept[it] = intercept_new
-        n_iter = it + 1
-        if not math.isfinite(new_objective):
-            status = NON_FINITE
-            break
-        if new_objective < objective - problem.rel_eps * abs(objective):
-            no_progress = 0
-        else:
-            no_progress += 1
-        W, intercept, Z = W_new, intercept_new.astype(dtype), Z_new
-    return W, intercept, n_iter, status
+    return _result(W, intercept, dtype, n_iter, status)
+
+
+def _result(W, intercept, dtype, n_iter, status):
+    return W.astype(dtype), np.array([intercept], dtype=dtype), n_iter, status

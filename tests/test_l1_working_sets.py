@@ -1,0 +1,162 @@
+"""Working-set solvers on wide data: 'cd' (lasso) and 'prox_newton' (L1
+logistic) solve a working set on a block of its columns gathered from a
+C-ordered X, and on X itself when it is column-major (Fortran or CSC). Both
+routes, every layout and dtype, must reach the same optimum, and that
+optimum must be as good as scikit-learn's.
+"""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from sklearn.linear_model import Lasso, LogisticRegression
+
+from skdecay import DecayLinearRegressor, DecayLogisticClassifier, decay_objective
+from skdecay._core._solvers._cd import _solve_working_set
+
+
+def _correlated(n_samples, n_features, seed, rho=0.6):
+    """Toeplitz-correlated features (an AR(1) walk across the columns)."""
+    rng = np.random.default_rng(seed)
+    X = np.empty((n_samples, n_features))
+    X[:, 0] = rng.standard_normal(n_samples)
+    for j in range(1, n_features):
+        X[:, j] = rho * X[:, j - 1] + np.sqrt(1 - rho**2) * rng.standard_normal(
+            n_samples
+        )
+    coef = np.zeros(n_features)
+    support = rng.choice(n_features, size=n_features // 10, replace=False)
+    coef[support] = rng.standard_normal(support.size)
+    return X, X @ coef + 0.3 * rng.standard_normal(n_samples)
+
+
+@pytest.fixture(scope="module")
+def wide_regression():
+    X, y = _correlated(60, 400, seed=0)
+    alpha = np.max(np.abs(X.T @ (y - y.mean()))) / (10 * X.shape[0])
+    return X, y + 3.0, alpha
+
+
+@pytest.fixture(scope="module")
+def wide_classification():
+    X, target = _correlated(80, 300, seed=1)
+    y = (target > 0).astype(np.int64)
+    alpha = np.max(np.abs(X.T @ (y - y.mean()))) / (10 * X.shape[0])
+    return X, y, alpha
+
+
+LAYOUTS = {
+    "C": np.ascontiguousarray,
+    "F": np.asfortranarray,
+    "csr": sp.csr_matrix,
+    "csc": sp.csc_matrix,
+}
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_wide_lasso_every_layout_reaches_scikit_learns_optimum(
+    wide_regression, fit_intercept
+):
+    X, y, alpha = wide_regression
+    kw = dict(penalty="l1", alpha=alpha, tol=1e-10, max_iter=100_000)
+    kw["fit_intercept"] = fit_intercept
+    fits = {
+        layout: DecayLinearRegressor(**kw).fit(convert(X), y)
+        for layout, convert in LAYOUTS.items()
+    }
+    reference = fits["C"]
+    nnz = np.count_nonzero(reference.coef_)
+    assert 5 < nnz < X.shape[1] // 2  # the working sets stay well below p
+    for est in fits.values():
+        np.testing.assert_allclose(est.coef_, reference.coef_, rtol=1e-6, atol=1e-8)
+        np.testing.assert_allclose(est.intercept_, reference.intercept_, atol=1e-7)
+    theirs = Lasso(alpha=alpha, tol=1e-12, max_iter=100_000)
+    theirs.set_params(fit_intercept=fit_intercept).fit(X, y)
+    ours = decay_objective(X, y, reference.coef_, reference.intercept_, alpha=alpha,
+                           penalty="l1")  # fmt: skip
+    best = decay_objective(X, y, theirs.coef_, theirs.intercept_, alpha=alpha,
+                           penalty="l1")  # fmt: skip
+    assert ours <= best + 1e-9 * abs(best)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_wide_l1_logistic_every_layout_agrees(wide_classification, fit_intercept):
+    X, y, alpha = wide_classification
+    kw = dict(penalty="l1", alpha=alpha, tol=1e-10, max_iter=200)
+    kw["fit_intercept"] = fit_intercept
+    fits = {
+        layout: DecayLogisticClassifier(solver="prox_newton", **kw).fit(convert(X), y)
+        for layout, convert in LAYOUTS.items()
+    }
+    reference = fits["C"]
+    assert 3 < np.count_nonzero(reference.coef_) < X.shape[1] // 2
+    for layout, est in fits.items():
+        # CSR and CSC are solved uncentred (the logistic loss), a different
+        # path to the same optimum.
+        np.testing.assert_allclose(
+            est.coef_, reference.coef_, rtol=1e-6, atol=1e-7, err_msg=layout
+        )
+        np.testing.assert_allclose(est.intercept_, reference.intercept_, atol=1e-7)
+    cd = DecayLogisticClassifier(solver="cd", **kw).fit(X, y)
+    np.testing.assert_allclose(cd.coef_, reference.coef_, rtol=1e-5, atol=1e-6)
+
+
+def test_wide_l1_logistic_matches_liblinear(wide_classification):
+    """Without an intercept liblinear minimises the same function."""
+    X, y, alpha = wide_classification
+    ours = DecayLogisticClassifier(
+        penalty="l1", alpha=alpha, tol=1e-10, fit_intercept=False
+    ).fit(X, y)
+    theirs = LogisticRegression(
+        C=1 / (alpha * X.shape[0]), l1_ratio=1.0, solver="liblinear", tol=1e-12,
+        max_iter=10_000, fit_intercept=False,
+    ).fit(X, y)  # fmt: skip
+    kw = dict(loss="logistic", alpha=alpha, penalty="l1")
+    value = decay_objective(X, y, ours.coef_, 0.0, **kw)
+    best = decay_objective(X, y, theirs.coef_, 0.0, **kw)
+    assert value <= best + 1e-8 * abs(best)
+
+
+def test_wide_float32_agrees_with_float64(wide_regression, wide_classification):
+    X, y, alpha = wide_regression
+    kw = dict(penalty="l1", alpha=alpha, tol=1e-6)
+    ours32 = DecayLinearRegressor(**kw).fit(X.astype(np.float32), y)
+    ours64 = DecayLinearRegressor(**kw).fit(X, y)
+    assert ours32.coef_.dtype == np.float32
+    scale = np.abs(ours64.coef_).max()
+    np.testing.assert_allclose(ours32.coef_, ours64.coef_, atol=2e-3 * scale)
+    X, y, alpha = wide_classification
+    kw["alpha"] = alpha
+    clf32 = DecayLogisticClassifier(**kw).fit(X.astype(np.float32), y)
+    clf64 = DecayLogisticClassifier(**kw).fit(X, y)
+    assert clf32.coef_.dtype == np.float32
+    scale = np.abs(clf64.coef_).max()
+    np.testing.assert_allclose(clf32.coef_, clf64.coef_, atol=2e-3 * scale)
+
+
+def test_recorded_history_walks_the_whole_design(wide_regression):
+    """With ``store_coef_history`` the iterates are recorded whole, so the
+    working sets are solved on the whole (Fortran-ordered) design: the same
+    solution as on gathered blocks."""
+    X, y, alpha = wide_regression
+    kw = dict(penalty="l1", alpha=alpha, tol=1e-10, max_iter=100_000)
+    plain = DecayLinearRegressor(**kw).fit(X, y)
+    recorded = DecayLinearRegressor(store_coef_history=True, **kw).fit(X, y)
+    np.testing.assert_allclose(recorded.coef_, plain.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(recorded.coef_history_[-1], recorded.coef_)
+
+
+def test_a_single_violator_compiles_nothing_new(wide_regression, wide_classification):
+    """Just below alpha_max one feature violates: its block gets a second
+    column (a one-column block would be a type, and a kernel, of its own)."""
+    X, y, alpha = wide_regression
+    DecayLinearRegressor(penalty="l1", alpha=alpha).fit(X, y)
+    X2, y2, alpha2 = wide_classification
+    DecayLogisticClassifier(penalty="l1", alpha=alpha2).fit(X2, y2)
+    compiled = len(_solve_working_set.signatures)
+    alpha_max = np.max(np.abs(X.T @ (y - y.mean()))) / X.shape[0]
+    near_top = DecayLinearRegressor(penalty="l1", alpha=0.98 * alpha_max).fit(X, y)
+    assert np.count_nonzero(near_top.coef_) == 1
+    alpha_max2 = np.max(np.abs(X2.T @ (y2 - y2.mean()))) / X2.shape[0]
+    clf = DecayLogisticClassifier(penalty="l1", alpha=0.98 * alpha_max2).fit(X2, y2)
+    assert np.count_nonzero(clf.coef_) == 1
+    assert len(_solve_working_set.signatures) == compiled
