@@ -26,9 +26,10 @@ optimality conditions itself (and finishes if rounding left anything).
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
 
 #: Feature-sign iterations per output and alpha before handing over.
-MAX_STEPS = 30
+MAX_STEPS = 3
 
 
 def _line_minimum(Q, c, l1, w, d):
@@ -80,12 +81,14 @@ def _support_solution(Q, c, l1, signs):
     if not np.all(root > 0.0):
         return None
     try:
-        factor = np.linalg.cholesky(system / np.outer(root, root))
+        factor = cho_factor(
+            system / np.outer(root, root), lower=True, check_finite=False
+        )
     except np.linalg.LinAlgError:
         return None
     rhs = (c[support] - l1[support] * signs[support]) / root
     target = np.zeros_like(c)
-    target[support] = np.linalg.solve(factor.T, np.linalg.solve(factor, rhs)) / root
+    target[support] = cho_solve(factor, rhs, check_finite=False) / root
     return target
 
 
@@ -114,7 +117,8 @@ def feature_sign(Q, c, l1, w, rtol: float = 1e-10) -> np.ndarray:
         # All violators at once, else the largest alone, else none (the
         # support's own signs). A new coefficient whose system solution has
         # the other sign leaves the support again.
-        for added in (order, order[:1], order[:0]):
+        attempts = [order, order[:1], order[:0]][: min(len(order), 2) + 1]
+        for added in attempts:
             trial = signs.copy()
             trial[added] = -np.sign(grad[added])
             for _ in range(3):
