@@ -98,7 +98,7 @@ def test_feature_sign_solves_the_elastic_net_on_a_gram_matrix():
     G, c = X.T @ X / n, X.T @ y / n
     l1 = np.full(p, alpha * l1_ratio)
     l2 = np.full(p, alpha * (1 - l1_ratio))
-    w = feature_sign(G + np.diag(l2), c, l1, np.zeros(p))
+    w = feature_sign(G + np.diag(l2), c, l1, np.zeros(p), max_steps=100)
     grad = G @ w - c + l2 * w
     nonzero = w != 0
     np.testing.assert_allclose(grad[nonzero], -l1[nonzero] * np.sign(w[nonzero]),

@@ -28,7 +28,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-#: Feature-sign iterations per output and alpha before handing over.
+#: Feature-sign steps per output and alpha before coordinate descent takes
+#: over (measured on bench_cv's elastic net: 3 steps cost a third of 30, and
+#: coordinate descent finishes from there in one check or a few sweeps).
 MAX_STEPS = 3
 
 
@@ -92,17 +94,19 @@ def _support_solution(Q, c, l1, signs):
     return target
 
 
-def feature_sign(Q, c, l1, w, rtol: float = 1e-10) -> np.ndarray:
+def feature_sign(
+    Q, c, l1, w, rtol: float = 1e-10, max_steps: int = MAX_STEPS
+) -> np.ndarray:
     """Minimise ``w^T Q w / 2 - c^T w + l1 . |w|`` from ``w`` (``Q`` positive
     semi-definite, ``l1 >= 0``); returns the best point found.
 
     Stops when the optimality conditions hold to ``rtol`` relative to
     ``max |c|``, when a step no longer lowers the objective, or after
-    ``MAX_STEPS`` steps. A singular system on the support ends it too.
+    ``max_steps`` steps. A singular system on the support ends it too.
     """
     w = np.array(w, dtype=np.float64)
     slack = rtol * max(float(np.max(np.abs(c), initial=0.0)), 1e-300)
-    for _ in range(MAX_STEPS):
+    for _ in range(max_steps):
         grad = Q @ w - c
         nonzero = w != 0.0
         signs = np.sign(w)
