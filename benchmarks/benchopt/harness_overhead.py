@@ -154,6 +154,59 @@ def timed(fit, repeat, between=None):
     return float(np.median(times)), float(np.min(times))
 
 
+def spin(factories, k, X, y, repeat):
+    """Each library's ``fit(max_iter=k)`` right after the benchmark's
+    objective, as benchopt runs it between two points.
+
+    The objective's products run on NumPy's threaded BLAS; OpenBLAS's worker
+    threads then wait busily for more work for a while before sleeping, and
+    on a loaded machine they take CPU from the timed call that follows. A
+    pause after the objective (the workers asleep again) or one BLAS thread
+    removes that.
+    """
+    import contextlib
+
+    from threadpoolctl import ThreadpoolController
+
+    controller = ThreadpoolController()
+
+    def objective():
+        # benchmark_lasso's evaluate_result at zero: the same products.
+        diff = y - X @ np.zeros(X.shape[1])
+        np.linalg.norm(X.T @ diff, ord=np.inf)
+
+    cases = [
+        ("nothing before", None, False),
+        ("the objective just before", objective, False),
+        (
+            "the objective, then a 0.2 s pause",
+            lambda: (objective(), time.sleep(0.2)),
+            False,
+        ),
+        ("the objective just before, BLAS 1 thread", objective, True),
+    ]
+    times = {}
+    for _ in range(repeat):
+        for name, factory in factories.items():
+            for label, before, one_thread in cases:
+                limit = (
+                    controller.limit(limits=1, user_api="blas")
+                    if one_thread
+                    else contextlib.nullcontext()
+                )
+                with limit:
+                    if before is not None:
+                        before()
+                    start = time.perf_counter()
+                    factory(k).fit(X, y)
+                    elapsed = time.perf_counter() - start
+                times.setdefault((name, label), []).append(elapsed)
+    print(f"\n6. fit(max_iter={k}) after benchopt's objective, {repeat} rounds in turn")
+    for (name, label), values in times.items():
+        med, low = float(np.median(values)), float(np.min(values))
+        print(f"   {name:9s} {label:44s} {1e3 * med:8.2f} {1e3 * low:8.2f} ms")
+
+
 def what_if(skdecay, k, X, y, repeat):
     """Time ``fit(max_iter=k)`` with each avoidable pass over ``X`` removed.
 
@@ -240,6 +293,11 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--iters", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument(
+        "--spin",
+        action="store_true",
+        help="also time each library right after the benchmark's objective",
+    )
     parser.add_argument(
         "--what-if",
         action="store_true",
@@ -388,6 +446,8 @@ def main() -> None:
     )
     event.unregister("numba:compile", counter)
 
+    if args.spin:
+        spin(factories, k, X, y, args.repeat)
     if args.what_if:
         what_if(skdecay, k, X, y, args.repeat)
 
