@@ -14,7 +14,7 @@ clones=$(cd "${1:?folder holding the three benchmark clones}" && pwd)
 shift
 which=("$@")
 [ ${#which[@]} -eq 0 ] && which=(lasso logreg_l1 logreg_l2)
-read -r -a options <<< "${BENCHOPT_OPTIONS:---no-plot --no-display --no-cache -r 3 -n 100 --timeout 90}"
+read -r -a options <<< "${BENCHOPT_OPTIONS:---no-plot --no-display --no-cache -r 3 -n 100 --timeout 60}"
 stamp=$(date -u +%Y%m%d-%H%M)
 outputs=()
 for b in "${which[@]}"; do
