@@ -420,8 +420,9 @@ def test_sparse_chunks_and_multi_target_regression():
 def test_linear_partial_fit_is_deprecated_and_unchanged(linear, sgd, data):
     X, y = data()
     classes = {"classes": [0, 1]} if sgd is DecaySGDClassifier else {}
-    with pytest.warns(FutureWarning, match=f"partial_fit.*use {sgd.__name__}"):
+    with pytest.warns(FutureWarning, match=f"partial_fit.*use {sgd.__name__}") as seen:
         old = linear(alpha=1e-2).partial_fit(X, y, **classes)
+    assert seen[0].filename == __file__  # points at the caller
     # As in 0.1: the last iterate of the same steps (no averaging by default).
     new = sgd(alpha=1e-2, average=False).partial_fit(X, y, **classes)
     np.testing.assert_allclose(old.coef_, new.coef_, rtol=1e-12)
