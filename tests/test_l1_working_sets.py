@@ -8,7 +8,7 @@ optimum must be as good as scikit-learn's.
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.linear_model import Lasso, LogisticRegression
+from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression
 
 from skdecay import DecayLinearRegressor, DecayLogisticClassifier, decay_objective
 from skdecay._core._solvers._cd import _solve_working_set
@@ -160,3 +160,42 @@ def test_a_single_violator_compiles_nothing_new(wide_regression, wide_classifica
     clf = DecayLogisticClassifier(penalty="l1", alpha=0.98 * alpha_max2).fit(X2, y2)
     assert np.count_nonzero(clf.coef_) == 1
     assert len(_solve_working_set.signatures) == compiled
+
+
+def test_tall_lasso_compressed_matches_the_direct_solve(monkeypatch):
+    """Tall dense least squares with an L1 part is solved on its compressed
+    form (n_features + 1 rows): the same optimum as coordinate descent on
+    all rows, on raw features with offsets and scales 1e-3 .. 1e3 and with
+    sample weights, and as good as scikit-learn's."""
+    import skdecay._core._problem as problem_module
+
+    rng = np.random.default_rng(2)
+    n_samples, n_features = 2100, 100
+    scales = np.logspace(-3, 3, n_features)
+    X = rng.standard_normal((n_samples, n_features)) * scales
+    X += np.linspace(0.0, 1e3, n_features)
+    coef = np.zeros(n_features)
+    coef[::7] = rng.standard_normal(coef[::7].size) / scales[::7]
+    y = X @ coef + rng.standard_normal(n_samples) + 5.0
+    sw = rng.uniform(0.5, 2.0, n_samples)
+    assert problem_module._compresses  # the rule exists
+    kw = dict(penalty="elasticnet", l1_ratio=0.8, alpha=0.05, tol=1e-10)
+    compressed = DecayLinearRegressor(**kw).fit(X, y, sample_weight=sw)
+    monkeypatch.setattr(problem_module, "TALL_MAX_FEATURES", 0)
+    direct = DecayLinearRegressor(**kw).fit(X, y, sample_weight=sw)
+    objective = dict(alpha=0.05, penalty="elasticnet", l1_ratio=0.8, sample_weight=sw)
+    ours = decay_objective(X, y, compressed.coef_, compressed.intercept_, **objective)
+    other = decay_objective(X, y, direct.coef_, direct.intercept_, **objective)
+    assert abs(ours - other) <= 1e-10 * abs(other)
+    np.testing.assert_allclose(compressed.loss_curve_[-1], ours, rtol=1e-10)
+    scale = np.abs(direct.coef_).max()
+    np.testing.assert_allclose(compressed.coef_, direct.coef_, atol=1e-7 * scale)
+    monkeypatch.undo()
+    # The unweighted problem against scikit-learn's ElasticNet.
+    ours = DecayLinearRegressor(**kw).fit(X, y)
+    theirs = ElasticNet(alpha=0.05, l1_ratio=0.8, tol=1e-12, max_iter=100_000)
+    theirs.fit(X, y)
+    objective.pop("sample_weight")
+    value = decay_objective(X, y, ours.coef_, ours.intercept_, **objective)
+    best = decay_objective(X, y, theirs.coef_, theirs.intercept_, **objective)
+    assert value <= best + 1e-8 * abs(best)

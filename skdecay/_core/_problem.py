@@ -502,6 +502,17 @@ def solve_prepared(
     solver = prepared.solver
     _, n_features, n_outputs = prepared.shape
     solver.check(n_outputs, penalty.is_smooth)
+    if _compresses(prepared, penalty, learning_rate, store_history):
+        compressed = getattr(prepared, "_compressed", None)
+        if compressed is None:
+            compressed = prepared._compressed = _compress_tall(prepared)
+        if coef_init is not None:
+            intercept_init = np.zeros(n_outputs)
+        result = solve_prepared(
+            compressed.prepared, penalty=penalty, max_iter=max_iter, tol=tol,
+            coef_init=coef_init, intercept_init=intercept_init, on_trace=on_trace,
+        )  # fmt: skip
+        return compressed.to_original(result)
     problem = prepared.with_penalty(penalty)
     dtype = problem.Y.dtype
     x_mean = problem.x_mean
@@ -607,6 +618,82 @@ def solve_prepared(
         stalled=status == STALLED,
         violation=float(violation),
         solvers=solvers,
+    )
+
+
+#: Tall dense least squares with an L1 part is solved on its compressed form
+#: (:func:`_compress_tall`) when it has at most this many features, at
+#: least ``TALL_MIN_ROWS_PER_FEATURE`` times as many samples and at least
+#: ``TALL_MIN_ENTRIES`` entries. Forming the Gram matrix costs ``n p^2``
+#: flops in BLAS, about ``p / 190`` of the 15-20 coordinate sweeps over
+#: ``n x p/2`` entries a lasso takes (measured: 100000 x 100, 19 sweeps,
+#: 0.45 s; compressed, 0.1 s); below the size floor the second preparation
+#: costs more than it saves.
+TALL_MAX_FEATURES = 200
+TALL_MIN_ROWS_PER_FEATURE = 10
+TALL_MIN_ENTRIES = 200_000
+
+
+def _compresses(prepared, penalty, learning_rate, store_history) -> bool:
+    """Whether :func:`solve_prepared` solves ``prepared`` compressed."""
+    n_samples, n_features, _ = prepared.shape
+    problem = prepared.problem
+    return (
+        prepared.solver.column_access
+        and DATAFITS_BY_CODE[int(problem.loss)].name == "squared"
+        and problem.X.layout == DENSE
+        and not penalty.is_smooth
+        and learning_rate is None
+        and not store_history
+        and n_features <= TALL_MAX_FEATURES
+        and n_samples >= TALL_MIN_ROWS_PER_FEATURE * (n_features + 1)
+        and n_samples * n_features >= TALL_MIN_ENTRIES
+    )
+
+
+def _compress_tall(prepared: PreparedProblem) -> CompressedLeastSquares:
+    """The compressed form of a prepared dense least-squares problem.
+
+    As :func:`_compress_least_squares`, but the Gram matrix is formed from
+    the standardised columns (divided by their weighted spread) and the
+    scales are put back into the compressed design: features on scales 1e-3
+    and 1e3 would otherwise square their ratio into the Gram matrix's
+    condition number. Only its :meth:`~CompressedLeastSquares.to_original`
+    is used (its ``sigma`` and ``V`` are those of the standardised columns).
+    """
+    problem = prepared.problem
+    X = as_matrix(problem.X)
+    n_features = X.shape[1]
+    weights = np.asarray(problem.weights, dtype=np.float64)
+    Y = np.asarray(problem.Y, dtype=np.float64)
+    x_mean = np.asarray(prepared.mean, dtype=np.float64)
+    y_mean = weights @ Y if problem.fit_intercept else np.zeros(Y.shape[1])
+    root = np.sqrt(weights)[:, None]
+    spread = np.sqrt(np.asarray(prepared.spread, dtype=np.float64))
+    spread = np.where(spread > 0.0, spread, 1.0)
+    B = np.subtract(X, x_mean, dtype=np.float64)  # the one copy of X
+    B *= root
+    B /= spread
+    C = root * (Y - y_mean)
+    eigenvalues, V = np.linalg.eigh(B.T @ B)
+    correlation = V.T @ (B.T @ C)
+    del B
+    sigma = np.sqrt(np.clip(eigenvalues, 0.0, None))
+    kept = sigma > n_features * np.finfo(np.float64).eps * max(sigma.max(), 1e-300)
+    T = np.zeros_like(correlation)
+    T[kept] = correlation[kept] / sigma[kept, None]
+    constant = max(0.5 * (float(np.sum(C**2)) - float(np.sum(T**2))), 0.0)
+    m = n_features + 1
+    design = np.zeros((m, n_features), order="F")
+    design[:n_features] = np.sqrt(m) * (sigma[:, None] * V.T) * spread
+    target = np.zeros((m, Y.shape[1]))
+    target[:n_features] = np.sqrt(m) * T
+    compressed = prepare_problem(
+        design, target, np.ones(m), loss="squared", fit_intercept=False,
+        solver=prepared.solver, fallback=prepared.fallback,
+    )  # fmt: skip
+    return CompressedLeastSquares(
+        compressed, sigma, V, T, y_mean, x_mean, constant, X.dtype
     )
 
 
