@@ -141,16 +141,29 @@ def select_solver(
       features and converge in a handful of iterations;
     * an L1 part (lasso, elastic net) with the squared loss: 'cd',
       working-set coordinate descent, whose cost follows the size of the
-      support;
+      support (tall dense data, at most 200 features and ten samples per
+      feature, is first compressed to ``n_features + 1`` rows by
+      :func:`.._problem.solve_prepared`);
     * an L1 part with one logistic output: 'prox_newton', the same
       coordinate descent on a quadratic model of the loss, whose steps follow
       the local curvature (coordinate descent on the loss itself steps with
-      the bound 1/4 and needed 5-10x more passes on sparse data);
+      the bound 1/4 and needed 5-10x more passes on sparse data), its Newton
+      steps restricted to a working set of features;
     * an L1 part with the multinomial loss: 'fista'. Block coordinate descent
       steps there with a global curvature bound that is loose once
       predictions are confident; with weak decay it needed more than 1000
       sweeps on scikit-learn's estimator-check data, where FISTA's
       backtracking adapts.
+
+    'cd' or preconditioned 'fista' for the elastic net: not decided from
+    statistics of ``X`` yet. Measured (CPU time, one BLAS thread, a loaded
+    2-core machine, 2026-12-01), FISTA is faster only on the low-rank
+    problem of ``benchmarks/bench_speed.py`` (``enet``, 10000 x 1000,
+    effective rank 50: 146-226 ms against cd's 250-390 ms at tol 1e-4 ..
+    1e-7), and 7x slower on the well-conditioned dense lasso
+    (``lasso_dense``, 1000 x 5000: 214-244 ms against 28-35 ms). A rule
+    from one favourable data set would be fitted to it, so 'auto' keeps
+    'cd'.
     """
     if learning_rate is not None:
         return SOLVERS["fista"]

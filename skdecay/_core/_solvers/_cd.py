@@ -33,6 +33,12 @@ leaves unchanged only for the squared loss; sparse problems with another
 loss are solved uncentred (the intercept step then does the coupling; the
 'prox_newton' solver brings those back to centred squared-loss models).
 
+A sub-problem walks only its working set's columns. A dense ``X`` in C order
+(the usual layout of user data) is not copied to Fortran order for that: the
+set's columns are gathered into a Fortran block (:class:`WorkingColumns`),
+about the cost of one sweep over them, so a wide problem whose solution has
+a few hundred non-zeros never pays for a copy of all of ``X``.
+
 Only the sub-problem is compiled (:func:`_solve_working_set`, the sweeps and
 the extrapolation: the work per coordinate). The outer loop, which takes
 one full gradient, picks the next working set and tests convergence once
