@@ -4,11 +4,10 @@ form for the multinomial loss: the same solutions as cold fits."""
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.linear_model import ElasticNet, LogisticRegression
+from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from skdecay import DecayLogisticClassifier, decay_objective, decay_path
-from skdecay.model_selection._active_set import feature_sign
 
 
 @pytest.mark.parametrize("scaled", [True, False])
@@ -83,27 +82,3 @@ def test_sparse_binary_path_forms_the_hessian_each_step():
     dense = decay_path(X.toarray(), y, **kw)
     np.testing.assert_allclose(sparse.objective, dense.objective, rtol=1e-10)
     np.testing.assert_allclose(sparse.coefs, dense.coefs, rtol=1e-5, atol=1e-8)
-
-
-def test_feature_sign_solves_the_elastic_net_on_a_gram_matrix():
-    """Feature-sign steps from zero reach ElasticNet's solution (KKT to
-    rounding) on a correlated, nearly low-rank design."""
-    rng = np.random.RandomState(0)
-    n, p = 200, 30
-    X = rng.randn(n, 8) @ rng.randn(8, p) + 0.05 * rng.randn(n, p)
-    y = X @ np.where(rng.rand(p) < 0.3, rng.randn(p), 0.0) + 0.1 * rng.randn(n)
-    X -= X.mean(axis=0)
-    y -= y.mean()
-    alpha, l1_ratio = 0.05, 0.5
-    G, c = X.T @ X / n, X.T @ y / n
-    l1 = np.full(p, alpha * l1_ratio)
-    l2 = np.full(p, alpha * (1 - l1_ratio))
-    w = feature_sign(G + np.diag(l2), c, l1, np.zeros(p), max_steps=100)
-    grad = G @ w - c + l2 * w
-    nonzero = w != 0
-    np.testing.assert_allclose(grad[nonzero], -l1[nonzero] * np.sign(w[nonzero]),
-                               atol=1e-9)  # fmt: skip
-    assert np.all(np.abs(grad[~nonzero]) <= l1[~nonzero] + 1e-9)
-    theirs = ElasticNet(alpha=alpha, l1_ratio=l1_ratio, fit_intercept=False,
-                        tol=1e-14, max_iter=100_000).fit(X, y)  # fmt: skip
-    np.testing.assert_allclose(w, theirs.coef_, atol=1e-7)

@@ -87,8 +87,8 @@ def test_path_point_equals_a_fit_at_that_alpha(breast_cancer):
 
 
 def test_warm_starts_save_iterations(diabetes):
-    # Sparse: not compressed, so FISTA itself runs every alpha (on the
-    # compressed form the feature-sign start solves each alpha, see below).
+    # Sparse input: the path runs FISTA on the data itself (not on the
+    # compressed form of dense least squares).
     X, y = diabetes
     X = sp.csr_matrix(X)
     path = decay_path(X, y, penalty="l1", n_alphas=15, solver="fista")
@@ -97,17 +97,6 @@ def test_warm_starts_save_iterations(diabetes):
         for a in path.alphas
     ]
     assert path.n_iter.sum() < 0.7 * np.sum(cold)
-
-
-@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
-def test_feature_sign_start_solves_compressed_paths(diabetes, penalty):
-    """Dense n >> p: every alpha starts from feature-sign steps on the
-    compressed problem, which leave the solver only its check."""
-    X, y = diabetes
-    path = decay_path(X, y, penalty=penalty, n_alphas=15, tol=1e-8)
-    assert np.all(path.n_iter == 1)
-    sparse = decay_path(sp.csr_matrix(X), y, penalty=penalty, n_alphas=15, tol=1e-8)
-    np.testing.assert_allclose(path.objective, sparse.objective, rtol=1e-9)
 
 
 def test_given_alphas_are_sorted_and_weights_are_repeats(diabetes):

@@ -67,7 +67,6 @@ from .._sklearn_compat import (
 )
 from .._typing import MatrixLike
 from .._warnings import warn_user
-from ._active_set import feature_sign
 
 #: The l1_ratio at which the top of a pure-L2 grid is computed (glmnet's).
 L2_TOP_RATIO = 1e-3
@@ -222,20 +221,9 @@ def solve_path(
         # Hessian (see NewtonPath).
         state = NewtonPath()
         inner = replace(inner, solver=replace(inner.solver, method=state.run))
-    gram = None
-    if compressed and not all(p.is_smooth for p in penalties):
-        # The compressed problem's Gram matrix and correlations: the
-        # feature-sign steps of _active_set warm-start each alpha.
-        sigma, V = path_problem.sigma, path_problem.V
-        gram = (V * sigma**2) @ V.T
-        correlation = V @ (sigma[:, None] * path_problem.T)
     results = []
     coef = intercept = None
     for point in penalties:
-        if gram is not None:
-            coef, intercept = _active_set_start(
-                gram, correlation, point, coef, inner.problem.Y.dtype
-            )
         result = solve_prepared(
             inner,
             penalty=point,
@@ -247,21 +235,6 @@ def solve_path(
         coef, intercept = result.coef, result.intercept
         results.append(path_problem.to_original(result) if compressed else result)
     return results
-
-
-def _active_set_start(gram, correlation, penalty, coef, dtype):
-    """``(coef, intercept)`` to start ``penalty``'s solve on a compressed
-    problem: feature-sign steps from ``coef`` (the previous alpha's solution,
-    or zero), output by output."""
-    n_features, n_outputs = correlation.shape
-    l1, l2 = penalty.strengths(n_features)
-    Q = gram + np.diag(l2)
-    if coef is None:
-        coef = np.zeros((n_features, n_outputs))
-    start = np.empty((n_features, n_outputs))
-    for k in range(n_outputs):
-        start[:, k] = feature_sign(Q, correlation[:, k], l1, coef[:, k])
-    return start.astype(dtype), np.zeros(n_outputs, dtype=dtype)
 
 
 class Unconverged(NamedTuple):

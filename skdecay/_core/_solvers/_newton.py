@@ -56,7 +56,6 @@ import math
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import blas, cho_factor, cho_solve
 
 from .._datafits import DATAFITS_BY_CODE
 from .._optimality import optimality_residual
@@ -85,7 +84,10 @@ JITTERS = (0.0, 1e-12, 1e-10, 1e-8, 1e-6)
 #: Within ``FORCING_NEAR * tol`` of the stopping rule, conjugate gradients
 #: solve at least to ``FORCING_TOL * tol / r`` (``r`` the residual): the
 #: Newton step then lands within ``tol`` instead of needing another
-#: gradient, line search and step (on a path, every alpha starts there).
+#: gradient, line search and step. On paths only, where every alpha starts
+#: there; a single fit keeps the looser forcing, whose last step usually
+#: lands far inside ``tol`` (scikit-learn's sample-weight checks compare
+#: two fits at the default ``tol`` to 1e-7).
 FORCING_TOL = 0.3
 FORCING_NEAR = 1e3
 #: On a path, a solve whose conjugate gradients needed more Hessian products
@@ -94,25 +96,20 @@ PATH_REFRESH_PRODUCTS = 3
 
 
 def _gram(A) -> np.ndarray:
-    """``A^T A`` in float64: a symmetric rank-k update (BLAS ``?syrk``, half
-    the work of a general product, and no copy of ``A`` in either memory
-    order) for dense ``A``, SciPy's sparse product for sparse ``A``.
+    """``A^T A`` in float64: NumPy's matmul (a symmetric rank-k update, BLAS
+    ``?syrk``, for a matrix times its own transpose: half the work of a
+    general product, no copy of ``A`` in either memory order) for dense
+    ``A``, SciPy's sparse product for sparse ``A``.
 
-    (NumPy's ``A.T @ A`` took 2-9x longer than ``dsyrk`` on 100000 x 150
-    here.)
+    Never SciPy's own BLAS or LAPACK (``scipy.linalg``): it is a second
+    OpenBLAS with its own threads, and calls alternating between the two
+    libraries made their threads fight for the cores (a lasso CV took 8x
+    longer on a busy 2-core machine when the path solved through
+    ``scipy.linalg``).
     """
     if sp.issparse(A):
         return np.asarray((A.T @ A).toarray(), dtype=np.float64)
-    A = np.asarray(A)
-    syrk = blas.ssyrk if A.dtype == np.float32 else blas.dsyrk
-    if A.dtype not in (np.float32, np.float64):
-        A = A.astype(np.float64)
-    if A.flags.f_contiguous:
-        upper = syrk(1.0, A, trans=1)
-    else:
-        upper = syrk(1.0, np.ascontiguousarray(A).T, trans=0)
-    upper = np.asarray(upper, dtype=np.float64)
-    return np.triu(upper) + np.triu(upper, 1).T
+    return np.asarray(A.T @ A, dtype=np.float64)
 
 
 class _Smooth:
@@ -256,27 +253,23 @@ class _Smooth:
 class _Factor:
     """Cholesky factor of ``H`` scaled to a unit diagonal: ``M^-1 r`` solves.
 
-    LAPACK's ``potrf`` and ``potrs`` through SciPy (the BLAS that forms the
-    Gram matrices; its first call in a process costs about a millisecond):
-    a factorisation is ``p^3 / 3`` flops and each solve ``2 p^2``, so a path
-    refactors at every alpha for less than a pass over ``X``.
+    NumPy's LAPACK (the BLAS the products already use; see :func:`_gram`
+    for why not SciPy's). NumPy has no triangular solve, so the factor is
+    inverted once (``p^3 / 3`` flops, at most 500 x 500) and each solve is
+    two matrix products.
     """
 
     def __init__(self, H):
         diagonal = np.diag(H).copy()
         self.root = np.sqrt(np.where(diagonal > 0.0, diagonal, 1.0))
         self.scaled = H / np.outer(self.root, self.root)
-        self.factor = None
+        self.inverse = None
         for jitter in JITTERS:
-            shifted = (
-                self.scaled + jitter * np.eye(H.shape[0]) if jitter else self.scaled
-            )
-            if not np.all(np.isfinite(shifted)):
-                break
             try:
-                self.factor = cho_factor(shifted, lower=True, check_finite=False)
+                factor = np.linalg.cholesky(self.scaled + jitter * np.eye(len(H)))
             except np.linalg.LinAlgError:
                 continue
+            self.inverse = np.linalg.inv(factor)
             break
 
     def solve(self, R, refine: bool = False):
@@ -286,13 +279,13 @@ class _Factor:
         over ``X``): round-off-accurate even when a jitter made the factor
         slightly inexact.
         """
-        if self.factor is None:  # a NaN Hessian: the caller sees NaN steps
+        if self.inverse is None:  # a NaN Hessian: the caller sees NaN steps
             return np.full_like(R, np.nan)
         scaled_rhs = R / self.root[:, None]
-        solution = cho_solve(self.factor, scaled_rhs, check_finite=False)
+        solution = self.inverse.T @ (self.inverse @ scaled_rhs)
         if refine:
             correction = scaled_rhs - self.scaled @ solution
-            solution += cho_solve(self.factor, correction, check_finite=False)
+            solution += self.inverse.T @ (self.inverse @ correction)
         return solution / self.root[:, None]
 
 
@@ -594,7 +587,7 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
                 path.reference = max(path.reference, worst)
                 first_residual = path.reference
         forcing = min(0.5, math.sqrt(worst / first_residual))
-        if worst < FORCING_NEAR * tol:
+        if path is not None and worst < FORCING_NEAR * tol:
             forcing = min(forcing, FORCING_TOL * tol / worst)
         R = _rhs(smooth, grad, grad_intercept)
         Z_step = None
