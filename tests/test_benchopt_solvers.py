@@ -71,8 +71,14 @@ def _correlated(n_samples, n_features, seed):
     return X, X @ w + 0.5 * rng.randn(n_samples)
 
 
+def _new(Solver):
+    """An instance with its default parameters, as benchopt makes one."""
+    get_instance = getattr(Solver, "get_instance", None)
+    return get_instance() if get_instance is not None else Solver()
+
+
 def _solve(Solver, n_iter=500, **objective):
-    solver = Solver()
+    solver = _new(Solver)
     solver.set_objective(**objective)
     solver.warm_up()
     solver.run(0)
@@ -147,7 +153,7 @@ def test_sampling(load_solver, benchmark):
     assert Solver.sampling_strategy == "iteration"
     stops, stop = [], 0
     while stop < 300:
-        stop = Solver().get_next(stop)
+        stop = _new(Solver).get_next(stop)
         stops.append(stop)
     steps = np.diff([0, *stops])
     assert np.all(steps >= 1)
