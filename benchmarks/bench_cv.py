@@ -138,8 +138,11 @@ def run_problem(name, n_samples, repeat, seed, tol=None):
         scoring = "neg_mean_squared_error"
         cv_class, base_class = DecayLinearRegressorCV, DecayLinearRegressor
 
-    # Warm-up: compile every kernel this problem uses.
-    cv_class(alphas=3, cv=2, **penalty).fit(X[:300], y[:300])
+    # Warm-up: compile every kernel this problem uses. Enough rows that the
+    # fits take the same route as the timed ones (a tall dense problem is
+    # solved on its compressed form, by other compiled kernels).
+    warm = min(len(y), 10 * (n_features + 1))
+    cv_class(alphas=3, cv=2, **penalty).fit(X[:warm], y[:warm])
 
     def skdecay_cv():
         return cv_class(alphas=N_ALPHAS, cv=folds, scoring=scoring, **penalty)
