@@ -30,6 +30,7 @@ from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from .._core._penalties import Penalty, check_penalty_weights, make_penalty
 from .._core._problem import prepare_problem
@@ -303,7 +304,18 @@ class _BaseDecayCV(BaseEstimator):
 
         With ``verbose`` a line per fold and l1_ratio is printed from this
         thread as each finishes (joblib's own messages from ``verbose=2``).
+
+        The folds' BLAS runs on one thread: a path makes many small calls
+        (a ``p x p`` eigendecomposition or factorisation per fold or alpha,
+        products with a validation fold), where threads only add their
+        synchronisation. Measured on the 2-core machine under load, a lasso
+        CV of 20000 x 300 (30 alphas, 5 folds) took 18 s with OpenBLAS's two
+        threads, 0.9 s with one.
         """
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._run_fold_jobs(jobs, ratios, grids)
+
+    def _run_fold_jobs(self, jobs: dict, ratios, grids) -> dict:
         parallel = Parallel(
             n_jobs=self.n_jobs,
             prefer="threads",
