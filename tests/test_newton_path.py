@@ -40,10 +40,9 @@ def test_multinomial_path_points_are_cold_fits(wine):
 
 
 @pytest.mark.parametrize("layout", ["C", "F", "csr", "csc", "float32"])
-def test_multinomial_kronecker_step_agrees_with_scikit_learn(iris, layout):
-    """The first step is exact through the Kronecker splitting; the later ones
-    are preconditioned by it. Every layout gives LogisticRegression's
-    solution."""
+def test_multinomial_newton_agrees_with_scikit_learn(iris, layout):
+    """The multinomial Newton steps (matrix-free conjugate gradients) reach
+    LogisticRegression's solution in every layout."""
     X, y = iris
     n = X.shape[0]
     C = 0.5

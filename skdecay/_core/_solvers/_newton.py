@@ -24,7 +24,10 @@ The system is solved one of three ways, chosen once per solve:
   step instead of forming ``H`` again (measured: forming it costs more than
   the 1-3 products a step needs, for dense data and for sparse one-hot
   data alike).
-* **Kronecker** (the multinomial loss, the same sizes): at a point where
+* **Kronecker** (a loss with ``has_class_curvature``, the same sizes; the
+  multinomial loss does not declare it for now: its ``K`` small solves per
+  conjugate-gradient iteration were slower than the Jacobi route with two
+  BLAS threads on a busy machine): at a point where
   every row has the same class probabilities (the cold start) the Hessian
   is exactly ``G (x) M + diag(l2) (x) I``, with ``G`` the weighted Gram
   matrix of ``[X - 1 x_mean^T, 1]`` and ``M`` the classes' curvature; in the
