@@ -116,7 +116,7 @@ sparse.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -546,6 +546,18 @@ def _failure(status, samples, rate_name, rate, safe_rate, mean_loss, null_loss):
     )
 
 
+def _with_copied_arrays(state):
+    """A copy of a dataclass of the stream's state whose arrays are copies."""
+    return replace(
+        state,
+        **{
+            field.name: getattr(state, field.name).copy()
+            for field in fields(state)
+            if isinstance(getattr(state, field.name), np.ndarray)
+        },
+    )
+
+
 @dataclass
 class AverageWindow:
     """Integrals, over a stretch of the stream, of the coefficients and of the
@@ -571,14 +583,7 @@ class AverageWindow:
         )
 
     def copy(self) -> AverageWindow:
-        return AverageWindow(
-            self.coef.copy(),
-            self.grad.copy(),
-            self.intercept.copy(),
-            self.grad_intercept.copy(),
-            self.duration,
-            self.start,
-        )
+        return _with_copied_arrays(self)
 
     def recentre(self, shift) -> None:
         """The centring moved by ``shift``: express the integrals at the new
@@ -601,14 +606,7 @@ class StreamAnchor:
     start: int  # samples seen when it was fixed
 
     def copy(self) -> StreamAnchor:
-        return StreamAnchor(
-            self.W.copy(),
-            self.intercept.copy(),
-            self.grad.copy(),
-            self.grad_intercept.copy(),
-            self.weight,
-            self.start,
-        )
+        return _with_copied_arrays(self)
 
     def recentre(self, shift) -> None:
         self.intercept += shift @ self.W
