@@ -515,7 +515,7 @@ def _float_rows(array) -> np.ndarray:
 
 
 def _run_pass(design, rows: Rows, metric: Metric, it: Iterate, schedule: Schedule):
-    with compile_notice("the stochastic passes (partial_fit, DecaySGD*)"):
+    with compile_notice("stochastic"):
         return stochastic_pass(design, rows, metric, it, schedule)
 
 
@@ -935,7 +935,7 @@ def stream_pass(
         _float_rows(drift_intercept),
         curvature,
     )
-    with compile_notice("the stochastic passes (partial_fit, DecaySGD*)"):
+    with compile_notice("stochastic"):
         bound = batch_curvature_bound(design, rows, metric, curvature, int(batch_size))
     new.lipschitz = max(state.lipschitz, bound)
     eta0 = float(learning_rate) if learning_rate is not None else 1.0 / new.lipschitz
@@ -1111,7 +1111,7 @@ def fit_variance_reduced(
         _float_rows(grad / scale[:, None]), _float_rows(grad_intercept / curvature),
         curvature,
     )  # fmt: skip
-    with compile_notice("the stochastic passes (partial_fit, DecaySGD*)"):
+    with compile_notice("stochastic"):
         bound = batch_curvature_bound(design, rows, metric, curvature, int(batch_size))
     eta = float(learning_rate) if learning_rate is not None else SVRG_STEP / bound
     schedule = Schedule(
