@@ -132,23 +132,25 @@ def test_an_error_in_the_worker_reaches_the_caller_unchanged(verbose, capsys):
 
 
 def test_the_watcher_reads_the_recorded_prefix_and_the_fallback():
-    watcher = _progress.TraceWatcher(("newton", "fista"))
+    watcher = _progress.TraceWatcher(("cd",))
     assert watcher.latest() is None and not watcher.started
+    assert watcher.current == "cd"  # expected, before any solver starts
 
     class Trace:
         def __init__(self, n):
             self.objective = np.empty(n)
 
     first = Trace(10)
-    watcher.watch(first, 0)
+    watcher.watch(first, 0, "newton")
     assert watcher.started and watcher.latest() is None
+    assert watcher.current == "newton"  # the one that started
     first.objective[:4] = [4.0, 3.0, 2.0, 1.5]
     assert watcher.latest() == ("newton", 4, 1.5)
     first.objective[4] = 1.25
     assert watcher.latest() == ("newton", 5, 1.25)
     # The first solver stalled after 5 iterations: the fallback's trace.
     rest = Trace(5)
-    watcher.watch(rest, 5)
+    watcher.watch(rest, 5, "fista")
     assert watcher.latest() == ("newton then fista", 5, 1.25)
     rest.objective[:2] = [1.2, 1.1]
     assert watcher.latest() == ("newton then fista", 7, 1.1)

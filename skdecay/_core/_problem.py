@@ -34,6 +34,7 @@ from ._solvers import (
     Problem,
     Solver,
     Trace,
+    prefers_first_order,
 )
 from ._solvers._newton import EXPLICIT_MAX_COORDINATES
 
@@ -494,10 +495,10 @@ def solve_prepared(
     ``coef_init`` (n_features, n_outputs) and ``intercept_init`` warm-start
     the solver, in the caller's (uncentred) parametrisation. With
     ``store_history`` the iterate after every iteration is returned too.
-    ``on_trace(trace, first_iteration)``, if given, is called with each
-    :class:`Trace` just before a solver records into it (a fallback's trace
-    starts at iteration ``first_iteration``), so that another thread can
-    watch the iterations while the kernel runs.
+    ``on_trace(trace, first_iteration, solver_name)``, if given, is called
+    with each :class:`Trace` just before a solver records into it (a
+    fallback's trace starts at iteration ``first_iteration``), so that
+    another thread can watch the iterations while the kernel runs.
     """
     solver = prepared.solver
     _, n_features, n_outputs = prepared.shape
@@ -514,6 +515,10 @@ def solve_prepared(
         )  # fmt: skip
         return compressed.to_original(result)
     problem = prepared.with_penalty(penalty)
+    if solver.alternative is not None and prefers_first_order(
+        problem, prepared.grad_zero, prepared.spread, prepared.curvature
+    ):
+        solver = SOLVERS[solver.alternative]
     dtype = problem.Y.dtype
     x_mean = problem.x_mean
     W_zero = np.zeros((n_features, n_outputs), dtype=dtype)
@@ -541,7 +546,7 @@ def solve_prepared(
             b_init = np.array(intercept_init, dtype=dtype).reshape(n_outputs)
             b_init = (b_init + x_mean @ W_init).astype(dtype)  # centred intercept
         if on_trace is not None:
-            on_trace(trace, 0)
+            on_trace(trace, 0, solver.name)
         with compile_notice(solver.name):
             W, b, n_iter, status = solver.run(
                 problem, W_init, b_init, max_iter, float(tol) * reference, trace,
@@ -556,7 +561,7 @@ def solve_prepared(
                 max_iter - n_iter, store_history, n_features, n_outputs, dtype
             )
             if on_trace is not None:
-                on_trace(rest, n_iter)
+                on_trace(rest, n_iter, fallback.name)
             with compile_notice(fallback.name):
                 W, b, more, status = fallback.run(
                     problem, W, b, max_iter - n_iter, float(tol) * reference, rest,

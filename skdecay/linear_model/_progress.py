@@ -35,8 +35,8 @@ class TraceWatcher:
     """
 
     def __init__(self, solvers: tuple[str, ...]) -> None:
-        self.solvers = solvers
-        self._traces: list = []  # (objective array, first iteration)
+        self.solvers = solvers  # the expected ones, until a solver starts
+        self._traces: list = []  # (objective array, first iteration, solver)
         self._n_seen = 0  # traces seen by the last call to latest()
         self._filled = 0  # recorded entries of the last trace, as last seen
 
@@ -45,9 +45,16 @@ class TraceWatcher:
         """Whether a solver has been handed its trace (the problem is ready)."""
         return bool(self._traces)
 
-    def watch(self, trace, first_iteration: int) -> None:
+    @property
+    def current(self) -> str:
+        """The solver running (the one expected first, before any starts:
+        'auto' may pick another once it has seen the problem)."""
+        traces = list(self._traces)
+        return traces[-1][2] if traces else self.solvers[0]
+
+    def watch(self, trace, first_iteration: int, solver: str) -> None:
         trace.objective[:] = np.nan
-        self._traces.append((trace.objective, first_iteration))
+        self._traces.append((trace.objective, first_iteration, solver))
 
     def latest(self) -> tuple[str, int, float] | None:
         """``(solver, iterations done, last objective)``; None before the
@@ -57,7 +64,7 @@ class TraceWatcher:
             return None
         if len(traces) != self._n_seen:
             self._n_seen, self._filled = len(traces), 0
-        objective, first = traces[-1]
+        objective, first, _ = traces[-1]
         # The first NaN from the entries already seen on, by bisection: the
         # recorded entries are a prefix.
         low, high = self._filled, objective.shape[0]
@@ -68,13 +75,13 @@ class TraceWatcher:
             else:
                 low = middle + 1
         self._filled = low
-        solver = " then ".join(self.solvers[: len(traces)])
+        solver = " then ".join(name for _, _, name in traces)
         if low > 0:
             return solver, first + low, float(objective[low - 1])
         if first == 0:
             return None
         # The fallback has not finished an iteration: where the first stopped.
-        previous, _ = traces[-2]
+        previous = traces[-2][0]
         return solver, first, float(previous[first - 1])
 
 
@@ -84,7 +91,7 @@ def progress_line(watcher: TraceWatcher, elapsed: float) -> str:
     if latest is None:
         what = "no iteration done" if watcher.started else "preparing the problem"
         return (
-            f"[{watcher.solvers[0]}] {what}, {elapsed:.1f} s elapsed (a solver's "
+            f"[{watcher.current}] {what}, {elapsed:.1f} s elapsed (a solver's "
             "first fit in a process compiles it)"
         )
     solver, n_iter, objective = latest

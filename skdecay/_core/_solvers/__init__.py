@@ -17,11 +17,12 @@ a loss or a layout itself.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
 
+from .._linalg import DENSE, DENSE_T
 from ._cd import coordinate_descent
 from ._common import (
     CONVERGED,
@@ -72,6 +73,10 @@ class Solver:
     #: The method 'auto' hands a stalled solve to: a monotone first-order
     #: method of the same preparation.
     fallback: str | None = None
+    #: The method 'auto' runs instead on a dense problem for which
+    #: :func:`prefers_first_order` holds (the same preparation: dense data
+    #: are prepared alike for every method).
+    alternative: str | None = None
 
     def run(
         self, problem, W_init, intercept_init, max_iter, tol, trace,
@@ -155,25 +160,72 @@ def select_solver(
       sweeps on scikit-learn's estimator-check data, where FISTA's
       backtracking adapts.
 
-    'cd' or preconditioned 'fista' for the elastic net: not decided from
-    statistics of ``X`` yet. Measured (CPU time, one BLAS thread, a loaded
-    2-core machine, 2026-12-01), FISTA is faster only on the low-rank
-    problem of ``benchmarks/bench_speed.py`` (``enet``, 10000 x 1000,
-    effective rank 50: 146-226 ms against cd's 250-390 ms at tol 1e-4 ..
-    1e-7), and 7x slower on the well-conditioned dense lasso
-    (``lasso_dense``, 1000 x 5000: 214-244 ms against 28-35 ms). A rule
-    from one favourable data set would be fitted to it, so 'auto' keeps
-    'cd'.
+    With an L1 part and the squared loss, 'auto' still picks 'fista' for a
+    dense problem once the penalty is known, when
+    :func:`prefers_first_order` says so.
     """
     if learning_rate is not None:
         return SOLVERS["fista"]
     if smooth:
         return SOLVERS["newton"]
     if loss == "squared":
-        return SOLVERS["cd"]
+        return replace(SOLVERS["cd"], alternative="fista")
     if loss == "logistic" and n_outputs == 1:
         return SOLVERS["prox_newton"]
     return SOLVERS["fista"]
+
+
+#: :func:`prefers_first_order`'s thresholds: the smallest strong convexity
+#: in the preconditioned metric, and the share of features that violate the
+#: optimality conditions at zero.
+FIRST_ORDER_MIN_CONVEXITY = 0.5
+FIRST_ORDER_MIN_VIOLATING = 0.5
+
+
+def prefers_first_order(problem: Problem, grad_zero: np.ndarray, spread, curvature):
+    """Whether 'auto' runs 'fista' instead of 'cd' on a dense elastic net.
+
+    Two statistics, each O(n_features) from what the preparation computed:
+
+    * ``mu = min_j l2_j / (curvature * spread_j + l2_j)``, the strong
+      convexity of the objective in the metric of the diagonal
+      preconditioner both methods step in (``spread_j`` the column's
+      weighted variance). Preconditioned FISTA converges linearly at a rate
+      set by ``mu``; coordinate descent gains little from it.
+    * the share of features that violate the optimality conditions at zero
+      (``max_k |grad_zero[j, k]| > l1_j``): the size the working sets of
+      coordinate descent grow to. A dense solution makes its sweeps walk
+      most columns (and gather them from a C-ordered ``X``, a transposed
+      copy), where FISTA's passes are two BLAS products over ``X`` as it
+      lies.
+
+    FISTA is picked when both exceed one half. Measured (CPU time to
+    ``tol=1e-4``, one BLAS thread, 2026-12-02, ``alpha`` a fraction of the
+    path's top, six designs x four penalties): wherever both held FISTA was
+    as fast or faster, 1.1-2.8x (low-rank 10000 x 1000 at ``l1_ratio`` 0.5:
+    94 against 214 ms; Toeplitz-correlated 2000 x 5000 at ``l1_ratio`` 0.1:
+    82 against 183 ms; 20000 x 500: 93 against 161 ms); where ``mu`` was
+    below one half (``l1_ratio`` 0.9, or a weak L2 part next to large
+    column variances) coordinate descent was faster up to 3x (correlated
+    2000 x 5000 at ``l1_ratio`` 0.9: 342 against 945 ms), and with few
+    violators (a sparse solution) too (full-rank 10000 x 1000 at
+    ``l1_ratio`` 0.1, 15 % violating: 54 against 100 ms). No feature
+    without an L2 part (a lasso, or a penalty weight of zero) makes ``mu``
+    zero: a lasso stays on coordinate descent. Sparse data stay there too
+    (their preparation for columns differs).
+    """
+    if problem.X.layout not in (DENSE, DENSE_T):
+        return False
+    l2 = np.asarray(problem.l2, dtype=np.float64)
+    if l2.shape[0] == 0 or not np.all(l2 > 0.0):
+        return False
+    curvature_j = curvature * np.asarray(spread, dtype=np.float64)
+    mu = float(np.min(l2 / (curvature_j + l2)))
+    if mu < FIRST_ORDER_MIN_CONVEXITY:
+        return False
+    largest = np.max(np.abs(grad_zero), axis=1)
+    violating = np.count_nonzero(largest > np.asarray(problem.l1, dtype=np.float64))
+    return violating > FIRST_ORDER_MIN_VIOLATING * l2.shape[0]
 
 
 def resolve_solver(
@@ -203,6 +255,7 @@ __all__ = [
     "Solver",
     "SolverOutput",
     "Trace",
+    "prefers_first_order",
     "resolve_solver",
     "select_solver",
 ]
