@@ -20,6 +20,8 @@ import numpy as np
 import scipy.sparse as sp
 from numba import njit
 
+from ._blas import matmul
+
 #: Options of a kernel called only from other kernels: no Python or C entry
 #: wrappers to compile (a Python entry costs a tenth of a second or more of
 #: a first fit; kernels never need a C one).
@@ -339,7 +341,7 @@ def row_block_matmul(X, rows, block, W, out):
     :func:`load_row_block`) or a CSR ``X`` (its rows' stored entries)."""
     n_rows = rows.shape[0]
     if X.layout != CSR:
-        np.dot(block[:n_rows], W, out)
+        matmul(block[:n_rows], False, W, False, out)
         return
     m = W.shape[1]
     for r in range(n_rows):
@@ -359,7 +361,7 @@ def row_block_rmatmul(X, rows, block, D, out):
     :func:`load_row_block`) or a CSR ``X`` (its rows' stored entries)."""
     n_rows = rows.shape[0]
     if X.layout != CSR:
-        np.dot(block[:n_rows].T, D, out)
+        matmul(block[:n_rows], True, D, False, out)
         return
     m = D.shape[1]
     out[:, :] = 0.0
