@@ -1,6 +1,9 @@
-"""The networks' BLAS product (``skdecay._core._blas.matmul``): NumPy's
-result for every transpose and both dtypes, one compiled product for all the
-transposes, and a cached epoch that reloads in a new process."""
+"""The networks' first-layer and hidden products: the BLAS product
+(``skdecay._core._blas.matmul``) gives NumPy's result for every transpose and
+both dtypes, with one compiled product for all the transposes; the CSR
+row-block product (compiled apart, called by address) gives the dense
+result; and an epoch on dense and CSR data reloads from the cache in a new
+process."""
 
 import json
 import os
@@ -9,10 +12,12 @@ import sys
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from numba import njit
 from numba.core import event
 
 from skdecay._core._blas import matmul
+from skdecay._core._linalg import _call_c, csr_products, make_design
 
 
 @njit(cache=True, nogil=True)
@@ -110,28 +115,69 @@ def test_shapes_not_aligned():
         _matmul_compiled(A, False, np.ones((4, 2)), False, np.empty((3, 3)))
 
 
+@njit
+def _csr_rows_product(X, rows, source, transpose, out, address):
+    _call_c(address, (rows, X.data, X.indices, X.indptr, source, transpose, out))
+
+
+@pytest.mark.parametrize(
+    "dtype, index_dtype", [(np.float64, np.int64), (np.float32, np.int32)]
+)
+def test_csr_row_block_product(dtype, index_dtype):
+    """Both products of a mini-batch of CSR rows (repeated rows, an empty
+    row) equal the dense ones, whatever the index dtype."""
+    rng = np.random.default_rng(3)
+    dense = rng.standard_normal((9, 6)).astype(dtype)
+    dense[dense < 0.3] = 0.0
+    dense[4] = 0.0
+    X = sp.csr_matrix(dense)
+    X.indices = X.indices.astype(index_dtype)
+    X.indptr = X.indptr.astype(index_dtype)
+    design = make_design(X)
+    address = csr_products(design)
+    assert address != 0 and csr_products(make_design(dense)) == 0
+    rows = np.array([4, 0, 7, 0, 2], dtype=np.int64)
+    W = rng.standard_normal((6, 3)).astype(dtype)
+    D = rng.standard_normal((5, 3)).astype(dtype)
+    out = np.full((5, 3), np.nan, dtype=dtype)
+    _csr_rows_product(design, rows, W, 0, out, address)
+    np.testing.assert_allclose(out, dense[rows] @ W, rtol=1e-5, atol=1e-6)
+    grad = np.full((6, 3), np.nan, dtype=dtype)
+    _csr_rows_product(design, rows, D, 1, grad, address)
+    np.testing.assert_allclose(grad, dense[rows].T @ D, rtol=1e-5, atol=1e-6)
+
+
 CHILD = """
 import json, warnings
-import numpy as np
+import numpy as np, scipy.sparse as sp
 from sklearn.datasets import load_iris
 warnings.simplefilter("ignore")
 from skdecay import DecayMLPClassifier
+from skdecay._core import _linalg
 from skdecay.neural_network import _kernels
 X, y = load_iris(return_X_y=True)
-DecayMLPClassifier(hidden_layer_sizes=(5,), max_iter=2).fit(X, y)
-print(json.dumps(sum(_kernels.train_epoch.stats.cache_misses.values())))
+for data in (X, sp.csr_matrix(X)):
+    DecayMLPClassifier(hidden_layer_sizes=(5,), max_iter=2).fit(data, y)
+(compiled, _), = _linalg._CSR_PRODUCTS.values()
+print(json.dumps([
+    sum(_kernels._train_epoch.stats.cache_misses.values()),
+    compiled.cache_hits,
+]))
 """
 
 
 def test_epoch_loads_from_the_cache_in_a_new_process(tmp_path):
-    """The product names a symbol, not an address: the epoch that calls it
-    is cached, and a second process compiles nothing."""
+    """The products name a symbol (BLAS) or receive an address (CSR), never
+    hold a constant address: the epoch and the CSR product are cached, and
+    a second process compiles nothing."""
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
-    misses = []
+    counts = []
     for _ in range(2):
         out = subprocess.run(
             [sys.executable, "-c", CHILD], env=env, check=True,
             capture_output=True, text=True,
         )  # fmt: skip
-        misses.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    assert misses == [1, 0]
+        counts.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    # First process: the epoch compiled once (dense and CSR alike), the CSR
+    # product compiled; second: nothing compiled, the product loaded.
+    assert counts == [[1, 0], [0, 1]], counts

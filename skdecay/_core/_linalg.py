@@ -16,9 +16,13 @@ input stays sparse and dense input is never copied.
 
 from typing import NamedTuple
 
+import numba
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
+from llvmlite import ir
+from numba import carray, cfunc, njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 from ._blas import matmul
 
@@ -311,9 +315,15 @@ def weighted_column_moments(X, weights, center):
 
 # Row blocks: the mini-batch products of the networks' first layer. A dense
 # block is copied once per batch (``load_row_block``) and multiplied by BLAS
-# both ways; a CSR block is walked row by row. Inlined into the network's
-# epoch (a separately compiled function costs a first fit 0.2-0.3 s of
-# compile each, more than its code); the layout is tested once per call, not
+# both ways (``_blas.matmul``), inlined into the network's epoch. A CSR block
+# is walked row by row by ``_csr_row_block_product``, which the epoch does
+# not contain: it is compiled on the first CSR fit, as a C function
+# (``cfunc``, cached on disk like the kernels), and the epoch calls it
+# through its address, a run-time argument (``csr_products``, 0 for dense
+# data). Compiled into the epoch, those loops cost every first fit on dense
+# data 0.45-0.6 s (a third of the epoch's own compile; measured interleaved,
+# fresh processes, median of 3), and an epoch holding a function pointer as
+# a constant could not be cached. The layout is tested once per call, not
 # per entry as ``row_entry`` does (the compiler copies a loop per layout that
 # a test inside it could take).
 
@@ -335,40 +345,109 @@ def load_row_block(X, rows, block):
             block[r, j] = X.dense[row, j]
 
 
-@njit(cache=True, nogil=True, inline="always")
-def row_block_matmul(X, rows, block, W, out):
-    """``out = X[rows] @ W`` for a dense ``X`` (read from ``block``, see
-    :func:`load_row_block`) or a CSR ``X`` (its rows' stored entries)."""
-    n_rows = rows.shape[0]
-    if X.layout != CSR:
-        matmul(block[:n_rows], False, W, False, out)
-        return
-    m = W.shape[1]
-    for r in range(n_rows):
+@intrinsic
+def _call_c(typingctx, address, args):
+    """Call the C function at ``address`` (an integer) on the tuple ``args``:
+    each array is passed as its data pointer followed by its shape, each
+    number as an ``intp``. Returns nothing."""
+    if not isinstance(address, types.Integer) or not isinstance(args, types.BaseTuple):
+        return None
+    sig = types.void(address, args)
+
+    def codegen(context, builder, signature, llargs):
+        values = []
+        items = cgutils.unpack_tuple(builder, llargs[1])
+        for ty, value in zip(args.types, items, strict=True):
+            if isinstance(ty, types.Array):
+                array = context.make_array(ty)(context, builder, value)
+                values.append(array.data)
+                values.extend(cgutils.unpack_tuple(builder, array.shape))
+            else:
+                values.append(context.cast(builder, value, ty, types.intp))
+        fnty = ir.FunctionType(ir.VoidType(), [v.type for v in values])
+        target = context.cast(builder, llargs[0], address, types.intp)
+        builder.call(builder.inttoptr(target, fnty.as_pointer()), values)
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@njit(cache=True, nogil=True, **INTERNAL)
+def _csr_row_block_product(rows, data, indices, indptr, source, transpose, out):
+    """``out = X[rows] @ source``, or ``X[rows].T @ source`` if ``transpose``,
+    for the CSR matrix ``X`` of ``data``, ``indices`` and ``indptr``."""
+    m = out.shape[1]
+    for i in range(out.shape[0]):
         for k in range(m):
-            out[r, k] = 0.0
+            out[i, k] = 0.0
+    if transpose:
+        for r in range(rows.shape[0]):
+            row = rows[r]
+            for jj in range(indptr[row], indptr[row + 1]):
+                value = data[jj]
+                col = indices[jj]
+                for k in range(m):
+                    out[col, k] += value * source[r, k]
+        return
+    for r in range(rows.shape[0]):
         row = rows[r]
-        for jj in range(X.indptr[row], X.indptr[row + 1]):
-            value = X.data[jj]
-            col = X.indices[jj]
+        for jj in range(indptr[row], indptr[row + 1]):
+            value = data[jj]
+            col = indices[jj]
             for k in range(m):
-                out[r, k] += value * W[col, k]
+                out[r, k] += value * source[col, k]
+
+
+def _csr_row_block_product_c(
+    rows, n_rows, data, nnz, indices, _nnz, indptr, n_indptr, source, source_rows,
+    m, transpose, out, out_rows, _m,
+):  # fmt: skip
+    """:func:`_csr_row_block_product` as :func:`_call_c` calls it: each
+    array is its data pointer followed by its shape."""
+    _csr_row_block_product(
+        carray(rows, n_rows), carray(data, nnz), carray(indices, nnz),
+        carray(indptr, n_indptr), carray(source, (source_rows, m)), transpose,
+        carray(out, (out_rows, m)),
+    )  # fmt: skip
+
+
+_CSR_PRODUCTS = {}
+
+
+def csr_products(X: DesignMatrix) -> int:
+    """The address of the compiled CSR row-block product for ``X``'s dtypes
+    (compiled on first use, then cached), or 0 for a dense ``X``."""
+    if X.layout != CSR:
+        return 0
+    key = (X.data.dtype.str, X.indices.dtype.str)
+    if key not in _CSR_PRODUCTS:
+        value = types.CPointer(numba.from_dtype(X.data.dtype))
+        index = types.CPointer(numba.from_dtype(X.indices.dtype))
+        n = types.intp
+        sig = types.void(
+            types.CPointer(types.int64), n, value, n, index, n, index, n,
+            value, n, n, n, value, n, n,
+        )  # fmt: skip
+        compiled = cfunc(sig, cache=True, nopython=True)(_csr_row_block_product_c)
+        _CSR_PRODUCTS[key] = (compiled, compiled.address)
+    return _CSR_PRODUCTS[key][1]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def row_block_rmatmul(X, rows, block, D, out):
-    """``out = X[rows].T @ D`` for a dense ``X`` (read from ``block``, see
-    :func:`load_row_block`) or a CSR ``X`` (its rows' stored entries)."""
-    n_rows = rows.shape[0]
+def row_block_matmul(X, rows, block, W, out, csr_product):
+    """``out = X[rows] @ W`` for a dense ``X`` (read from ``block``, see
+    :func:`load_row_block`) or a CSR ``X`` (through ``csr_product``)."""
     if X.layout != CSR:
-        matmul(block[:n_rows], True, D, False, out)
-        return
-    m = D.shape[1]
-    out[:, :] = 0.0
-    for r in range(n_rows):
-        row = rows[r]
-        for jj in range(X.indptr[row], X.indptr[row + 1]):
-            value = X.data[jj]
-            col = X.indices[jj]
-            for k in range(m):
-                out[col, k] += value * D[r, k]
+        matmul(block[: rows.shape[0]], False, W, False, out)
+    else:
+        _call_c(csr_product, (rows, X.data, X.indices, X.indptr, W, 0, out))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def row_block_rmatmul(X, rows, block, D, out, csr_product):
+    """``out = X[rows].T @ D`` for a dense ``X`` (read from ``block``, see
+    :func:`load_row_block`) or a CSR ``X`` (through ``csr_product``)."""
+    if X.layout != CSR:
+        matmul(block[: rows.shape[0]], True, D, False, out)
+    else:
+        _call_c(csr_product, (rows, X.data, X.indices, X.indptr, D, 1, out))
