@@ -7,7 +7,8 @@ instead of comparing names, and :func:`select_solver` is the one rule behind
 ``solver='auto'``.
 
 Every method runs as ``solver.run(problem, W_init, intercept_init, max_iter,
-tol, trace, learning_rate=None)`` and returns a :class:`SolverOutput`. The
+tol, trace, learning_rate=None)`` and returns a :class:`SolverOutput` (with
+the optimality residual at the returned point when the method measured it). The
 :class:`Problem` handle carries the design matrix, the datafit's marker and
 the penalty's per-feature strengths; a method passes it to the shared pieces
 in ``_common`` (and the datafit and penalty functions) and never branches on
@@ -45,6 +46,11 @@ class SolverOutput(NamedTuple):
     intercept: np.ndarray  # (n_outputs,)
     n_iter: int
     status: int  # CONVERGED, MAX_ITER_REACHED, NON_FINITE or STALLED
+    #: The optimality residual (the stopping rule's measure, absolute) at the
+    #: returned point when the method measured it there, NaN when it did
+    #: not: the caller then measures it, one more gradient (two passes over
+    #: ``X``) for every fit that stops short of ``tol``.
+    violation: float
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,8 @@ class Solver:
 
     name: str
     #: ``(problem, W_init, intercept_init, max_iter, tol, trace, *options)``
-    #: returning ``(W, intercept, n_iter, status)``.
+    #: returning ``(W, intercept, n_iter, status, violation)`` (see
+    #: :class:`SolverOutput`).
     method: Callable
     #: Walks the columns of ``X``: sparse input is converted to CSC (dense
     #: input is left as it is; the method gathers the columns it walks), and
@@ -86,11 +93,11 @@ class Solver:
         options = ()
         if self.fixed_step:
             options = (0.0 if learning_rate is None else float(learning_rate),)
-        W, intercept, n_iter, status = self.method(
+        W, intercept, n_iter, status, violation = self.method(
             problem, W_init, intercept_init, int(max_iter), float(tol), trace,
             *options,
         )  # fmt: skip
-        return SolverOutput(W, intercept, int(n_iter), int(status))
+        return SolverOutput(W, intercept, int(n_iter), int(status), float(violation))
 
     def check(self, n_outputs: int, smooth: bool) -> None:
         """Raise a clear error if this method cannot solve such a problem."""

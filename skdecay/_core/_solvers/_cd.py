@@ -643,7 +643,9 @@ def solve(
     (computed when None); ``outer``, if given, is the problem's
     :class:`_Outer`, and ``gradient`` ``(grad, grad_intercept)`` at the
     start. ``max_iter`` bounds the number of sweeps over a working set
-    (``n_iter``). Returns ``(W, intercept, n_iter, status)``.
+    (``n_iter``). Returns ``(W, intercept, n_iter, status, violation)``, the
+    violation measured at the returned point by the outer loop's last
+    gradient.
     """
     if outer is None:
         if datafit is None:
@@ -674,7 +676,7 @@ def solve(
             status = CONVERGED
             break
         if n_iter >= max_iter:
-            break
+            break  # ``worst`` is the violation at the returned point
         working_set = _choose_working_set(
             residuals, (W != 0.0).any(axis=1), working_set.shape[0]
         )
@@ -690,8 +692,8 @@ def solve(
         columns.put(W, W_sub)
         n_iter += sweeps
         if not finite:
-            return W, intercept, n_iter, NON_FINITE
-    return W, intercept, n_iter, status
+            return W, intercept, n_iter, NON_FINITE, math.nan
+    return W, intercept, n_iter, status, worst
 
 
 def column_design(problem):
@@ -708,7 +710,8 @@ def column_design(problem):
 
 
 def coordinate_descent(problem, W_init, intercept_init, max_iter, tol, trace):
-    """Run working-set coordinate descent; return ``(W, intercept, n_iter, status)``.
+    """Run working-set coordinate descent; return ``(W, intercept, n_iter,
+    status, violation)`` (:class:`~skdecay._core._solvers.SolverOutput`).
 
     ``max_iter`` bounds the number of sweeps over a working set (``n_iter``);
     each coordinate steps with its own constant (no learning rate).

@@ -225,13 +225,17 @@ def run(
         problem, max_iter, tol, learning_rate, accelerated, lipschitz_decrease,
         trace, Ws, bs, Zs,
     )  # fmt: skip
-    return W.copy(), intercept.copy(), n_iter, status
+    # The kernel measures the true residual only to confirm convergence (a
+    # cheaper gradient-mapping norm flags it): at a point that stopped short
+    # of tol, the violation is not known here.
+    return W.copy(), intercept.copy(), n_iter, status, math.nan
 
 
 def accelerated_proximal_gradient(
     problem, W_init, intercept_init, max_iter, tol, trace, learning_rate
 ):
-    """Run FISTA; return ``(W, intercept, n_iter, status)``."""
+    """Run FISTA; return ``(W, intercept, n_iter, status, violation)``
+    (:class:`~skdecay._core._solvers.SolverOutput`)."""
     return run(
         problem, W_init, intercept_init, max_iter, tol, learning_rate, trace, True,
         LIPSCHITZ_DECREASE,

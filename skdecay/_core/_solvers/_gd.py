@@ -23,7 +23,8 @@ LIPSCHITZ_DECREASE = 0.8
 def gradient_descent(
     problem, W_init, intercept_init, max_iter, tol, trace, learning_rate
 ):
-    """Run proximal gradient descent; return ``(W, intercept, n_iter, status)``.
+    """Run proximal gradient descent; return ``(W, intercept, n_iter, status,
+    violation)`` (:class:`~skdecay._core._solvers.SolverOutput`).
 
     Stops when the optimality residual at the current iterate is at most
     ``tol`` (an absolute value, already scaled by the caller).

@@ -482,7 +482,8 @@ def _split(smooth, S):
 
 
 def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
-    """Run Newton's method; return ``(W, intercept, n_iter, status)``.
+    """Run Newton's method; return ``(W, intercept, n_iter, status, violation)``
+    (:class:`~skdecay._core._solvers.SolverOutput`).
 
     The line search chooses each step (no learning rate). ``W`` and the
     intercept come back in the dtype of ``W_init``. ``path`` (a
@@ -568,6 +569,7 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
     n_products = 0  # Hessian products of conjugate gradients in this solve
     no_progress = 0
     best_residual = math.inf
+    worst = math.nan  # the residual at (W, intercept), once measured
     for it in range(first_it, max_iter + 1):
         value, _, grad, grad_intercept = smooth.gradient(Z, W)
         worst = smooth.residual(W, grad, grad_intercept)
@@ -647,7 +649,9 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
         if not finite or not np.all(np.isfinite(intercept_new)):
             W, intercept = W_new, intercept_new
             status = NON_FINITE
+            worst = math.nan
             break
+        worst = math.nan  # the point moves: measured at the next iteration
         if not new_value < value - problem.rel_eps * abs(value):
             no_progress += 1
         else:
@@ -666,4 +670,4 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
                 path.hessian = hessian
         else:
             path.W_out = None  # start the next alpha afresh
-    return W.astype(dtype), intercept.astype(dtype), n_iter, status
+    return W.astype(dtype), intercept.astype(dtype), n_iter, status, worst

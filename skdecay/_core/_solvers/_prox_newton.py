@@ -275,7 +275,8 @@ def _newton_step(newton, columns, set_model, W, intercept, Z, G, grad, grad_int,
 
 
 def proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
-    """Run proximal Newton; return ``(W, intercept, n_iter, status)``.
+    """Run proximal Newton; return ``(W, intercept, n_iter, status, violation)``
+    (:class:`~skdecay._core._solvers.SolverOutput`).
 
     One output only (binary logistic or squared loss). ``max_iter`` bounds
     the Newton iterations (the line search chooses each step). A model solved to
@@ -312,6 +313,7 @@ def _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
 
     status = MAX_ITER_REACHED
     n_iter = 0
+    worst = math.nan
     while True:
         # The one full gradient of an outer iteration: the stopping test and
         # the next working set.
@@ -363,7 +365,10 @@ def _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
             )  # fmt: skip
             new_objective, accepted, W_set, intercept_new, Z_new, inner_ratio = outcome
             if not accepted:
+                # The point is unchanged since the last full gradient only
+                # when no step was taken on this set: not measured here.
                 status = STALLED
+                worst = math.nan
                 break
             W[working_set] = W_set
             intercept = float(np.asarray(intercept_new).reshape(-1)[0])
@@ -374,7 +379,7 @@ def _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
                 trace.intercept[n_iter] = intercept
             n_iter += 1
             if not math.isfinite(new_objective):
-                return _result(W, intercept, dtype, n_iter, NON_FINITE)
+                return _result(W, intercept, dtype, n_iter, NON_FINITE, math.nan)
             value, G = datafit.gradient(newton.Y, Z, newton.weights)
             if new_objective < objective - problem.rel_eps * abs(objective):
                 no_progress = 0
@@ -383,8 +388,11 @@ def _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
                 break
         if status == STALLED:
             break
-    return _result(W, intercept, dtype, n_iter, status)
+    # Every other exit follows the full gradient at the returned point.
+    return _result(W, intercept, dtype, n_iter, status, worst)
 
 
-def _result(W, intercept, dtype, n_iter, status):
-    return W.astype(dtype), np.array([intercept], dtype=dtype), n_iter, status
+def _result(W, intercept, dtype, n_iter, status, violation):
+    return (
+        W.astype(dtype), np.array([intercept], dtype=dtype), n_iter, status, violation
+    )  # fmt: skip
