@@ -135,58 +135,56 @@ class Workspace(NamedTuple):
 
 @njit(cache=True, nogil=True, error_model="numpy", **INTERNAL)
 def _activate(Z, activation):
-    """Apply a hidden activation in place."""
-    n, m = Z.shape
+    """Apply a hidden activation in place to a layer's values, flat.
+
+    Flat (1-D) loops: the 2-D loops over (rows, units) they replace cost a
+    cold first fit 0.2-0.25 s more to compile (measured interleaved, fresh
+    processes), for the same work on contiguous buffers.
+    """
     if activation == RELU:
-        for i in range(n):
-            for j in range(m):
-                if Z[i, j] < 0.0:
-                    Z[i, j] = 0.0
+        for i in range(Z.shape[0]):
+            if Z[i] < 0.0:
+                Z[i] = 0.0
     elif activation == TANH:
-        for i in range(n):
-            for j in range(m):
-                Z[i, j] = np.tanh(Z[i, j])
+        for i in range(Z.shape[0]):
+            Z[i] = np.tanh(Z[i])
     elif activation == LOGISTIC:
-        for i in range(n):
-            for j in range(m):
-                Z[i, j] = 1.0 / (1.0 + np.exp(-Z[i, j]))
+        for i in range(Z.shape[0]):
+            Z[i] = 1.0 / (1.0 + np.exp(-Z[i]))
 
 
 @njit(cache=True, nogil=True, error_model="numpy", **INTERNAL)
 def _activation_backward(A, mask, delta, activation, use_mask):
     """Multiply ``delta`` in place by the derivative of the activation.
 
-    ``A`` holds the layer's output as the next layer saw it, that is after
-    dropout when ``use_mask``: ``A = f(Z) * mask`` with ``mask`` either 0 or
-    ``1 / (1 - dropout)``. The derivative with respect to ``Z`` is then
-    ``mask * f'(Z)``, and ``f'`` is written in terms of ``f(Z) = A / mask``
-    (``A`` is overwritten with ``f(Z)``: the backward pass is done with it).
-    One loop per case: a branch inside the loop on a constant would be
-    compiled as one copy of the loop per combination.
+    ``A``, ``mask`` and ``delta`` are a layer's values, flat (as in
+    :func:`_activate`). ``A`` holds the layer's output as the next layer saw
+    it, that is after dropout when ``use_mask``: ``A = f(Z) * mask`` with
+    ``mask`` either 0 or ``1 / (1 - dropout)``. The derivative with respect
+    to ``Z`` is then ``mask * f'(Z)``, and ``f'`` is written in terms of
+    ``f(Z) = A / mask`` (``A`` is overwritten with ``f(Z)``: the backward
+    pass is done with it). One loop per case: a branch inside the loop on a
+    constant would be compiled as one copy of the loop per combination.
     """
-    n, m = A.shape
+    n = A.shape[0]
     if use_mask:
         for i in range(n):
-            for j in range(m):
-                scale = mask[i, j]
-                if scale == 0.0:
-                    delta[i, j] = 0.0
-                else:
-                    A[i, j] /= scale
-                    delta[i, j] *= scale
+            scale = mask[i]
+            if scale == 0.0:
+                delta[i] = 0.0
+            else:
+                A[i] /= scale
+                delta[i] *= scale
     if activation == RELU:
         for i in range(n):
-            for j in range(m):
-                if A[i, j] <= 0.0:
-                    delta[i, j] = 0.0
+            if A[i] <= 0.0:
+                delta[i] = 0.0
     elif activation == TANH:
         for i in range(n):
-            for j in range(m):
-                delta[i, j] *= 1.0 - A[i, j] * A[i, j]
+            delta[i] *= 1.0 - A[i] * A[i]
     elif activation == LOGISTIC:
         for i in range(n):
-            for j in range(m):
-                delta[i, j] *= A[i, j] * (1.0 - A[i, j])
+            delta[i] *= A[i] * (1.0 - A[i])
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -229,7 +227,7 @@ def _forward(network, X, rows, work, csr_product):
                 Z[i, j] += theta[bias + j]
         if layer == n_layers - 1:
             break
-        _activate(Z, network.activation)
+        _activate(Z.reshape(-1), network.activation)
         if use_mask:
             M = _layer(work.masks, work, layer + 1, n_rows, fan_out)
             for i in range(n_rows):
@@ -265,7 +263,10 @@ def _backward(network, X, rows, work, csr_product):
             D_prev = _layer(work.deltas, work, layer, n_rows, fan_in)
             matmul(D, False, W, True, D_prev)
             M = _layer(work.masks, work, layer, n_rows, fan_in) if use_mask else D_prev
-            _activation_backward(A, M, D_prev, network.activation, use_mask)
+            _activation_backward(
+                A.reshape(-1), M.reshape(-1), D_prev.reshape(-1),
+                network.activation, use_mask,
+            )  # fmt: skip
         bias = network.intercept_start[layer]
         for j in range(fan_out):
             grad[bias + j] = 0.0
