@@ -537,10 +537,13 @@ def solve_prepared(
         W, b, n_iter, status = W_zero, intercept_zero.copy(), 0, CONVERGED
         measured = 0.0
     else:
+        # A cold start's gradient is the preparation's, at zero.
+        start_gradient = (prepared.grad_zero, prepared.grad_intercept_zero)
         if coef_init is None:
             W_init = W_zero
             b_init = intercept_zero
         else:
+            start_gradient = None
             W_init = np.array(coef_init, dtype=dtype, order="C").reshape(
                 n_features, n_outputs
             )
@@ -551,7 +554,7 @@ def solve_prepared(
         with compile_notice(solver.name):
             W, b, n_iter, status, measured = solver.run(
                 problem, W_init, b_init, max_iter, float(tol) * reference, trace,
-                learning_rate,
+                learning_rate, start_gradient,
             )  # fmt: skip
         fallback = prepared.fallback
         if status == STALLED and fallback is not None and n_iter < max_iter:

@@ -77,6 +77,10 @@ class Solver:
     #: weight decay on least squares may be solved in closed form), and
     #: preconditions with a Gram matrix a path forms once.
     exact_on_quadratics: bool = False
+    #: Takes the smooth part's gradient at its start point when the caller
+    #: has it (``start_gradient``: a cold start's is the preparation's
+    #: gradient at zero), instead of a pass over ``X`` to compute it.
+    reuses_start_gradient: bool = False
     #: The method 'auto' hands a stalled solve to: a monotone first-order
     #: method of the same preparation.
     fallback: str | None = None
@@ -87,15 +91,20 @@ class Solver:
 
     def run(
         self, problem, W_init, intercept_init, max_iter, tol, trace,
-        learning_rate: float | None = None,
+        learning_rate: float | None = None, start_gradient=None,
     ) -> SolverOutput:  # fmt: skip
-        """Run the method; ``learning_rate`` only for ``fixed_step`` methods."""
+        """Run the method; ``learning_rate`` only for ``fixed_step`` methods,
+        ``start_gradient`` ``(grad, grad_intercept)`` at ``(W_init,
+        intercept_init)`` for those that reuse it (else ignored)."""
         options = ()
         if self.fixed_step:
             options = (0.0 if learning_rate is None else float(learning_rate),)
+        keywords = {}
+        if self.reuses_start_gradient and start_gradient is not None:
+            keywords["start_gradient"] = start_gradient
         W, intercept, n_iter, status, violation = self.method(
             problem, W_init, intercept_init, int(max_iter), float(tol), trace,
-            *options,
+            *options, **keywords,
         )  # fmt: skip
         return SolverOutput(W, intercept, int(n_iter), int(status), float(violation))
 
@@ -122,7 +131,9 @@ SOLVERS: dict[str, Solver] = {
     for solver in (
         Solver("gd", gradient_descent, fixed_step=True),
         Solver("fista", accelerated_proximal_gradient, fixed_step=True),
-        Solver("cd", coordinate_descent, column_access=True),
+        Solver(
+            "cd", coordinate_descent, column_access=True, reuses_start_gradient=True
+        ),
         Solver(
             "newton",
             newton,

@@ -709,17 +709,24 @@ def column_design(problem):
     return problem
 
 
-def coordinate_descent(problem, W_init, intercept_init, max_iter, tol, trace):
+def coordinate_descent(
+    problem, W_init, intercept_init, max_iter, tol, trace, start_gradient=None
+):
     """Run working-set coordinate descent; return ``(W, intercept, n_iter,
     status, violation)`` (:class:`~skdecay._core._solvers.SolverOutput`).
 
     ``max_iter`` bounds the number of sweeps over a working set (``n_iter``);
     each coordinate steps with its own constant (no learning rate).
+    ``start_gradient`` ``(grad, grad_intercept)`` at the start, if given,
+    replaces the first pass over ``X``.
     """
     datafit = DATAFITS_BY_CODE[loss_code(problem.loss)]
     W = np.array(W_init, order="C")
+    gradient = None
+    if start_gradient is not None:
+        gradient = tuple(np.asarray(g, dtype=np.float64) for g in start_gradient)
     with one_blas_thread():
         return solve(
             column_design(problem), W, np.array(intercept_init, dtype=W.dtype),
-            None, max_iter, tol, trace, datafit,
+            None, max_iter, tol, trace, datafit, gradient=gradient,
         )  # fmt: skip
