@@ -80,3 +80,25 @@ def test_no_extra_gradient_after_a_measured_stop(monkeypatch):
         prepared, penalty=make_penalty("l1", 1e-3), max_iter=1, tol=0.0
     )
     assert not result.converged and np.isfinite(result.violation) and not calls
+
+
+@pytest.mark.parametrize(
+    "loss, solver, penalty",
+    [("squared", "cd", "l1"), ("logistic", "prox_newton", "l1")],
+)
+@pytest.mark.parametrize("sparse", [False, True])
+def test_a_cold_start_reuses_the_preparations_gradient(
+    monkeypatch, loss, solver, penalty, sparse
+):
+    """The gradient at zero handed over is the one the solver would compute:
+    the same fit without one pass over X."""
+    prepared = _prepared(loss, solver, sparse)
+    pen = make_penalty(penalty, 1e-3)
+    given = solve_prepared(prepared, penalty=pen, max_iter=100, tol=1e-8)
+    run = Solver.run
+    monkeypatch.setattr(
+        Solver, "run", lambda self, *a: run(self, *a[:7], start_gradient=None)
+    )
+    computed = solve_prepared(prepared, penalty=pen, max_iter=100, tol=1e-8)
+    assert given.n_iter == computed.n_iter
+    np.testing.assert_allclose(given.coef, computed.coef, rtol=1e-9, atol=1e-12)

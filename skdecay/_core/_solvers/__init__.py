@@ -146,6 +146,7 @@ SOLVERS: dict[str, Solver] = {
             proximal_newton,
             column_access=True,
             single_output=True,
+            reuses_start_gradient=True,
             fallback="cd",
         ),
     )

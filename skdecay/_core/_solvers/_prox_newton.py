@@ -274,7 +274,9 @@ def _newton_step(newton, columns, set_model, W, intercept, Z, G, grad, grad_int,
         inner_ratio *= 0.1
 
 
-def proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
+def proximal_newton(
+    problem, W_init, intercept_init, max_iter, tol, trace, start_gradient=None
+):
     """Run proximal Newton; return ``(W, intercept, n_iter, status, violation)``
     (:class:`~skdecay._core._solvers.SolverOutput`).
 
@@ -283,12 +285,18 @@ def proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
     ``INNER_TOLERANCE_RATIO`` of its residual whose step fails the line
     search is solved again ten times more accurately; at
     ``MIN_INNER_TOLERANCE_RATIO`` the solver stops with status ``STALLED``.
+    ``start_gradient`` ``(grad, grad_intercept)`` at the start, if given,
+    replaces the first pass over ``X``.
     """
     with one_blas_thread():
-        return _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace)
+        return _proximal_newton(
+            problem, W_init, intercept_init, max_iter, tol, trace, start_gradient
+        )
 
 
-def _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
+def _proximal_newton(
+    problem, W_init, intercept_init, max_iter, tol, trace, start_gradient
+):
     datafit = DATAFITS_BY_CODE[loss_code(problem.loss)]
     problem = column_design(problem)
     newton = _Newton(problem, datafit)
@@ -316,12 +324,18 @@ def _proximal_newton(problem, W_init, intercept_init, max_iter, tol, trace):
     worst = math.nan
     while True:
         # The one full gradient of an outer iteration: the stopping test and
-        # the next working set.
-        total = G.sum(axis=0)
-        grad = np.asarray(newton.X.T @ G.astype(newton.X.dtype, copy=False))
-        grad = grad.astype(np.float64, copy=False) - newton.x_mean[:, None] * total
-        grad += newton.l2 * W
-        grad_intercept = total if problem.fit_intercept else np.zeros(1)
+        # the next working set (the caller's, at a cold start).
+        if start_gradient is not None:
+            grad, grad_intercept = (
+                np.asarray(g, dtype=np.float64) for g in start_gradient
+            )
+            start_gradient = None
+        else:
+            total = G.sum(axis=0)
+            grad = np.asarray(newton.X.T @ G.astype(newton.X.dtype, copy=False))
+            grad = grad.astype(np.float64, copy=False) - newton.x_mean[:, None] * total
+            grad += newton.l2 * W
+            grad_intercept = total if problem.fit_intercept else np.zeros(1)
         residuals, at_intercept = newton.violations(W, grad, grad_intercept)
         worst = max(float(residuals.max(initial=0.0)), at_intercept)
         if worst <= tol:
