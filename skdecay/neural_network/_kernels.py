@@ -22,21 +22,33 @@ soft-threshold ``skdecay._core._optimizers``'.
 Compiled once per floating dtype: the layout of ``X``, the activation, the
 loss (an integer code: one compiled epoch serves every output kind, see
 below) and the optimiser are values, not types. What the first fit compiles
-was measured (CPU seconds of an empty-cache fit, on a loaded 2-core
-machine): the forward and backward passes, the batch loading and the
-row-block products are inlined into ``train_epoch`` (compiled apart they
-cost 0.3 s more); the activations, the optimiser's update and the loss are
-compiled apart (inlined, they cost 0.9 s more); ``error_model="numpy"``
-drops the zero-division checks of Python semantics (0.2 s; no division
-here can be by zero). The hidden layers' three products (``A @ W``,
-``A.T @ D``, ``D @ W.T``) and the first layer's dense ones are one BLAS
-``gemm`` with run-time transposes, ``skdecay._core._blas.matmul``: three
-``np.dot`` signatures cost 0.25-0.3 s more of a cold first fit (measured
-interleaved, fresh processes, median of 3, either network). The CSR
-first-layer products are not in the epoch: :func:`train_epoch` passes the
-address of ``skdecay._core._linalg``'s separately compiled C function
-(compiled on the first CSR fit) to the compiled :func:`_train_epoch`, and a
-first fit on dense data no longer compiles them (0.45-0.6 s).
+was measured (seconds of an empty-cache fit, fresh processes, on a loaded
+2-core machine):
+
+* the forward and backward passes, the batch loading and the dense
+  row-block products are inlined into :func:`_train_epoch` (compiled apart
+  they cost 0.3 s more); the activations, the optimiser's update and the
+  loss are compiled apart (inlined, they cost 0.9 s more), and so are the
+  two views :func:`_layer` and :func:`_coefs`, called at eleven places
+  (inlined at each: 0.15-0.2 s more, for code the compiler inlines in the
+  end anyway); ``error_model="numpy"`` drops the zero-division checks of
+  Python semantics (0.2 s; no division here can be by zero);
+* the hidden layers' three products (``A @ W``, ``A.T @ D``, ``D @ W.T``)
+  and the first layer's dense ones are one BLAS ``gemm`` with run-time
+  transposes, ``skdecay._core._blas.matmul`` (three ``np.dot`` signatures:
+  0.25-0.3 s more);
+* the CSR first-layer products are not in the epoch: :func:`train_epoch`
+  hands the compiled :func:`_train_epoch` the address of
+  ``skdecay._core._linalg``'s separately compiled C function (compiled on
+  the first CSR fit), so a first fit on dense data does not compile them
+  (0.45-0.6 s);
+* the activations loop over flat buffers (2-D loops: 0.2-0.25 s more);
+* tried and not kept: the biases' loops as BLAS products with a column of
+  ones (no faster to compile).
+
+Before these changes (issue 12) a cold first fit of either network took
+4.3-4.5 s, after them 3.6-3.8 s (interleaved, median of 3 fresh processes
+each, the machine loaded by others).
 """
 
 from typing import NamedTuple
@@ -187,14 +199,14 @@ def _activation_backward(A, mask, delta, activation, use_mask):
             delta[i] *= A[i] * (1.0 - A[i])
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, **INTERNAL)
 def _layer(flat, work, layer, n_rows, width):
     """Layer ``layer``'s rows of a flat buffer, as (n_rows, width)."""
     start = work.start[layer]
     return flat[start : start + n_rows * width].reshape((n_rows, width))
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(cache=True, nogil=True, **INTERNAL)
 def _coefs(network, flat, layer):
     """Layer ``layer``'s weight matrix in a buffer laid out as ``theta``."""
     return flat[network.coef_start[layer] : network.coef_start[layer + 1]].reshape(
