@@ -380,9 +380,15 @@ def _train_epoch(batches, network, work, optimizer, decay, csr_product):
 def train_epoch(batches, network, work, optimizer, decay):
     """One epoch (see :func:`_train_epoch`), with the CSR products compiled
     apart, on first use."""
-    return _train_epoch(
-        batches, network, work, optimizer, decay, csr_products(batches.X)
-    )
+    csr_product = csr_products(batches.X)
+    if csr_product and (
+        batches.X.data.dtype != network.theta.dtype or batches.order.dtype != np.int64
+    ):
+        # The C function reads raw pointers of these types.
+        raise TypeError(
+            "A CSR X must have the network's dtype, and the rows' order int64."
+        )
+    return _train_epoch(batches, network, work, optimizer, decay, csr_product)
 
 
 def make_workspace(units, batch_size, dtype, *, dense, dropout, n_params):
