@@ -434,20 +434,13 @@ def csr_products(X: DesignMatrix) -> int:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def row_block_matmul(X, rows, block, W, out, csr_product):
-    """``out = X[rows] @ W`` for a dense ``X`` (read from ``block``, see
+def row_block_product(X, rows, block, source, transpose, out, csr_product):
+    """``out = X[rows] @ source``, or ``X[rows].T @ source`` if
+    ``transpose``, for a dense ``X`` (read from ``block``, see
     :func:`load_row_block`) or a CSR ``X`` (through ``csr_product``)."""
     if X.layout != CSR:
-        matmul(block[: rows.shape[0]], False, W, False, out)
+        matmul(block[: rows.shape[0]], transpose, source, False, out)
     else:
-        _call_c(csr_product, (rows, X.data, X.indices, X.indptr, W, 0, out))
-
-
-@njit(cache=True, nogil=True, inline="always")
-def row_block_rmatmul(X, rows, block, D, out, csr_product):
-    """``out = X[rows].T @ D`` for a dense ``X`` (read from ``block``, see
-    :func:`load_row_block`) or a CSR ``X`` (through ``csr_product``)."""
-    if X.layout != CSR:
-        matmul(block[: rows.shape[0]], True, D, False, out)
-    else:
-        _call_c(csr_product, (rows, X.data, X.indices, X.indptr, D, 1, out))
+        _call_c(
+            csr_product, (rows, X.data, X.indices, X.indptr, source, transpose, out)
+        )

@@ -65,8 +65,7 @@ from .._core._linalg import (
     DesignMatrix,
     csr_products,
     load_row_block,
-    row_block_matmul,
-    row_block_rmatmul,
+    row_block_product,
 )
 from .._core._losses import LOSS_CODES, loss_gradient
 from .._core._optimizers import Decay, OptimizerState, optimizer_update
@@ -232,7 +231,7 @@ def _forward(network, X, rows, work, csr_product):
         W = _coefs(network, theta, layer)
         Z = _layer(work.activations, work, layer + 1, n_rows, fan_out)
         if layer == 0:
-            row_block_matmul(X, rows, work.block, W, Z, csr_product)
+            row_block_product(X, rows, work.block, W, False, Z, csr_product)
         else:
             A = _layer(work.activations, work, layer, n_rows, units[layer])
             matmul(A, False, W, False, Z)
@@ -270,7 +269,7 @@ def _backward(network, X, rows, work, csr_product):
         D = _layer(work.deltas, work, layer + 1, n_rows, fan_out)
         G = _coefs(network, grad, layer)
         if layer == 0:
-            row_block_rmatmul(X, rows, work.block, D, G, csr_product)
+            row_block_product(X, rows, work.block, D, True, G, csr_product)
         else:
             A = _layer(work.activations, work, layer, n_rows, fan_in)
             matmul(A, True, D, False, G)
