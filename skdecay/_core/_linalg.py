@@ -380,22 +380,16 @@ def _csr_row_block_product(rows, data, indices, indptr, source, transpose, out):
     for i in range(out.shape[0]):
         for k in range(m):
             out[i, k] = 0.0
-    if transpose:
-        for r in range(rows.shape[0]):
-            row = rows[r]
-            for jj in range(indptr[row], indptr[row + 1]):
-                value = data[jj]
-                col = indices[jj]
-                for k in range(m):
-                    out[col, k] += value * source[r, k]
-        return
     for r in range(rows.shape[0]):
         row = rows[r]
         for jj in range(indptr[row], indptr[row + 1]):
             value = data[jj]
             col = indices[jj]
+            # Entry (r, col) of X[rows]: row r of the product reads row col
+            # of ``source``, or row col of the transposed product row r.
+            target, read = (col, r) if transpose else (r, col)
             for k in range(m):
-                out[r, k] += value * source[col, k]
+                out[target, k] += value * source[read, k]
 
 
 def _csr_row_block_product_c(
