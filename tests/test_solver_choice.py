@@ -29,7 +29,7 @@ def _auto_solvers(X, y, penalty, alpha, l1_ratio=1.0):
 def correlated():
     """Toeplitz-correlated features (rho 0.6, unit variance), C-ordered."""
     rng = np.random.default_rng(0)
-    n, p = 200, 60
+    n, p = 2000, 60  # 120000 entries: above FIRST_ORDER_MIN_ENTRIES
     X = np.empty((n, p))
     X[:, 0] = rng.standard_normal(n)
     for j in range(1, p):
@@ -95,11 +95,19 @@ def test_an_unpenalised_feature_keeps_coordinate_descent(correlated):
     )
 
 
-def test_verbose_names_the_solver_that_ran(capsys):
+def test_small_problems_stay_on_coordinate_descent():
+    """Where both take a millisecond, the kernel the lasso shares."""
     X, y = load_diabetes(return_X_y=True)
-    DecayLinearRegressor(penalty="elasticnet", alpha=0.01, l1_ratio=0.1, verbose=1).fit(
-        X, y
-    )
+    solvers, _ = _auto_solvers(X, y, "elasticnet", 0.01, 0.1)
+    assert solvers == ("cd",)
+
+
+def test_verbose_names_the_solver_that_ran(correlated, capsys):
+    X, y = correlated
+    alpha = 0.1 * _alpha_max(X, y, 0.1)
+    DecayLinearRegressor(
+        penalty="elasticnet", alpha=alpha, l1_ratio=0.1, verbose=1
+    ).fit(X, y)
     assert "[fista] converged" in capsys.readouterr().out
-    DecayLinearRegressor(penalty="l1", alpha=0.01, verbose=1).fit(X, y)
+    DecayLinearRegressor(penalty="l1", alpha=alpha, verbose=1).fit(X, y)
     assert "[cd] converged" in capsys.readouterr().out
