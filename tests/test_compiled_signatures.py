@@ -180,16 +180,27 @@ print(json.dumps(misses))
 """
 
 
-def test_kernels_load_from_cache_in_a_new_process(tmp_path):
-    """A second process with the same cache compiles nothing."""
+def test_kernels_load_from_cache_in_a_new_process():
+    """A second process with the same cache compiles nothing.
+
+    The children share the test run's own cache (whatever the other tests
+    compiled is there already, and the first child adds the rest): a fresh
+    one made the first child compile every solver again, 21 s of the run.
+    Another test process may rewrite a kernel's cache index at the moment
+    the first child saves to it (the last writer wins), so a child that
+    still compiled is given one more chance; a kernel that cannot be cached
+    compiles in every process and fails.
+    """
     code = CHILD.format(tests=os.path.dirname(__file__))
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
-    for _ in range(2):
+    env = dict(os.environ)
+    for attempt in range(3):
         out = subprocess.run(
             [sys.executable, "-c", code], env=env, check=True,
             capture_output=True, text=True,
         )  # fmt: skip
-    misses = json.loads(out.stdout.strip().splitlines()[-1])
+        misses = json.loads(out.stdout.strip().splitlines()[-1])
+        if attempt >= 1 and sum(misses.values()) == 0:
+            break
     assert misses, "no kernel ran"
     assert sum(misses.values()) == 0, {k: v for k, v in misses.items() if v}
 

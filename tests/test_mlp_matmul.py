@@ -166,18 +166,26 @@ print(json.dumps([
 """
 
 
-def test_epoch_loads_from_the_cache_in_a_new_process(tmp_path):
+def test_epoch_loads_from_the_cache_in_a_new_process():
     """The products name a symbol (BLAS) or receive an address (CSR), never
     hold a constant address: the epoch and the CSR product are cached, and
-    a second process compiles nothing."""
-    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    a second process compiles nothing.
+
+    The children share the test run's own cache: the first compiles what
+    the other tests have not, the next must compile nothing (one more chance
+    if another test process rewrote the cache index as the first saved: see
+    ``test_compiled_signatures.test_kernels_load_from_cache_in_a_new_process``).
+    """
+    env = dict(os.environ)
     counts = []
-    for _ in range(2):
+    for attempt in range(3):
         out = subprocess.run(
             [sys.executable, "-c", CHILD], env=env, check=True,
             capture_output=True, text=True,
         )  # fmt: skip
         counts.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    # First process: the epoch compiled once (dense and CSR alike), the CSR
-    # product compiled; second: nothing compiled, the product loaded.
-    assert counts == [[1, 0], [0, 1]], counts
+        if attempt >= 1 and counts[-1] == [0, 1]:
+            break
+    # The last process: the epoch not compiled (dense and CSR alike), the
+    # CSR product loaded from the cache.
+    assert counts[-1] == [0, 1], counts
