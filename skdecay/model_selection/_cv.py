@@ -30,11 +30,11 @@ from sklearn.metrics import check_scoring, get_scorer_names
 from sklearn.model_selection import check_cv
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
 from .._core._penalties import Penalty, check_penalty_weights, make_penalty
 from .._core._problem import prepare_problem
 from .._core._solvers import SOLVERS, resolve_solver
+from .._core._solvers._common import one_blas_thread
 from .._estimator_utils import restore_state_on_error, weigh_classes
 from .._sklearn_compat import (
     Interval,
@@ -312,7 +312,7 @@ class _BaseDecayCV(BaseEstimator):
         CV of 20000 x 300 (30 alphas, 5 folds) took 18 s with OpenBLAS's two
         threads, 0.9 s with one.
         """
-        with threadpool_limits(limits=1, user_api="blas"):
+        with one_blas_thread():
             return self._run_fold_jobs(jobs, ratios, grids)
 
     def _run_fold_jobs(self, jobs: dict, ratios, grids) -> dict:
