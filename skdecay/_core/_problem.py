@@ -537,11 +537,11 @@ def solve_prepared(
         W, b, n_iter, status = W_zero, intercept_zero.copy(), 0, CONVERGED
         measured = 0.0
     else:
-        # A cold start's gradient is the preparation's, at zero.
-        start_gradient = (prepared.grad_zero, prepared.grad_intercept_zero)
         if coef_init is None:
             W_init = W_zero
             b_init = intercept_zero
+            # A cold start's gradient is the preparation's, at zero.
+            start_gradient = (prepared.grad_zero, prepared.grad_intercept_zero)
         else:
             start_gradient = None
             W_init = np.array(coef_init, dtype=dtype, order="C").reshape(

@@ -95,13 +95,16 @@ class Solver:
     ) -> SolverOutput:  # fmt: skip
         """Run the method; ``learning_rate`` only for ``fixed_step`` methods,
         ``start_gradient`` ``(grad, grad_intercept)`` at ``(W_init,
-        intercept_init)`` for those that reuse it (else ignored)."""
+        intercept_init)`` for those that reuse it (handed over in float64,
+        else ignored)."""
         options = ()
         if self.fixed_step:
             options = (0.0 if learning_rate is None else float(learning_rate),)
         keywords = {}
         if self.reuses_start_gradient and start_gradient is not None:
-            keywords["start_gradient"] = start_gradient
+            keywords["start_gradient"] = tuple(
+                np.asarray(g, dtype=np.float64) for g in start_gradient
+            )
         W, intercept, n_iter, status, violation = self.method(
             problem, W_init, intercept_init, int(max_iter), float(tol), trace,
             *options, **keywords,

@@ -717,16 +717,13 @@ def coordinate_descent(
 
     ``max_iter`` bounds the number of sweeps over a working set (``n_iter``);
     each coordinate steps with its own constant (no learning rate).
-    ``start_gradient`` ``(grad, grad_intercept)`` at the start, if given,
-    replaces the first pass over ``X``.
+    ``start_gradient`` ``(grad, grad_intercept)`` at the start (float64), if
+    given, replaces the first pass over ``X``.
     """
     datafit = DATAFITS_BY_CODE[loss_code(problem.loss)]
     W = np.array(W_init, order="C")
-    gradient = None
-    if start_gradient is not None:
-        gradient = tuple(np.asarray(g, dtype=np.float64) for g in start_gradient)
     with one_blas_thread():
         return solve(
             column_design(problem), W, np.array(intercept_init, dtype=W.dtype),
-            None, max_iter, tol, trace, datafit, gradient=gradient,
+            None, max_iter, tol, trace, datafit, gradient=start_gradient,
         )  # fmt: skip

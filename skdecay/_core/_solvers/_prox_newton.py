@@ -285,8 +285,8 @@ def proximal_newton(
     ``INNER_TOLERANCE_RATIO`` of its residual whose step fails the line
     search is solved again ten times more accurately; at
     ``MIN_INNER_TOLERANCE_RATIO`` the solver stops with status ``STALLED``.
-    ``start_gradient`` ``(grad, grad_intercept)`` at the start, if given,
-    replaces the first pass over ``X``.
+    ``start_gradient`` ``(grad, grad_intercept)`` at the start (float64), if
+    given, replaces the first pass over ``X``.
     """
     with one_blas_thread():
         return _proximal_newton(
@@ -326,10 +326,7 @@ def _proximal_newton(
         # The one full gradient of an outer iteration: the stopping test and
         # the next working set (the caller's, at a cold start).
         if start_gradient is not None:
-            grad, grad_intercept = (
-                np.asarray(g, dtype=np.float64) for g in start_gradient
-            )
-            start_gradient = None
+            (grad, grad_intercept), start_gradient = start_gradient, None
         else:
             total = G.sum(axis=0)
             grad = np.asarray(newton.X.T @ G.astype(newton.X.dtype, copy=False))
