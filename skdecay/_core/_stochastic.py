@@ -126,13 +126,14 @@ from numba import njit
 from .._compile_notice import compile_notice
 from ..exceptions import NonFiniteIterateError
 from ._datafits import DATAFITS_BY_CODE
-from ._linalg import make_design, readonly, row_entry, row_range
+from ._linalg import INTERNAL, make_design, readonly, row_entry, row_range
 from ._losses import (
     CURVATURE,
     LOSS_CODES,
+    LOSS_MARKERS,
+    datafit_row_derivative,
+    datafit_row_value,
     intercept_at_zero,
-    loss_row_derivative,
-    loss_value,
 )
 from ._penalties import Penalty
 from ._problem import _preconditioner
@@ -203,10 +204,46 @@ class Iterate(NamedTuple):
     clock: np.ndarray
 
 
+class Workspace(NamedTuple):
+    """The pass's scratch buffers, allocated in Python (an allocation inside
+    the kernel compiles NumPy's ``empty``/``full``/``zeros`` into it)."""
+
+    #: (n_features,) float64: the step time of each feature's last update.
+    touched_at: np.ndarray
+    #: (n_features,) int64: the mini-batch that last listed the feature.
+    mark: np.ndarray
+    #: (n_features,) int64: the features of the current mini-batch.
+    touched: np.ndarray
+    #: (n_features, n_outputs) zeros: the mini-batch gradient.
+    grad: np.ndarray
+    #: (n_outputs,) zeros: its intercept part.
+    grad_intercept: np.ndarray
+    #: (1, n_outputs): a row's predictions.
+    z: np.ndarray
+    #: (n_outputs,): a row's loss derivative, then at the anchor.
+    derivative: np.ndarray
+    at_anchor: np.ndarray
+
+
+def _workspace(n_features: int, n_outputs: int, start_time: float) -> Workspace:
+    return Workspace(
+        np.full(n_features, start_time),
+        np.full(n_features, -1, dtype=np.int64),
+        np.empty(n_features, dtype=np.int64),
+        np.zeros((n_features, n_outputs)),
+        np.zeros(n_outputs),
+        np.empty((1, n_outputs)),
+        np.empty(n_outputs),
+        np.empty(n_outputs),
+    )
+
+
 class Schedule(NamedTuple):
     """How the pass steps."""
 
-    loss: int  # the loss code of ._losses
+    #: The loss's marker (``._losses.LOSS_MARKERS``): the pass is compiled
+    #: for that loss alone.
+    loss: tuple
     batch_size: int
     eta0: float
     power_t: float  # 0: a constant step
@@ -217,7 +254,7 @@ class Schedule(NamedTuple):
     loss_limit: float
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def _expm1_ratio(x):
     """``(1 - exp(-x)) / x``, 1 at ``x = 0``."""
     if x < 1e-8:
@@ -225,7 +262,7 @@ def _expm1_ratio(x):
     return -math.expm1(-x) / x
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def _second_ratio(x):
     """``(x - 1 + exp(-x)) / x^2``, 1/2 at ``x = 0``."""
     if x < 1e-4:
@@ -233,7 +270,7 @@ def _second_ratio(x):
     return (x + math.expm1(-x)) / (x * x)
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, **INTERNAL)
 def _time_to_zero(a, decay, speed):
     """When ``|w|`` flowing by ``d|w|/dt = -speed - decay |w|`` from ``a > 0``
     reaches zero (inf if it never does)."""
@@ -244,8 +281,8 @@ def _time_to_zero(a, decay, speed):
     return a / speed * ratio
 
 
-@njit(cache=True, nogil=True)
-def penalty_flow(w, drift, decay, shrink, h):
+@njit(cache=True, nogil=True, **INTERNAL)
+def _penalty_flow(w, drift, decay, shrink, h):
     """Solve ``dw/dt = -drift - decay * w - shrink * sign(w)`` for a time ``h``.
 
     ``decay = l2 / d_j``, ``shrink = l1 / d_j`` and ``drift`` a constant
@@ -271,8 +308,8 @@ def penalty_flow(w, drift, decay, shrink, h):
     x = decay * h
     reach = _time_to_zero(a, decay, speed)
     if h < reach:
-        a = max(a * math.exp(-x) - speed * h * _expm1_ratio(x), 0.0)
-        return sign * a
+        a = a * math.exp(-x) - speed * h * _expm1_ratio(x)
+        return sign * a if not a < 0.0 else 0.0
     push = abs(drift) - shrink
     if push <= 0.0:
         return 0.0
@@ -280,8 +317,8 @@ def penalty_flow(w, drift, decay, shrink, h):
     return -sign * push * rest * _expm1_ratio(decay * rest)
 
 
-@njit(cache=True, nogil=True)
-def penalty_flow_integral(w, drift, decay, shrink, h):
+@njit(cache=True, nogil=True, **INTERNAL)
+def _penalty_flow_integral(w, drift, decay, shrink, h):
     """``int_0^h w(t) dt`` along :func:`penalty_flow` (for the average): the
     same pieces, each integrated in closed form."""
     if h <= 0.0:
@@ -296,14 +333,31 @@ def penalty_flow_integral(w, drift, decay, shrink, h):
     a = abs(w)
     speed = drift * sign + shrink  # towards zero
     reach = _time_to_zero(a, decay, speed)
-    t = min(h, reach)
+    t = reach if reach < h else h
     x = decay * t
-    area = max(a * t * _expm1_ratio(x) - speed * t * t * _second_ratio(x), 0.0)
-    area *= sign
+    area = a * t * _expm1_ratio(x) - speed * t * t * _second_ratio(x)
+    area = sign * area if not area < 0.0 else 0.0
     if h > reach and push > 0.0:  # crossed zero, pushed on by the drift
         rest = h - reach
         area -= sign * push * rest * rest * _second_ratio(decay * rest)
     return area
+
+
+# Called from Python (tests), the flows run through entries of their own,
+# compiled only then: the pass calls the functions above directly (an entry
+# compiles a Python wrapper, a tenth of a second of a first fit).
+
+
+@njit(cache=True, nogil=True)
+def penalty_flow(w, drift, decay, shrink, h):
+    """:func:`_penalty_flow`, callable from Python."""
+    return _penalty_flow(w, drift, decay, shrink, h)
+
+
+@njit(cache=True, nogil=True)
+def penalty_flow_integral(w, drift, decay, shrink, h):
+    """:func:`_penalty_flow_integral`, callable from Python."""
+    return _penalty_flow_integral(w, drift, decay, shrink, h)
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -320,10 +374,10 @@ def _catch_up(j, T, touched_at, W, coef_integral, drift, decay, shrink, average)
     for k in range(W.shape[1]):
         w = W[j, k]
         if average:
-            coef_integral[j, k] += penalty_flow_integral(
+            coef_integral[j, k] += _penalty_flow_integral(
                 w, drift[j, k], decay[j], shrink[j], elapsed
             )
-        W[j, k] = penalty_flow(w, drift[j, k], decay[j], shrink[j], elapsed)
+        W[j, k] = _penalty_flow(w, drift[j, k], decay[j], shrink[j], elapsed)
     touched_at[j] = T
 
 
@@ -343,7 +397,9 @@ def batch_curvature_bound(X, rows, metric, curvature, batch_size):
     n_samples = rows.order.shape[0]
     start = 0
     while start < n_samples:
-        stop = min(start + batch_size, n_samples)
+        stop = start + batch_size
+        if stop > n_samples:
+            stop = n_samples
         total = 0.0
         for t in range(start, stop):
             i = rows.order[t]
@@ -355,21 +411,24 @@ def batch_curvature_bound(X, rows, metric, curvature, batch_size):
                 acc += v * v / metric.scale[j]
             acc += 1.0 / metric.scale_intercept
             total += rows.weights[i] * curvature * acc
-        worst = max(worst, total / (stop - start))
+        mean = total / (stop - start)
+        if mean > worst:
+            worst = mean
         start = stop
     return worst
 
 
 @njit(cache=True, nogil=True)
-def stochastic_pass(X, rows, metric, it, schedule):
+def stochastic_pass(X, rows, metric, it, schedule, work):
     """One pass over the rows of ``X`` in mini-batches; updates ``it`` in place.
 
     The step of mini-batch ``t`` (counted by ``it.clock``) is
     ``eta0 / (1 + eta0 * t) ** power_t``. With ``rows.anchor_Z`` of
     ``n_samples`` rows each row's gradient is corrected by its gradient at the
     anchor (prox-SVRG; ``metric.drift`` holds the anchor's full gradient).
-    Returns ``(status, weighted loss sum, weight sum)``: the loss of each row
-    is taken before the step that uses it (progressive validation).
+    ``work`` is a fresh :class:`Workspace`. Returns ``(status, weighted loss
+    sum, weight sum)``: the loss of each row is taken before the step that
+    uses it (progressive validation).
     """
     n_samples = rows.order.shape[0]
     n_features = X.n_features
@@ -377,25 +436,27 @@ def stochastic_pass(X, rows, metric, it, schedule):
     loss = schedule.loss
     reduced = rows.anchor_Z.shape[0] == n_samples and n_samples > 0
     average = schedule.average
-    touched_at = np.full(n_features, it.clock[_H])
-    mark = np.full(n_features, -1, dtype=np.int64)
-    touched = np.empty(n_features, dtype=np.int64)
-    grad = np.zeros((n_features, n_outputs))
-    grad_intercept = np.zeros(n_outputs)
-    z = np.empty((1, n_outputs))
-    derivative = np.empty(n_outputs)
-    at_anchor = np.empty(n_outputs)
+    touched_at = work.touched_at
+    mark = work.mark
+    touched = work.touched
+    grad = work.grad
+    grad_intercept = work.grad_intercept
+    z = work.z
+    derivative = work.derivative
+    at_anchor = work.at_anchor
     loss_sum = 0.0
     weight_sum = 0.0
     status = STREAM_OK
 
     start = 0
     while start < n_samples:
-        stop = min(start + schedule.batch_size, n_samples)
+        stop = start + schedule.batch_size
+        if stop > n_samples:
+            stop = n_samples
         H = it.clock[_H]
-        eta = schedule.eta0 / (1.0 + schedule.eta0 * it.clock[_STEPS]) ** (
-            schedule.power_t
-        )
+        eta = schedule.eta0
+        if schedule.power_t != 0.0:
+            eta /= math.pow(1.0 + eta * it.clock[_STEPS], schedule.power_t)
 
         # The features of this mini-batch, each brought forward to time H.
         n_touched = 0
@@ -428,15 +489,15 @@ def stochastic_pass(X, rows, metric, it, schedule):
                     z[0, k] += v * it.W[j, k]
             s = rows.weights[i]
             y = rows.Y[i : i + 1]
-            loss_sum += loss_value(loss, y, z, rows.weights[i : i + 1])
+            loss_sum += s * datafit_row_value(loss, y, z, 0)
             weight_sum += s
-            loss_row_derivative(loss, y, z, 0, derivative)
+            datafit_row_derivative(loss, y, z, 0, derivative)
             if reduced:
                 # Through the same (writable) row buffer: one compiled version
                 # of the loss pieces.
                 for k in range(n_outputs):
                     z[0, k] = rows.anchor_Z[i, k]
-                loss_row_derivative(loss, y, z, 0, at_anchor)
+                datafit_row_derivative(loss, y, z, 0, at_anchor)
                 for k in range(n_outputs):
                     derivative[k] -= at_anchor[k]
             for k in range(n_outputs):
@@ -515,8 +576,9 @@ def _float_rows(array) -> np.ndarray:
 
 
 def _run_pass(design, rows: Rows, metric: Metric, it: Iterate, schedule: Schedule):
+    work = _workspace(design.n_features, it.W.shape[1], float(it.clock[_H]))
     with compile_notice("stochastic"):
-        return stochastic_pass(design, rows, metric, it, schedule)
+        return stochastic_pass(design, rows, metric, it, schedule, work)
 
 
 def _failure(status, samples, rate_name, rate, safe_rate, mean_loss, null_loss):
@@ -955,7 +1017,7 @@ def stream_pass(
     start_time = float(new.clock[_H])
     null_loss = max(new.null_loss, np.finfo(np.float64).tiny)
     schedule = Schedule(
-        loss_code,
+        LOSS_MARKERS[loss_code],
         int(batch_size),
         eta0,
         float(power_t),
@@ -1115,7 +1177,7 @@ def fit_variance_reduced(
         bound = batch_curvature_bound(design, rows, metric, curvature, int(batch_size))
     eta = float(learning_rate) if learning_rate is not None else SVRG_STEP / bound
     schedule = Schedule(
-        loss_code, int(batch_size), eta, 0.0, bool(fit_intercept), False,
+        LOSS_MARKERS[loss_code], int(batch_size), eta, 0.0, bool(fit_intercept), False,
         LOSS_GROWTH_LIMIT * null_loss * float(rows.weights.sum()),
     )  # fmt: skip
     empty = np.zeros((0, n_outputs))
