@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn.datasets import make_classification
-from sklearn.model_selection import GridSearchCV, GroupKFold, KFold, StratifiedKFold
+from sklearn.metrics import make_scorer, mean_squared_error
+from sklearn.model_selection import (
+    GridSearchCV,
+    GroupKFold,
+    KFold,
+    ShuffleSplit,
+    StratifiedKFold,
+)
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -55,6 +62,51 @@ def test_regressor_cv_chooses_like_grid_search(diabetes, penalty, l1_ratio, scor
     np.testing.assert_allclose(
         reg.coef_, grid.best_estimator_.coef_, rtol=1e-6, atol=1e-9
     )
+
+
+@pytest.mark.parametrize(
+    "cv, scoring",
+    [
+        (KFold(4, shuffle=True, random_state=0), "neg_root_mean_squared_error"),
+        (ShuffleSplit(3, test_size=0.2, train_size=0.6, random_state=0), "r2"),
+        (KFold(3), make_scorer(mean_squared_error, greater_is_better=False)),
+    ],
+)
+def test_weighted_multi_output_scores_equal_grid_search(linnerud, cv, scoring):
+    # Dense least squares: every fold is compressed from the moments of the
+    # whole set minus its validation rows (K-fold) or of its training rows
+    # (ShuffleSplit leaves rows out of both); named regression scorers score
+    # the whole path from one product, a callable is called per alpha.
+    X, Y = linnerud
+    X = np.vstack([X, X[::-1] * 1.5 + 3.0])
+    Y = np.vstack([Y, Y[::-1]])
+    weights = np.random.RandomState(0).uniform(0.2, 3.0, X.shape[0])
+    reg = DecayLinearRegressorCV(
+        penalty="elasticnet", l1_ratio=0.5, alphas=6, cv=cv, scoring=scoring,
+        tol=1e-10, return_train_score=True,
+    ).fit(X, Y, sample_weight=weights)  # fmt: skip
+    grid = _grid_search_twin(
+        reg,
+        DecayLinearRegressor(penalty="elasticnet", tol=1e-10),
+        X,
+        Y,
+        sample_weight=weights,
+    )
+    grid_train = GridSearchCV(
+        DecayLinearRegressor(penalty="elasticnet", tol=1e-10),
+        [{"alpha": [p["alpha"]], "l1_ratio": [0.5]} for p in reg.cv_results_["params"]],
+        cv=cv, scoring=scoring, return_train_score=True,
+    ).fit(X, Y, sample_weight=weights)  # fmt: skip
+    for key in ("mean_test_score", "split0_test_score"):
+        np.testing.assert_allclose(
+            reg.cv_results_[key], grid.cv_results_[key], rtol=1e-7
+        )
+    np.testing.assert_allclose(
+        reg.cv_results_["mean_train_score"],
+        grid_train.cv_results_["mean_train_score"],
+        rtol=1e-7,
+    )
+    assert reg.alpha_ == grid.best_params_["alpha"]
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from numpy.typing import ArrayLike
 from scipy.stats import rankdata
+from sklearn import config_context
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -26,13 +27,26 @@ from sklearn.base import (
     is_classifier,
 )
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.metrics import (
+    check_scoring,
+    get_scorer_names,
+    mean_absolute_error,
+    mean_squared_error,
+    r2_score,
+    root_mean_squared_error,
+)
 from sklearn.model_selection import check_cv
+from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._core._penalties import Penalty, check_penalty_weights, make_penalty
-from .._core._problem import prepare_problem
+from .._core._problem import (
+    LeastSquaresMoments,
+    least_squares_moments,
+    path_compresses,
+    prepare_problem,
+)
 from .._core._solvers import SOLVERS, resolve_solver
 from .._core._solvers._common import one_blas_thread
 from .._estimator_utils import restore_state_on_error, weigh_classes
@@ -81,26 +95,37 @@ class FoldOutcome(NamedTuple):
 def _fold_scores(
     base, X, y, Y, sample_weight, train, test, *, loss, alphas, penalty,
     solver, fallback, scorer, return_train_score, solution_params, unit_weights,
+    moments=None, path_metric=None,
 ):  # fmt: skip
     """Solve one training fold along ``alphas``; score every solution.
 
     Runs on a joblib worker (a thread, or a process on a cluster), so it
     never warns or prints: it returns a :class:`FoldOutcome`, and the CV
-    estimator's ``fit`` reports from the calling thread.
+    estimator's ``fit`` reports from the calling thread. With ``moments``
+    (the whole set's :class:`LeastSquaresMoments`) the fold's compressed
+    problem comes from them, with no copy of its training rows. With
+    ``path_metric`` (see ``PATH_METRICS``) every solution is scored from one
+    product with the validation rows instead of one scorer call each.
     """
     start = time.perf_counter()
-    X_train, X_test = _safe_indexing(X, train), _safe_indexing(X, test)
-    y_train, y_test = _safe_indexing(y, train), _safe_indexing(y, test)
-    weights = sample_weight[train]
-    if is_classifier(base):
-        # As a refit of the estimator on this fold would: 'balanced' is
-        # computed from the fold's own labels.
-        classes, index = np.unique(y_train, return_inverse=True)
-        weights = weigh_classes(weights, base.class_weight, classes, y_train, index)
-    path_problem = prepare_for_path(
-        X_train, Y[train], weights, loss=loss, fit_intercept=base.fit_intercept,
-        solver=solver, fallback=fallback,
-    )  # fmt: skip
+    X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
+    if moments is not None:
+        path_problem = _fold_moments(moments, X, Y, sample_weight, train, test)
+        path_problem = path_problem.compress(
+            fit_intercept=base.fit_intercept, solver=solver, dtype=X.dtype
+        )
+    else:
+        X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
+        weights = sample_weight[train]
+        if is_classifier(base):
+            # As a refit of the estimator on this fold would: 'balanced' is
+            # computed from the fold's own labels.
+            classes, index = np.unique(y_train, return_inverse=True)
+            weights = weigh_classes(weights, base.class_weight, classes, y_train, index)
+        path_problem = prepare_for_path(
+            X_train, Y[train], weights, loss=loss, fit_intercept=base.fit_intercept,
+            solver=solver, fallback=fallback,
+        )  # fmt: skip
     results = solve_path(
         path_problem, penalty, alphas, max_iter=base.max_iter, tol=base.tol
     )
@@ -114,17 +139,98 @@ def _fold_scores(
     # Given weights count in the scores too, so that a weight is a repeat.
     test_weights = {} if unit_weights else {"sample_weight": sample_weight[test]}
     train_weights = {} if unit_weights else {"sample_weight": sample_weight[train]}
-    for a, result in enumerate(results):
-        model._set_solution(result.coef, result.intercept, **solution_params)
-        test_scores[a] = scorer(model, X_test, y_test, **test_weights)
+    if return_train_score and moments is not None:
+        X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
+    if path_metric is not None:
+        test_scores = _path_scores(path_metric, results, X_test, y_test, test_weights)
         if return_train_score:
-            train_scores[a] = scorer(model, X_train, y_train, **train_weights)
+            train_scores = _path_scores(
+                path_metric, results, X_train, y_train, train_weights
+            )
+        return FoldOutcome(
+            test_scores,
+            train_scores,
+            unconverged(path_problem, alphas, results),
+            time.perf_counter() - start,
+        )
+    # X, y and the weights were validated (finite) by fit, and each solution
+    # is finite: the scorer's checks of them would only repeat that, for
+    # every alpha.
+    with config_context(assume_finite=True, skip_parameter_validation=True):
+        for a, result in enumerate(results):
+            model._set_solution(result.coef, result.intercept, **solution_params)
+            test_scores[a] = scorer(model, X_test, y_test, **test_weights)
+            if return_train_score:
+                train_scores[a] = scorer(model, X_train, y_train, **train_weights)
     return FoldOutcome(
         test_scores,
         train_scores,
         unconverged(path_problem, alphas, results),
         time.perf_counter() - start,
     )
+
+
+#: Regression scorers, by name, that score a whole path at once: the metric
+#: of the predictions of every alpha (one product with the validation rows)
+#: over their columns (``multioutput='raw_values'``), times the sign the
+#: scorer gives it. ``scoring=None`` is the regressor's ``score``, R^2.
+PATH_METRICS = {
+    "r2": (r2_score, 1.0),
+    "neg_mean_squared_error": (mean_squared_error, -1.0),
+    "neg_root_mean_squared_error": (root_mean_squared_error, -1.0),
+    "neg_mean_absolute_error": (mean_absolute_error, -1.0),
+}
+
+#: Largest number of predictions (rows x outputs x alphas) that
+#: :func:`_path_scores` holds at once (32 MB in float64).
+PATH_SCORES_MAX_ENTRIES = 1 << 22
+
+
+def _path_scores(path_metric, results, X, y, weights) -> np.ndarray:
+    """The score of every path solution on ``(X, y)``, as the scorer named in
+    ``PATH_METRICS`` gives it (its metric's 'uniform_average' over outputs
+    is the mean of the per-output values)."""
+    metric, sign = path_metric
+    Y = np.asarray(y).reshape(len(y), -1)
+    n_outputs = Y.shape[1]
+    scores = np.empty(len(results))
+    chunk = max(PATH_SCORES_MAX_ENTRIES // max(X.shape[0] * n_outputs, 1), 1)
+    for first in range(0, len(results), chunk):
+        part = results[first : first + chunk]
+        coefs = np.concatenate([r.coef for r in part], axis=1)  # (p, alphas * k)
+        intercepts = np.concatenate([r.intercept for r in part])
+        predictions = safe_sparse_dot(X, coefs, dense_output=True) + intercepts
+        targets = np.tile(Y, (1, len(part)))
+        values = metric(targets, predictions, multioutput="raw_values", **weights)
+        scores[first : first + len(part)] = sign * values.reshape(
+            len(part), n_outputs
+        ).mean(axis=1)
+    return scores
+
+
+def _fold_moments(moments, X, Y, sample_weight, train, test):
+    """The :class:`LeastSquaresMoments` of the ``train`` rows: the whole
+    set's minus the ``test`` rows' when the two split the rows between them
+    (as every K-fold does), else summed over ``train``."""
+    shift_and_scale = {
+        "x_shift": moments.x_shift, "x_scale": moments.x_scale,
+        "y_shift": moments.y_shift,
+    }  # fmt: skip
+    in_train = np.zeros(X.shape[0], dtype=bool)
+    in_train[train] = True
+    splits_rows = (
+        len(train) + len(test) == X.shape[0]
+        and np.count_nonzero(in_train) == len(train)
+        and not np.any(in_train[test])
+    )
+    if not splits_rows:
+        return LeastSquaresMoments.of(
+            X, Y, sample_weight, rows=np.asarray(train), **shift_and_scale
+        )
+    held_out = LeastSquaresMoments.of(
+        X, Y, sample_weight, rows=np.asarray(test), **shift_and_scale
+    )
+    return moments - held_out
 
 
 def _check_training_classes(y, sample_weight, splits) -> None:
@@ -198,6 +304,15 @@ class _BaseDecayCV(BaseEstimator):
         }  # fmt: skip
         return self._estimator_class(alpha=alpha, l1_ratio=l1_ratio, **params)
 
+    def _path_metric(self):
+        """The ``PATH_METRICS`` entry of ``scoring``, or None (any other
+        scorer is called once per alpha)."""
+        if is_classifier(self) or not (
+            self.scoring is None or isinstance(self.scoring, str)
+        ):
+            return None
+        return PATH_METRICS.get("r2" if self.scoring is None else self.scoring)
+
     def _l1_ratios(self) -> np.ndarray:
         if self.penalty != "elasticnet":
             # 'l1_ratio' has no effect with these penalties: one path.
@@ -244,6 +359,16 @@ class _BaseDecayCV(BaseEstimator):
             _check_training_classes(y, sample_weight, splits)
         scorer = check_scoring(self._base_estimator(), scoring=self.scoring)
         solution_params = {} if is_classifier(self) else {"multi_output": y.ndim > 1}
+        # Dense least squares whose every fold compresses: one pass over X
+        # for the whole set's moments; each fold subtracts its validation
+        # rows' (see _fold_moments).
+        moments = None
+        if not is_classifier(self) and all(
+            path_compresses(X, loss, len(train)) for train, _ in splits
+        ):
+            moments = least_squares_moments(
+                X, Y, sample_weight, fit_intercept=self.fit_intercept
+            )
 
         settings = {
             "loss": loss,
@@ -253,6 +378,8 @@ class _BaseDecayCV(BaseEstimator):
             "return_train_score": self.return_train_score,
             "solution_params": solution_params,
             "unit_weights": unit_weights,
+            "moments": moments,
+            "path_metric": self._path_metric(),
         }
         jobs = {
             (i, k): delayed(_fold_scores)(
