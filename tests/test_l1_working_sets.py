@@ -182,6 +182,7 @@ def test_tall_lasso_compressed_matches_the_direct_solve(monkeypatch):
     kw = dict(penalty="elasticnet", l1_ratio=0.8, alpha=0.05, tol=1e-10)
     compressed = DecayLinearRegressor(**kw).fit(X, y, sample_weight=sw)
     monkeypatch.setattr(problem_module, "TALL_MAX_FEATURES", 0)
+    monkeypatch.setattr(problem_module, "TALL_WIDE_MIN_VIOLATING", 2.0)
     direct = DecayLinearRegressor(**kw).fit(X, y, sample_weight=sw)
     objective = dict(alpha=0.05, penalty="elasticnet", l1_ratio=0.8, sample_weight=sw)
     ours = decay_objective(X, y, compressed.coef_, compressed.intercept_, **objective)
@@ -199,3 +200,33 @@ def test_tall_lasso_compressed_matches_the_direct_solve(monkeypatch):
     value = decay_objective(X, y, ours.coef_, ours.intercept_, **objective)
     best = decay_objective(X, y, theirs.coef_, theirs.intercept_, **objective)
     assert value <= best + 1e-8 * abs(best)
+
+
+def test_wider_tall_problem_compresses_only_under_a_weak_penalty(monkeypatch):
+    """201-499 features: compressed when nearly every feature violates
+    optimality at zero (coordinate descent would sweep them all), solved on
+    all rows otherwise; either way the optimum of the direct solve."""
+    import skdecay._core._problem as problem_module
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((2600, 250)) * np.logspace(-1, 1, 250) + 3.0
+    y = X @ (rng.standard_normal(250) / np.logspace(-1, 1, 250)) + 1.0
+    y += rng.standard_normal(2600)
+    top = np.abs((X - X.mean(0)).T @ (y - y.mean())).max() / X.shape[0]
+    calls = []
+    compress = problem_module._compress_tall
+    monkeypatch.setattr(
+        problem_module, "_compress_tall", lambda p: calls.append(1) or compress(p)
+    )
+    for divisor, expected in [(1e4, True), (3.0, False)]:
+        calls.clear()
+        kw = dict(penalty="l1", alpha=top / divisor, tol=1e-10)
+        model = DecayLinearRegressor(**kw).fit(X, y)
+        assert bool(calls) is expected
+        with monkeypatch.context() as patch:
+            patch.setattr(problem_module, "TALL_WIDE_MIN_VIOLATING", 2.0)
+            direct = DecayLinearRegressor(**kw).fit(X, y)
+        objective = dict(alpha=top / divisor, penalty="l1")
+        ours = decay_objective(X, y, model.coef_, model.intercept_, **objective)
+        theirs = decay_objective(X, y, direct.coef_, direct.intercept_, **objective)
+        assert abs(ours - theirs) <= 1e-9 * abs(theirs)
