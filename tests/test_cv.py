@@ -136,6 +136,42 @@ def test_classifier_cv_chooses_like_grid_search(request, dataset, penalty):
     )
 
 
+@pytest.mark.parametrize(
+    "dataset, scoring, dtype",
+    [
+        ("breast_cancer", None, np.float64),
+        ("breast_cancer", "neg_log_loss", np.float32),
+        ("wine", "accuracy", np.float64),
+        ("wine", "neg_log_loss", np.float64),
+    ],
+)
+def test_classifier_path_scores_equal_grid_search(request, dataset, scoring, dtype):
+    # Accuracy (None) and the log loss score every alpha of a fold from one
+    # product: the same scores as the scorer gives each refitted model, with
+    # sample weights, binary and multinomial, and in float32.
+    X, y = request.getfixturevalue(dataset)
+    X = StandardScaler().fit_transform(X).astype(dtype)
+    weights = np.random.RandomState(1).uniform(0.5, 2.0, len(y))
+    kw = dict(penalty="l2", tol=1e-10 if dtype == np.float64 else 1e-5)
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    clf = DecayLogisticClassifierCV(
+        alphas=[1e-1, 1e-2, 1e-3, 1e-5], cv=folds, scoring=scoring,
+        return_train_score=True, **kw,
+    ).fit(X, y, sample_weight=weights)  # fmt: skip
+    grid = GridSearchCV(
+        DecayLogisticClassifier(**kw),
+        {"alpha": list(clf.alphas_)},
+        cv=folds,
+        scoring=scoring,
+        return_train_score=True,
+    ).fit(X, y, sample_weight=weights)
+    rtol = 1e-4 if dtype == np.float32 else 1e-7
+    for key in ("split0_test_score", "mean_test_score", "mean_train_score"):
+        np.testing.assert_allclose(
+            clf.cv_results_[key], grid.cv_results_[key], rtol=rtol
+        )
+
+
 def test_one_standard_error_rule(diabetes):
     X, y = diabetes
     kw = dict(penalty="l1", alphas=30, cv=KFold(5, shuffle=True, random_state=1))

@@ -30,13 +30,8 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import (
     check_scoring,
     get_scorer_names,
-    mean_absolute_error,
-    mean_squared_error,
-    r2_score,
-    root_mean_squared_error,
 )
 from sklearn.model_selection import check_cv
-from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -71,6 +66,7 @@ from ._path import (
     unconverged,
     violation_phrase,
 )
+from ._path_scoring import path_metric, path_scores
 
 
 def _refitted(cv_estimator) -> bool:
@@ -95,7 +91,7 @@ class FoldOutcome(NamedTuple):
 def _fold_scores(
     base, X, y, Y, sample_weight, train, test, *, loss, alphas, penalty,
     solver, fallback, scorer, return_train_score, solution_params, unit_weights,
-    moments=None, path_metric=None,
+    moments=None, metric=None,
 ):  # fmt: skip
     """Solve one training fold along ``alphas``; score every solution.
 
@@ -104,8 +100,9 @@ def _fold_scores(
     estimator's ``fit`` reports from the calling thread. With ``moments``
     (the whole set's :class:`LeastSquaresMoments`) the fold's compressed
     problem comes from them, with no copy of its training rows. With
-    ``path_metric`` (see ``PATH_METRICS``) every solution is scored from one
-    product with the validation rows instead of one scorer call each.
+    ``metric`` (a :func:`._path_scoring.path_metric`) every solution is scored
+    from one product with the validation rows instead of one scorer call
+    each.
     """
     start = time.perf_counter()
     X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
@@ -129,83 +126,50 @@ def _fold_scores(
     results = solve_path(
         path_problem, penalty, alphas, max_iter=base.max_iter, tol=base.tol
     )
-    test_scores = np.empty(len(alphas))
-    train_scores = np.empty(len(alphas)) if return_train_score else None
     # One fitted model per alpha, as a refit would leave it, for the scorer.
     model = clone(base)
     model.n_features_in_ = X.shape[1]
+    classes = None
     if is_classifier(model):
-        model.classes_ = np.unique(y)
+        classes = model.classes_ = np.unique(y)
     # Given weights count in the scores too, so that a weight is a repeat.
-    test_weights = {} if unit_weights else {"sample_weight": sample_weight[test]}
-    train_weights = {} if unit_weights else {"sample_weight": sample_weight[train]}
+    test_weights = None if unit_weights else sample_weight[test]
+    train_weights = None if unit_weights else sample_weight[train]
     if return_train_score and moments is not None:
         X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
-    if path_metric is not None:
-        test_scores = _path_scores(path_metric, results, X_test, y_test, test_weights)
-        if return_train_score:
-            train_scores = _path_scores(
-                path_metric, results, X_train, y_train, train_weights
+    sets = [(X_test, y_test, test_weights)]
+    if return_train_score:
+        sets.append((X_train, y_train, train_weights))
+    scores = []
+    for rows, targets, weights in sets:
+        values = None
+        if metric is not None:
+            values = path_scores(metric, results, rows, targets, weights, classes)
+        if values is None:
+            values = _scores_one_by_one(
+                scorer, model, results, rows, targets, weights, solution_params
             )
-        return FoldOutcome(
-            test_scores,
-            train_scores,
-            unconverged(path_problem, alphas, results),
-            time.perf_counter() - start,
-        )
+        scores.append(values)
+    return FoldOutcome(
+        scores[0],
+        scores[1] if return_train_score else None,
+        unconverged(path_problem, alphas, results),
+        time.perf_counter() - start,
+    )
+
+
+def _scores_one_by_one(scorer, model, results, X, y, weights, solution_params):
+    """Each path solution set on ``model`` and scored by ``scorer``."""
+    extra = {} if weights is None else {"sample_weight": weights}
+    values = np.empty(len(results))
     # X, y and the weights were validated (finite) by fit, and each solution
     # is finite: the scorer's checks of them would only repeat that, for
     # every alpha.
     with config_context(assume_finite=True, skip_parameter_validation=True):
         for a, result in enumerate(results):
             model._set_solution(result.coef, result.intercept, **solution_params)
-            test_scores[a] = scorer(model, X_test, y_test, **test_weights)
-            if return_train_score:
-                train_scores[a] = scorer(model, X_train, y_train, **train_weights)
-    return FoldOutcome(
-        test_scores,
-        train_scores,
-        unconverged(path_problem, alphas, results),
-        time.perf_counter() - start,
-    )
-
-
-#: Regression scorers, by name, that score a whole path at once: the metric
-#: of the predictions of every alpha (one product with the validation rows)
-#: over their columns (``multioutput='raw_values'``), times the sign the
-#: scorer gives it. ``scoring=None`` is the regressor's ``score``, R^2.
-PATH_METRICS = {
-    "r2": (r2_score, 1.0),
-    "neg_mean_squared_error": (mean_squared_error, -1.0),
-    "neg_root_mean_squared_error": (root_mean_squared_error, -1.0),
-    "neg_mean_absolute_error": (mean_absolute_error, -1.0),
-}
-
-#: Largest number of predictions (rows x outputs x alphas) that
-#: :func:`_path_scores` holds at once (32 MB in float64).
-PATH_SCORES_MAX_ENTRIES = 1 << 22
-
-
-def _path_scores(path_metric, results, X, y, weights) -> np.ndarray:
-    """The score of every path solution on ``(X, y)``, as the scorer named in
-    ``PATH_METRICS`` gives it (its metric's 'uniform_average' over outputs
-    is the mean of the per-output values)."""
-    metric, sign = path_metric
-    Y = np.asarray(y).reshape(len(y), -1)
-    n_outputs = Y.shape[1]
-    scores = np.empty(len(results))
-    chunk = max(PATH_SCORES_MAX_ENTRIES // max(X.shape[0] * n_outputs, 1), 1)
-    for first in range(0, len(results), chunk):
-        part = results[first : first + chunk]
-        coefs = np.concatenate([r.coef for r in part], axis=1)  # (p, alphas * k)
-        intercepts = np.concatenate([r.intercept for r in part])
-        predictions = safe_sparse_dot(X, coefs, dense_output=True) + intercepts
-        targets = np.tile(Y, (1, len(part)))
-        values = metric(targets, predictions, multioutput="raw_values", **weights)
-        scores[first : first + len(part)] = sign * values.reshape(
-            len(part), n_outputs
-        ).mean(axis=1)
-    return scores
+            values[a] = scorer(model, X, y, **extra)
+    return values
 
 
 def _fold_moments(moments, X, Y, sample_weight, train, test):
@@ -304,15 +268,6 @@ class _BaseDecayCV(BaseEstimator):
         }  # fmt: skip
         return self._estimator_class(alpha=alpha, l1_ratio=l1_ratio, **params)
 
-    def _path_metric(self):
-        """The ``PATH_METRICS`` entry of ``scoring``, or None (any other
-        scorer is called once per alpha)."""
-        if is_classifier(self) or not (
-            self.scoring is None or isinstance(self.scoring, str)
-        ):
-            return None
-        return PATH_METRICS.get("r2" if self.scoring is None else self.scoring)
-
     def _l1_ratios(self) -> np.ndarray:
         if self.penalty != "elasticnet":
             # 'l1_ratio' has no effect with these penalties: one path.
@@ -379,7 +334,7 @@ class _BaseDecayCV(BaseEstimator):
             "solution_params": solution_params,
             "unit_weights": unit_weights,
             "moments": moments,
-            "path_metric": self._path_metric(),
+            "metric": path_metric(self.scoring, is_classifier(self)),
         }
         jobs = {
             (i, k): delayed(_fold_scores)(
