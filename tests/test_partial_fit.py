@@ -20,9 +20,11 @@ from skdecay import (
 )
 from skdecay._core._penalties import ElasticNet, NoPenalty
 from skdecay._core._stochastic import (
+    batch_curvature_bound,
     new_stream_state,
     penalty_flow,
     penalty_flow_integral,
+    stochastic_pass,
     stream_pass,
 )
 from skdecay.exceptions import NonFiniteIterateError
@@ -119,6 +121,50 @@ def test_lazy_sparse_steps_equal_eager_dense_steps(average):
         sparse_state.coefficients(), dense_state.coefficients(), strict=True
     ):
         np.testing.assert_allclose(sparse, dense, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("batch_size", [1, 4, 7, 50])
+@pytest.mark.parametrize("sparse", [False, True])
+def test_curvature_bound_is_the_worst_mini_batch_mean(sparse, batch_size):
+    """The step's bound, in NumPy, is the largest mean over consecutive
+    mini-batches of each row's ``s_i * curvature * (||x_i - m||^2_{D^-1} +
+    1 / d_b)``, written here as the plain loop; dense rows far from the origin
+    (an offset of 1e4 on a spread of 1) keep their centred norm. The last
+    mini-batch is shorter when the batch size does not divide the rows."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(23, 5) + np.array([1e4, 0.0, -3.0, 0.0, 1.0])
+    X[X < -0.5] = 0.0
+    weights = rng.uniform(0.5, 2.0, 23)
+    scale = rng.uniform(0.1, 3.0, 5)
+    x_mean = np.zeros(5) if sparse else X.mean(axis=0)
+    data = sp.csr_matrix(X) if sparse else X
+    bound = batch_curvature_bound(data, weights, x_mean, scale, 0.7, 0.25, batch_size)
+    worst = 0.0
+    for start in range(0, 23, batch_size):
+        batch = range(start, min(start + batch_size, 23))
+        total = sum(
+            weights[i] * 0.25
+            * (sum((X[i, j] - x_mean[j]) ** 2 / scale[j] for j in range(5)) + 1 / 0.7)
+            for i in batch
+        )  # fmt: skip
+        worst = max(worst, total / len(batch))
+    assert bound == pytest.approx(worst, rel=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_the_pass_is_compiled_for_its_loss_alone():
+    """The pass is specialised on the loss's marker (an empty NamedTuple), not
+    on an integer code that would compile every loss into every fit; a
+    regressor and a classifier each get their own version."""
+    X, y = make_classification(n_samples=40, n_features=4, random_state=0)
+    DecaySGDRegressor(max_iter=2).fit(X, y.astype(float))
+    DecaySGDClassifier(max_iter=2).fit(X, y)
+    losses = set()
+    for signature in stochastic_pass.signatures:
+        loss = signature[4].types[0]  # Schedule.loss
+        assert len(loss.types) == 0, signature
+        losses.add(loss.instance_class.__name__)
+    assert {"SquaredLoss", "LogisticLoss"} <= losses
 
 
 def test_state_is_not_modified_and_failure_raises():
