@@ -8,6 +8,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from skdecay import DecayLogisticClassifier, decay_objective, decay_path
+from skdecay._core._optimality import optimality_residual
+from skdecay._core._penalties import make_penalty
+from skdecay._core._problem import _violation_at
+from skdecay._core._solvers import resolve_solver
+from skdecay.model_selection._path import (
+    alpha_grid,
+    encode_targets,
+    prepare_for_path,
+    solve_path,
+)
 
 
 @pytest.mark.parametrize("scaled", [True, False])
@@ -81,3 +91,36 @@ def test_sparse_binary_path_forms_the_hessian_each_step():
     dense = decay_path(X.toarray(), y, **kw)
     np.testing.assert_allclose(sparse.objective, dense.objective, rtol=1e-10)
     np.testing.assert_allclose(sparse.coefs, dense.coefs, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("scaled", [True, False])
+def test_path_points_meet_tol_measured_afresh(breast_cancer, scaled):
+    """Along a path Newton carries the predictor ``Z``, the loss gradient of
+    the previous solution and a correction from the last predictor's error,
+    and stops on them: measured again from the returned coefficients alone,
+    every point is within ``tol``."""
+    X, y = breast_cancer
+    if scaled:
+        X = StandardScaler().fit_transform(X)
+    tol = 1e-4
+    Y, _, loss = encode_targets(y, "logistic", X.dtype)
+    unit = make_penalty("l2", 1.0, 0.0)
+    solver, fallback = resolve_solver("newton", loss, True, 1, None)
+    prepared = prepare_for_path(
+        X, Y, np.ones(len(y)), loss=loss, fit_intercept=True, solver=solver,
+        fallback=fallback,
+    )  # fmt: skip
+    alphas = alpha_grid(prepared, unit, 30, 1e-3)
+    results = solve_path(prepared, unit, alphas, max_iter=100, tol=tol)
+    n_features = X.shape[1]
+    for alpha, result in zip(alphas, results, strict=True):
+        assert result.converged
+        problem = prepared.with_penalty(unit.with_alpha(alpha))
+        # tol is relative to the residual at zero (in this alpha's units).
+        reference = optimality_residual(
+            problem, np.zeros((n_features, 1)), prepared.grad_zero,
+            prepared.grad_intercept_zero,
+        )  # fmt: skip
+        W = np.asarray(result.coef, dtype=np.float64).reshape(n_features, 1)
+        centred = np.asarray(result.intercept) + problem.x_mean @ W
+        assert _violation_at(problem, W, centred) <= tol * reference * (1 + 1e-9)

@@ -93,8 +93,9 @@ JITTERS = (0.0, 1e-12, 1e-10, 1e-8, 1e-6)
 #: two fits at the default ``tol`` to 1e-7).
 FORCING_TOL = 0.3
 FORCING_NEAR = 1e3
-#: On a path, a solve whose conjugate gradients needed more Hessian products
-#: than this forms the Hessian at its solution for the next alpha.
+#: On a path, once the solves since the last Hessian needed more Hessian
+#: products than one per Newton step by this many in all, the Hessian is
+#: formed at the last solution for the next alpha.
 PATH_REFRESH_PRODUCTS = 3
 
 
@@ -382,6 +383,10 @@ class NewtonPath:
         self.loss = None  # the loss (no decay) at the last solution
         self.loss_gradient = None  # its gradient there, (coefficients, intercept)
         self.shifted = False  # whether the start's intercept differs by rounding
+        # The last predictor's error (dW, d_intercept, dZ, log step), or None.
+        self.correction = None
+        self.predicted = None  # this solve's predictor (W, intercept, Z, log step)
+        self.extra_products = 0  # products beyond one per step since the last H
         self.reference = 0.0  # the largest first residual along the path
 
     def run(self, problem, W_init, intercept_init, max_iter, tol, trace):
@@ -421,6 +426,14 @@ class NewtonPath:
         self.loss_gradient = loss_gradient
         self.W_out, self.intercept_out = W.astype(dtype), intercept.astype(dtype)
         self.intercept_out = self.intercept_out.astype(np.float64)
+
+
+def _log_step(l2_old, l2_new) -> float:
+    """``log(alpha_old / alpha_new)`` from the two decays (0 if undefined)."""
+    old, new = float(np.sum(l2_old)), float(np.sum(l2_new))
+    if not (old > 0.0 and new > 0.0):
+        return 0.0
+    return math.log(old / new)
 
 
 def _pack(W, intercept):
@@ -620,17 +633,27 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
             value = smooth.value(Z, W)
         Z_pred = Z + smooth.predictor(S, s_intercept)
         W_pred = W + S
+        b_pred = intercept + s_intercept
+        log_step = _log_step(path.l2, smooth.l2)
+        path.predicted = (W_pred, b_pred, Z_pred, log_step)
+        if path.correction is not None and log_step > 0.0:
+            dW, db, dZ, last_step = path.correction
+            c = min((log_step / last_step) ** 2, 4.0)
+            W_pred, b_pred, Z_pred = W_pred + c * dW, b_pred + c * db, Z_pred + c * dZ
         predicted_value, _, grad, grad_intercept = smooth.gradient(Z_pred, W_pred)
         if predicted_value < value:
-            W, intercept, Z = W_pred, intercept + s_intercept, Z_pred
+            W, intercept, Z = W_pred, b_pred, Z_pred
             _record(trace, 0, predicted_value, W, intercept)
             n_iter = first_it = 1
             measured = (predicted_value, grad, grad_intercept)
-        elif not path.shifted:
-            measured = at_start
+        else:
+            path.predicted = None
+            if not path.shifted:
+                measured = at_start
 
     first_residual = 0.0
     n_products = 0  # Hessian products of conjugate gradients in this solve
+    n_steps = 0  # the Newton steps that ran conjugate gradients
     no_progress = 0
     best_residual = math.inf
     worst = math.nan  # the residual at (W, intercept), once measured
@@ -690,6 +713,7 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
                     forcing, MAX_CG_MATRIX_FREE,
                 )  # fmt: skip
                 n_products += products
+                n_steps += 1
         else:
             if explicit and factor is None:
                 # The caller's Gram matrix scaled by the mean curvature at
@@ -703,6 +727,7 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
                 forcing, MAX_CG_MATRIX_FREE,
             )  # fmt: skip
             n_products += products
+            n_steps += 1
         predicted = float(np.sum(S * grad) + np.sum(s_intercept * grad_intercept))
         new_value, accepted, W_new, intercept_new, Z_new, measured = _line_search(
             smooth, W, intercept, Z, S, s_intercept, value, predicted, Z_step
@@ -730,7 +755,14 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
             loss = value - smooth.decay_value(W)
             loss_gradient = (grad - smooth.l2[:, None] * W, grad_intercept)
             path.finish(W, intercept, Z, smooth.l2.copy(), dtype, loss, loss_gradient)
-            if explicit and not squared and n_products > PATH_REFRESH_PRODUCTS:
+            path.correction = None
+            if path.predicted is not None and path.predicted[3] > 0.0:
+                W_p, b_p, Z_p, step = path.predicted
+                path.correction = (W - W_p, intercept - b_p, Z - Z_p, step)
+            path.extra_products += max(n_products - n_steps, 0)
+            if explicit and not squared and path.extra_products > PATH_REFRESH_PRODUCTS:
+                path.extra_products = 0
+                path.correction = None
                 # The factor went stale along the path: the next alpha gets
                 # the Hessian at this solution.
                 h = datafit.row_curvature(smooth.Y, Z, smooth.weights)
