@@ -26,7 +26,9 @@ to about 2.1 s of fit by: the loss's marker instead of its integer code
 1 s), scratch buffers allocated in Python (NumPy's ``empty``/``full``/
 ``zeros`` compiled in, about 0.4 s), helpers without Python entries and no
 ``min``/``max`` overloads, the curvature bound in NumPy instead of a kernel
-of its own (0.25-0.3 s), and one row walk for both layouts (0.15-0.2 s).
+of its own (0.25-0.3 s), one row walk for both layouts (0.15-0.2 s), and
+the averaged stream's flow integral as a C function called through its
+address, compiled by the first averaged pass only (0.1-0.2 s).
 
 The step
 --------
@@ -133,7 +135,9 @@ from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
-from numba import njit
+from llvmlite import ir
+from numba import cfunc, njit, types
+from numba.extending import intrinsic
 
 from .._compile_notice import compile_notice
 from ..exceptions import NonFiniteIterateError
@@ -307,7 +311,9 @@ class Schedule(NamedTuple):
     eta0: float
     power_t: float  # 0: a constant step
     fit_intercept: bool
-    average: bool  # accumulate the integrals of Iterate
+    #: Accumulate the integrals of Iterate when non-zero: the address of
+    #: the compiled flow integral (:func:`_flow_integral_address`).
+    flow_integral: int
     #: Stop (STREAM_DIVERGED) once the sum of the weighted progressive losses
     #: exceeds it (inf: never).
     loss_limit: float
@@ -419,9 +425,52 @@ def penalty_flow_integral(w, drift, decay, shrink, h):
     return _penalty_flow_integral(w, drift, decay, shrink, h)
 
 
+# The averaged stream's flow integral is not compiled into the pass: a fit
+# (never averaged) would compile it for nothing, about 0.2 s of its first
+# call. It is compiled on the first averaged pass as a C function (cached on
+# disk like the kernels) that the pass calls through its address, a
+# run-time argument (the way ``._linalg``'s CSR row-block product reaches
+# the networks' epoch).
+
+
+@intrinsic
+def _call_flow_integral(typingctx, address, w, drift, decay, shrink, h):
+    """``_penalty_flow_integral(w, drift, decay, shrink, h)`` through the C
+    function at ``address``."""
+    sig = types.float64(address, w, drift, decay, shrink, h)
+
+    def codegen(context, builder, signature, args):
+        values = [
+            context.cast(builder, value, ty, types.float64)
+            for value, ty in zip(args[1:], signature.args[1:], strict=True)
+        ]
+        fnty = ir.FunctionType(ir.DoubleType(), [ir.DoubleType()] * 5)
+        target = context.cast(builder, args[0], signature.args[0], types.intp)
+        return builder.call(builder.inttoptr(target, fnty.as_pointer()), values)
+
+    return sig, codegen
+
+
+def _flow_integral_c(w, drift, decay, shrink, h):
+    return _penalty_flow_integral(w, drift, decay, shrink, h)
+
+
+_FLOW_INTEGRAL = []
+
+
+def _flow_integral_address() -> int:
+    """The address of the compiled flow integral (compiled on first use)."""
+    if not _FLOW_INTEGRAL:
+        sig = types.float64(*[types.float64] * 5)
+        compiled = cfunc(sig, cache=True, nopython=True)(_flow_integral_c)
+        _FLOW_INTEGRAL.append((compiled, compiled.address))
+    return _FLOW_INTEGRAL[0][1]
+
+
 @njit(cache=True, nogil=True, inline="always")
-def _catch_up(j, T, touched_at, W, coef_integral, drift, decay, shrink, average):
-    """Bring feature ``j`` forward from its last update to time ``T``.
+def _catch_up(j, T, touched_at, W, coef_integral, drift, decay, shrink, flow_integral):
+    """Bring feature ``j`` forward from its last update to time ``T``
+    (and, with a ``flow_integral`` address, add its integral over the span).
 
     (The arrays are passed one by one, not as the structs: a call per
     feature and step copies its arguments, and the structs hold twice as
@@ -432,9 +481,9 @@ def _catch_up(j, T, touched_at, W, coef_integral, drift, decay, shrink, average)
         return
     for k in range(W.shape[1]):
         w = W[j, k]
-        if average:
-            coef_integral[j, k] += _penalty_flow_integral(
-                w, drift[j, k], decay[j], shrink[j], elapsed
+        if flow_integral != 0:
+            coef_integral[j, k] += _call_flow_integral(
+                flow_integral, w, drift[j, k], decay[j], shrink[j], elapsed
             )
         W[j, k] = _penalty_flow(w, drift[j, k], decay[j], shrink[j], elapsed)
     touched_at[j] = T
@@ -501,7 +550,7 @@ def stochastic_pass(X, rows, metric, it, schedule, work):
     n_outputs = it.W.shape[1]
     loss = schedule.loss
     reduced = rows.anchor_Z.shape[0] == n_samples and n_samples > 0
-    average = schedule.average
+    average = schedule.flow_integral != 0
     touched_at = work.touched_at
     mark = work.mark
     touched = work.touched
@@ -538,7 +587,7 @@ def stochastic_pass(X, rows, metric, it, schedule, work):
         for t in range(n_touched):
             _catch_up(
                 touched[t], H, touched_at, it.W, it.coef_integral, metric.drift,
-                metric.decay, metric.shrink, average,
+                metric.decay, metric.shrink, schedule.flow_integral,
             )  # fmt: skip
 
         # Predictions, progressive loss and the mini-batch gradient.
@@ -614,7 +663,7 @@ def stochastic_pass(X, rows, metric, it, schedule, work):
         for j in range(n_features):
             _catch_up(
                 j, it.clock[_H], touched_at, it.W, it.coef_integral, metric.drift,
-                metric.decay, metric.shrink, average,
+                metric.decay, metric.shrink, schedule.flow_integral,
             )  # fmt: skip
     return status, loss_sum, weight_sum
 
@@ -1090,7 +1139,7 @@ def stream_pass(
         eta0,
         float(power_t),
         bool(fit_intercept),
-        averaging,
+        _flow_integral_address() if averaging else 0,
         LOSS_GROWTH_LIMIT * null_loss * float(rows.weights.sum()),
     )
     status, loss_sum, weight_sum = _run_pass(design, rows, metric, it, schedule)
@@ -1247,7 +1296,7 @@ def fit_variance_reduced(
     )  # fmt: skip
     eta = float(learning_rate) if learning_rate is not None else SVRG_STEP / bound
     schedule = Schedule(
-        LOSS_MARKERS[loss_code], int(batch_size), eta, 0.0, bool(fit_intercept), False,
+        LOSS_MARKERS[loss_code], int(batch_size), eta, 0.0, bool(fit_intercept), 0,
         LOSS_GROWTH_LIMIT * null_loss * float(rows.weights.sum()),
     )  # fmt: skip
     empty = np.zeros((0, n_outputs))
