@@ -39,13 +39,18 @@ set's columns are gathered into a Fortran block (:class:`WorkingColumns`),
 about the cost of one sweep over them, so a wide problem whose solution has
 a few hundred non-zeros never pays for a copy of all of ``X``.
 
-Only the sub-problem is compiled (:func:`_solve_working_set`, the sweeps and
-the extrapolation: the work per coordinate). The outer loop, which takes
-one full gradient, picks the next working set and tests convergence once
-per sub-problem, is NumPy (:func:`solve`): its products are BLAS or SciPy
-calls either way, and the compiled code stays small, which is what a first
-fit in a new environment waits for (one kernel, compiled once per dtype and
-loss, shared with 'prox_newton').
+Only the sweeps are compiled (:func:`_solve_working_set`: the work per
+coordinate). The outer loop, which takes one full gradient, picks the next
+working set and tests convergence once per sub-problem, is NumPy
+(:func:`solve`), and so is the extrapolation (:class:`_Extrapolation`,
+once per ``ANDERSON_MEMORY + 1`` sweeps: the kernel returns when it has
+stored that many iterates, :func:`solve_sub_problem` extrapolates and calls
+it again): their products are BLAS or SciPy calls either way, and the
+compiled code stays small, which is what a first fit in a new environment
+waits for (one kernel, compiled once per dtype and loss, shared with
+'prox_newton'). Compiled, the extrapolation was 40% of that kernel's
+compile (1.1-1.2 s of CPU time of a first lasso fit); in NumPy it costs a
+few tens of microseconds per ``ANDERSON_MEMORY + 1`` sweeps.
 
 The stopping rule is the package's: the optimality residual of the full
 problem at the returned iterate is at most ``tol``.
@@ -110,93 +115,84 @@ def _shift_predictor(problem, j, delta, Z, offset):
                 Z[i, k] += (X.dense[i, j] - centre) * step
 
 
-@njit(cache=True, nogil=True, **INTERNAL)
-def _anderson(history):
+def _anderson_weights(history):
     """Affine weights ``c`` (summing to 1) minimising ``||sum_k c_k U_k||``.
 
-    ``U`` are the differences of the stored iterates. Solves
-    ``(U U^T + lambda I) z = 1`` by Cholesky's factorisation (the matrix is
-    symmetric positive semi-definite before the Tikhonov term); returns an
-    empty array when it is numerically singular (the iterates stopped
-    moving).
+    ``U`` are the differences of the stored iterates (the rows of
+    ``history``). Solves ``(U U^T + lambda I) z = 1`` by Cholesky's
+    factorisation (the matrix is symmetric positive semi-definite before the
+    Tikhonov term); returns an empty array when it is numerically singular (the
+    iterates stopped moving). One product and scalar loops on a system of
+    ``ANDERSON_MEMORY`` unknowns (compiled, this cost 0.4 s of a first fit;
+    here it costs about 10 us a call).
     """
-    m = history.shape[0] - 1
-    # The lower triangle, then the factor in place; the solution in the last
-    # row (one allocation).
-    C = np.empty((m + 1, m))
-    z = C[m]
+    U = history[1:] - history[:-1]
+    C = (U @ U.T).tolist()
+    m = len(C)
     scale = 0.0
     for a in range(m):
-        for c in range(a + 1):
-            acc = 0.0
-            for b in range(history.shape[1]):
-                acc += (history[a + 1, b] - history[a, b]) * (
-                    history[c + 1, b] - history[c, b]
-                )
-            C[a, c] = acc
-        scale = max(scale, C[a, a])
-        z[a] = 1.0
-    if scale == 0.0:
-        return z[:0]
+        if C[a][a] > scale:
+            scale = C[a][a]
+    if not scale > 0.0:
+        return np.empty(0)
     # Tikhonov regularisation (Scieur, d'Aspremont & Bach, 2016): without it
     # the weights follow rounding noise once the differences are nearly
     # parallel, and two fits of the same problem in a different floating-point
-    # order (weights vs repeated rows) end at visibly different points.
+    # order (weights vs repeated rows) end at visibly different points. The
+    # factor overwrites the lower triangle of C.
+    floor = 1e-14 * scale
     for a in range(m):
-        C[a, a] += ANDERSON_REGULARISATION * scale
+        row = C[a]
+        row[a] += ANDERSON_REGULARISATION * scale
         for c in range(a + 1):
-            acc = C[a, c]
+            other = C[c]
+            acc = row[c]
             for b in range(c):
-                acc -= C[a, b] * C[c, b]
+                acc -= row[b] * other[b]
             if c < a:
-                C[a, c] = acc / C[c, c]
-            elif acc <= 1e-14 * scale:  # a vanishing pivot
-                return z[:0]
+                row[c] = acc / other[c]
+            elif acc <= floor:  # a vanishing pivot
+                return np.empty(0)
             else:
-                C[a, a] = math.sqrt(acc)
+                row[a] = math.sqrt(acc)
+    z = [1.0] * m
     for a in range(m):  # L y = 1
-        acc = z[a]
+        row = C[a]
+        acc = 1.0
         for b in range(a):
-            acc -= C[a, b] * z[b]
-        z[a] = acc / C[a, a]
+            acc -= row[b] * z[b]
+        z[a] = acc / row[a]
     total = 0.0
     for a in range(m - 1, -1, -1):  # L^T z = y
         acc = z[a]
         for b in range(a + 1, m):
-            acc -= C[b, a] * z[b]
-        z[a] = acc / C[a, a]
+            acc -= C[b][a] * z[b]
+        z[a] = acc / C[a][a]
         total += z[a]
     if total == 0.0 or not math.isfinite(total):
-        return z[:0]
-    for a in range(m):
-        z[a] /= total
-    return z
-
-
-@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
-def _anderson_weights(history):
-    """:func:`_anderson`, callable from Python (the kernel calls that one,
-    without this entry's wrapper)."""
-    return _anderson(history)
+        return np.empty(0)
+    return np.array(z) / total
 
 
 @njit(cache=True, nogil=True, no_cfunc_wrapper=True)
 def _solve_working_set(
     problem, working_set, W, intercept, Z, max_sweeps, tol, needs_total, trace,
-    first, vectors, history, Z_trial, derivative,
+    first, vectors, history, derivative,
 ):  # fmt: skip
-    """Solve the sub-problem on ``working_set``, in place.
+    """Sweep the sub-problem on ``working_set``, in place.
 
     Sweeps (each followed by an intercept step) until the violations met
-    during a sweep are at most ``tol`` or after ``max_sweeps`` sweeps;
+    during a sweep are at most ``tol``, after ``max_sweeps`` sweeps, at a
+    non-finite objective, or once ``history`` holds ``ANDERSON_MEMORY + 1``
+    iterates (then :func:`solve_sub_problem` extrapolates and calls again);
     ``W``, ``intercept`` and their predictor ``Z`` are updated in place, and
     sweep ``s`` is recorded as iteration ``first + s`` of ``trace``.
-    Returns ``(sweeps, finite)``. The caller provides the work arrays:
-    ``vectors`` (4, n_outputs) of zeros, ``history`` (ANDERSON_MEMORY + 2,
-    (len(working_set) + 1) * n_outputs) and ``Z_trial`` like ``Z`` (an
-    allocation compiled here costs more than the solve of a small problem),
-    and ``derivative``: None for a loss separable across outputs, else an
-    (n_outputs,) buffer for a row's derivative. Numba prunes the branches
+    Returns ``(sweeps, objective, violation)`` of the last sweep. The caller
+    provides the work arrays: ``vectors`` (4, n_outputs) of zeros,
+    ``history`` (ANDERSON_MEMORY + 1, (len(working_set) + 1) * n_outputs)
+    (an allocation compiled here costs more than the solve of a small
+    problem), and ``derivative``: None for a loss separable across outputs,
+    else an (n_outputs,) buffer for a row's derivative. Numba prunes the branches
     for the other kind of loss when ``derivative`` is None (the squared and
     logistic losses: the lasso's and prox_newton's kernel).
 
@@ -224,12 +220,11 @@ def _solve_working_set(
     # sparse columns' offset on Z (folded into Z once per sweep), the total
     # derivative.
     grad_j, delta, offset, total = vectors[0], vectors[1], vectors[2], vectors[3]
-    # The last ANDERSON_MEMORY + 1 iterates (the working set's rows of W,
-    # then the intercept), and their extrapolation.
-    iterates = history[: ANDERSON_MEMORY + 1]
-    candidate = history[ANDERSON_MEMORY + 1]
-    stored = 0
+    # The iterates of this call (the working set's rows of W, then the
+    # intercept), for the extrapolation.
     sweeps = 0
+    objective = math.inf
+    worst = math.inf
     while sweeps < max_sweeps:
         if derivative is None:  # (needs_total: the squared loss only)
             if needs_total:
@@ -285,7 +280,9 @@ def _solve_working_set(
             for k in range(n_outputs):
                 old = W[j, k]
                 g = grad_j[k] + l2 * old
-                worst = max(worst, standardise * coordinate_violation(old, g, l1))
+                violation = standardise * coordinate_violation(old, g, l1)
+                if violation > worst:
+                    worst = violation
                 new = soft_threshold(old - inv * g, l1 * inv)
                 delta[k] = new - old
                 if new != old:
@@ -314,89 +311,144 @@ def _solve_working_set(
                         grad_j[k] += weights[i] * derivative[k]
             inv = 1.0 / problem.scale_intercept
             for k in range(n_outputs):
-                worst = max(worst, math.sqrt(inv) * abs(grad_j[k]))
+                violation = math.sqrt(inv) * abs(grad_j[k])
+                if violation > worst:
+                    worst = violation
                 intercept[k] -= inv * grad_j[k]
             for i in range(n_samples):
                 for k in range(n_outputs):
                     Z[i, k] -= inv * grad_j[k]
-        point = iterates[stored]
+        point = history[sweeps]
         for a in range(n_set):
             for k in range(n_outputs):
                 point[a * n_outputs + k] = W[working_set[a], k]
         for k in range(n_outputs):
             point[n_set * n_outputs + k] = intercept[k]
-        stored += 1
-        # The objective at the iterate, then, every ANDERSON_MEMORY + 1
-        # sweeps, at the Anderson extrapolation of the last iterates, which
-        # replaces the iterate if its objective is lower. (One place computes
-        # the objective, from a point packed as in ``history`` and its
-        # predictor: outside the working set every coefficient is zero.)
-        predictor = Z
-        extrapolated = False
-        objective = math.inf
-        while True:
-            value = 0.0
-            for a in range(n_set):
-                j = working_set[a]
-                l1_part = 0.0
-                l2_part = 0.0
-                for k in range(n_outputs):
-                    w = point[a * n_outputs + k]
-                    l1_part += abs(w)
-                    l2_part += w * w
-                value += problem.l1[j] * l1_part + 0.5 * problem.l2[j] * l2_part
-            for i in range(n_samples):
-                value += weights[i] * datafit_row_value(loss, Y, predictor, i)
-            if extrapolated:
-                if value < objective:
-                    objective = value
-                    for a in range(n_set):
-                        for k in range(n_outputs):
-                            W[working_set[a], k] = point[a * n_outputs + k]
-                    for k in range(n_outputs):
-                        intercept[k] = point[n_set * n_outputs + k]
-                    for i in range(n_samples):
-                        for k in range(n_outputs):
-                            Z[i, k] = Z_trial[i, k]
-                break
-            objective = value
-            if stored < iterates.shape[0]:
-                break
-            stored = 0
-            combination = _anderson(iterates)
-            if combination.shape[0] == 0:
-                break
-            for b in range(candidate.shape[0]):
-                acc = 0.0
-                for a in range(combination.shape[0]):
-                    acc += combination[a] * iterates[a + 1, b]
-                candidate[b] = acc
-            for i in range(n_samples):
-                for k in range(n_outputs):
-                    Z_trial[i, k] = Z[i, k]
-            for a in range(n_set):
-                j = working_set[a]
-                for k in range(n_outputs):
-                    delta[k] = candidate[a * n_outputs + k] - W[j, k]
-                _shift_predictor(problem, j, delta, Z_trial, offset)
+        # The objective at the iterate (outside the working set every
+        # coefficient is zero).
+        objective = 0.0
+        for a in range(n_set):
+            j = working_set[a]
+            l1_part = 0.0
+            l2_part = 0.0
             for k in range(n_outputs):
-                move = offset[k]
-                offset[k] = 0.0
-                if problem.fit_intercept:
-                    move += candidate[n_set * n_outputs + k] - intercept[k]
-                if move != 0.0:
-                    for i in range(n_samples):
-                        Z_trial[i, k] += move
-            point = candidate
-            predictor = Z_trial
-            extrapolated = True
+                w = W[j, k]
+                l1_part += abs(w)
+                l2_part += w * w
+            objective += problem.l1[j] * l1_part + 0.5 * problem.l2[j] * l2_part
+        for i in range(n_samples):
+            objective += weights[i] * datafit_row_value(loss, Y, Z, i)
         record_iterate(trace, first + sweeps, objective, W, intercept)
         sweeps += 1
-        if not math.isfinite(objective):
-            return sweeps, False
+        if sweeps == history.shape[0] or not math.isfinite(objective):
+            break
         if worst <= tol:
             break
-    return sweeps, True
+    return sweeps, objective, worst
+
+
+def solve_sub_problem(
+    sub, indices, columns, W, intercept, Z, max_sweeps, tol, needs_total, trace,
+    first, vectors, derivative, datafit, Y=None, weights=None,
+):  # fmt: skip
+    """Solve the sub-problem ``sub`` on ``indices`` in place: the kernel's
+    sweeps, and every ``ANDERSON_MEMORY + 1`` sweeps the Anderson
+    extrapolation of their iterates, kept if it lowers the objective.
+
+    The arguments are those of :func:`_solve_working_set`, with
+    ``columns`` (:class:`WorkingColumns`, whose current set ``sub`` is) and
+    the sub-problem's ``datafit`` (NumPy), targets ``Y`` and row
+    ``weights`` in float64 (``sub``'s when None). Returns ``(sweeps,
+    finite)``.
+    """
+    k = W.shape[1]
+    history = np.empty((ANDERSON_MEMORY + 1, (indices.shape[0] + 1) * k))
+    extrapolation = None
+    done = 0
+    while done < max_sweeps:
+        sweeps, objective, violation = _solve_working_set(
+            sub, indices, W, intercept, Z, max_sweeps - done, tol, needs_total,
+            trace, first + done, vectors, history, derivative,
+        )  # fmt: skip
+        done += sweeps
+        if sweeps == ANDERSON_MEMORY + 1:
+            if extrapolation is None:
+                extrapolation = _Extrapolation(
+                    sub, indices, columns, datafit, Y, weights
+                )
+            value = extrapolation.apply(history, W, intercept, Z, objective)
+            if value is not None:
+                objective = value
+                it = first + done - 1
+                trace.objective[it] = value
+                if trace.coef.shape[0] > 0:
+                    trace.coef[it] = W
+                    trace.intercept[it] = intercept
+        if not math.isfinite(objective):
+            return done, False
+        if violation <= tol:
+            break
+    return done, True
+
+
+class _Extrapolation:
+    """The Anderson extrapolation of a sub-problem's iterates, in NumPy.
+
+    Compiled into the sweeps' kernel it cost 0.6-0.8 s of a first fit; here
+    it costs a few tens of microseconds per ``ANDERSON_MEMORY + 1`` sweeps:
+    the weights (:func:`_anderson_weights`), a product with the set's
+    columns for the predictor, and the datafit's value.
+    """
+
+    def __init__(self, sub, indices, columns, datafit, Y=None, weights=None):
+        self.datafit = datafit
+        self.Y = np.asarray(sub.Y if Y is None else Y, dtype=np.float64)
+        self.weights = np.asarray(
+            sub.weights if weights is None else weights, dtype=np.float64
+        )
+        self.block = columns.block
+        # A compact kernel problem holds the set's rows only (indices 0..n).
+        self.rows = None if columns.compact else indices
+        self.x_mean = np.asarray(sub.x_mean[indices], dtype=np.float64)
+        self.l1 = np.asarray(sub.l1[indices], dtype=np.float64)
+        self.l2 = np.asarray(sub.l2[indices], dtype=np.float64)
+        self.fit_intercept = bool(sub.fit_intercept)
+        self.n_set = indices.shape[0]
+
+    def apply(self, history, W, intercept, Z, objective):
+        """Move ``(W, intercept, Z)`` in place to the extrapolation of the
+        iterates in ``history`` if its objective is below ``objective``;
+        return that objective (None if not moved)."""
+        combination = _anderson_weights(history)
+        if combination.shape[0] == 0:
+            return None
+        candidate = combination @ history[1:]
+        n_coef = self.n_set * W.shape[1]
+        W_new = candidate[:n_coef].reshape(self.n_set, W.shape[1])
+        intercept_new = candidate[n_coef:]
+        step = W_new - (W if self.rows is None else W[self.rows])
+        shift = self.x_mean @ step
+        if self.fit_intercept:
+            shift = (intercept_new - intercept) - shift
+        else:
+            shift = -shift
+        Z_new = self.block @ step.astype(self.block.dtype, copy=False)
+        Z_new += Z
+        Z_new += shift
+        if Z_new.dtype != np.float64:
+            Z_new = Z_new.astype(Z.dtype).astype(np.float64)
+        value = self.datafit.value(self.Y, Z_new, self.weights)
+        value += float((self.l1 @ np.abs(W_new)).sum())
+        value += 0.5 * float((self.l2 @ (W_new * W_new)).sum())
+        if not value < objective:
+            return None
+        if self.rows is None:
+            W[:] = W_new
+        else:
+            W[self.rows] = W_new
+        intercept[:] = intercept_new
+        Z[:] = Z_new
+        return value
 
 
 # ----------------------------------------------------------------- outer loop
@@ -661,7 +713,6 @@ def solve(
     vectors = np.zeros((4, k))
     # A row's derivative, for a loss that is not separable across outputs.
     derivative = None if outer.datafit.separable else np.empty(k)
-    Z_trial = np.empty_like(Z)
     status = MAX_ITER_REACHED
     n_iter = 0
     working_set = np.empty(0, dtype=np.int64)
@@ -683,11 +734,10 @@ def solve(
         columns.select(at_least_two(working_set, W.shape[0]))
         sub, indices = columns.sub_problem()
         W_sub = columns.take(W)
-        history = np.empty((ANDERSON_MEMORY + 2, (indices.shape[0] + 1) * k))
-        sweeps, finite = _solve_working_set(
-            sub, indices, W_sub, intercept, Z, max_iter - n_iter,
+        sweeps, finite = solve_sub_problem(
+            sub, indices, columns, W_sub, intercept, Z, max_iter - n_iter,
             INNER_TOLERANCE_RATIO * worst, needs_total, trace, n_iter, vectors,
-            history, Z_trial, derivative,
+            derivative, outer.datafit, outer.Y, outer.weights,
         )  # fmt: skip
         columns.put(W, W_sub)
         n_iter += sweeps

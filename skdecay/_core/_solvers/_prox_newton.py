@@ -52,13 +52,12 @@ from .._datafits import DATAFITS_BY_CODE
 from .._losses import SquaredLoss, loss_code
 from .._products import column_moments
 from ._cd import (
-    ANDERSON_MEMORY,
     WorkingColumns,
     _choose_working_set,
     _Outer,
-    _solve_working_set,
     at_least_two,
     column_design,
+    solve_sub_problem,
 )
 from ._common import (
     ARMIJO,
@@ -79,6 +78,8 @@ MAX_INNER_SWEEPS = 2000
 #: ``MIN_INNER_TOLERANCE_RATIO``).
 INNER_TOLERANCE_RATIO = 0.3
 MIN_INNER_TOLERANCE_RATIO = 1e-6
+#: The quadratic model's datafit (NumPy: the sub-problem's extrapolation).
+_SQUARED = DATAFITS_BY_CODE[loss_code(SquaredLoss())]
 #: Newton steps on one working set stop once the set's residual is this
 #: fraction of the full residual measured when the set was chosen.
 WORKING_SET_TOLERANCE_RATIO = 0.3
@@ -221,9 +222,6 @@ def _newton_step(newton, columns, set_model, W, intercept, Z, G, grad, grad_int,
     model_start = np.array([intercept + newton.shift_by * shift], dtype=dtype)
     Z_start = Z.astype(dtype)
     vectors, inner_trace = buffers
-    k = indices.shape[0]
-    history = np.empty((ANDERSON_MEMORY + 2, k + 1))
-    Z_trial = np.empty_like(Z_start)
     while True:
         model_tol = max(
             inner_ratio * model_residual,
@@ -232,10 +230,10 @@ def _newton_step(newton, columns, set_model, W, intercept, Z, G, grad, grad_int,
         W_model = columns.spread(W_set.astype(dtype))
         intercept_model = model_start.copy()
         vectors[:] = 0.0
-        _solve_working_set(
-            model_problem, indices, W_model, intercept_model, Z_start.copy(),
-            MAX_INNER_SWEEPS, model_tol, needs_total,
-            inner_trace, 0, vectors, history, Z_trial, None,
+        solve_sub_problem(
+            model_problem, indices, columns, W_model, intercept_model,
+            Z_start.copy(), MAX_INNER_SWEEPS, model_tol, needs_total,
+            inner_trace, 0, vectors, None, _SQUARED, target, h,
         )  # fmt: skip
         W_set_new = columns.gather(W_model).astype(np.float64)
         intercept_new = intercept_model - newton.shift_by * float(
