@@ -410,10 +410,13 @@ class _Extrapolation:
         # A compact kernel problem holds the set's rows only (indices 0..n).
         self.rows = None if columns.compact else indices
         self.x_mean = np.asarray(sub.x_mean[indices], dtype=np.float64)
-        self.l1 = np.asarray(sub.l1[indices], dtype=np.float64)
-        self.l2 = np.asarray(sub.l2[indices], dtype=np.float64)
-        self.fit_intercept = bool(sub.fit_intercept)
+        self.centred = bool(np.any(self.x_mean))
         self.n_set = indices.shape[0]
+        self.n_outputs = self.Y.shape[1]
+        # The penalty strengths of the packed coefficients (row-major W).
+        self.l1 = np.repeat(np.asarray(sub.l1[indices], np.float64), self.n_outputs)
+        self.l2 = np.repeat(np.asarray(sub.l2[indices], np.float64), self.n_outputs)
+        self.fit_intercept = bool(sub.fit_intercept)
 
     def apply(self, history, W, intercept, Z, objective):
         """Move ``(W, intercept, Z)`` in place to the extrapolation of the
@@ -423,23 +426,21 @@ class _Extrapolation:
         if combination.shape[0] == 0:
             return None
         candidate = combination @ history[1:]
-        n_coef = self.n_set * W.shape[1]
-        W_new = candidate[:n_coef].reshape(self.n_set, W.shape[1])
+        n_coef = self.n_set * self.n_outputs
+        coef = candidate[:n_coef]
+        W_new = coef.reshape(self.n_set, self.n_outputs)
         intercept_new = candidate[n_coef:]
         step = W_new - (W if self.rows is None else W[self.rows])
-        shift = self.x_mean @ step
-        if self.fit_intercept:
-            shift = (intercept_new - intercept) - shift
-        else:
-            shift = -shift
         Z_new = self.block @ step.astype(self.block.dtype, copy=False)
         Z_new += Z
-        Z_new += shift
+        if self.fit_intercept:
+            Z_new += intercept_new - intercept
+        if self.centred:
+            Z_new -= self.x_mean @ step
         if Z_new.dtype != np.float64:
             Z_new = Z_new.astype(Z.dtype).astype(np.float64)
         value = self.datafit.value(self.Y, Z_new, self.weights)
-        value += float((self.l1 @ np.abs(W_new)).sum())
-        value += 0.5 * float((self.l2 @ (W_new * W_new)).sum())
+        value += float(self.l1 @ np.abs(coef)) + 0.5 * float(self.l2 @ (coef * coef))
         if not value < objective:
             return None
         if self.rows is None:
