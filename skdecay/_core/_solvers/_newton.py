@@ -47,7 +47,18 @@ On a path (:class:`NewtonPath`) each solve starts from the previous alpha's
 solution and its predictor, refactors the previous alpha's Hessian with the
 new decay (a ``p x p`` factorisation, no pass over ``X``) and first takes
 the tangent step of the path, ``dW = -H^-1 (l2_new - l2_old) W``, the
-first-order predictor ``dW / d alpha = -H^-1 W`` of the solution.
+first-order predictor ``dW / d alpha = -H^-1 W`` of the solution. That
+step's error changes smoothly along a log-spaced grid: the last alpha's
+(its solution minus its predictor, scaled by the squared ratio of the log
+steps) is added to it, with no pass over ``X`` (the predictor of the error
+is the difference of two known predictors). The Hessian is formed again at
+a solution once the solves since the last one needed more than
+``PATH_REFRESH_PRODUCTS`` conjugate-gradient products beyond one per
+Newton step.
+
+Each accepted step costs one evaluation of the loss: the full step of the
+line search is measured with the gradient (which the datafit computes with
+the value), and the next iteration starts from it.
 
 The stopping rule is the package's: the optimality residual at the returned
 iterate is at most ``tol``.
