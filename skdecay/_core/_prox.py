@@ -74,7 +74,9 @@ def coordinate_violation(w, g, l1):
         return abs(g + l1)
     if w < 0.0:
         return abs(g - l1)
-    return max(abs(g) - l1, 0.0)
+    # (No ``max``: its overload is one more function to compile.)
+    excess = abs(g) - l1
+    return excess if excess > 0.0 else 0.0
 
 
 @njit(cache=True, nogil=True, **INTERNAL)
@@ -91,10 +93,14 @@ def _optimality_residual(W, grad, grad_intercept, l1, scale, scale_intercept):
     for j in range(W.shape[0]):
         inv = 1.0 / math.sqrt(scale[j])
         for k in range(W.shape[1]):
-            worst = max(worst, coordinate_violation(W[j, k], grad[j, k], l1[j]) * inv)
+            violation = coordinate_violation(W[j, k], grad[j, k], l1[j]) * inv
+            if violation > worst:
+                worst = violation
     inv_b = 1.0 / math.sqrt(scale_intercept)
     for k in range(grad_intercept.shape[0]):
-        worst = max(worst, abs(grad_intercept[k]) * inv_b)
+        violation = abs(grad_intercept[k]) * inv_b
+        if violation > worst:
+            worst = violation
     return worst
 
 

@@ -106,7 +106,9 @@ def _proximal_gradient(
         # its length in the metric, the L2 part's share of the Bregman
         # divergence (times 2) and the penalty at the new point.
         if not fixed_step:
-            lipschitz = max(lipschitz * lipschitz_decrease, LIPSCHITZ_FLOOR)
+            lipschitz *= lipschitz_decrease
+            if lipschitz < LIPSCHITZ_FLOOR:
+                lipschitz = LIPSCHITZ_FLOOR
         while True:
             in_metric = 0.0
             decayed = 0.0
@@ -135,7 +137,9 @@ def _proximal_gradient(
                 1.0 + problem.rel_eps
             ):
                 break
-            lipschitz = min(2.0 * lipschitz, problem.lipschitz_max)
+            lipschitz *= 2.0
+            if lipschitz > problem.lipschitz_max:
+                lipschitz = problem.lipschitz_max
         # The loss at the new point from its value, gradient and divergence
         # at y (no second pass of exp and log over the rows). The penalty is
         # not finite if W_new is not (no weight is infinite).
@@ -165,11 +169,15 @@ def _proximal_gradient(
         for j in range(n_features):
             s = lipschitz * math.sqrt(scale[j])
             for k in range(n_outputs):
-                step_norm = max(step_norm, s * abs(W_y[j, k] - W_new[j, k]))
+                gap = s * abs(W_y[j, k] - W_new[j, k])
+                if gap > step_norm:
+                    step_norm = gap
                 backwards += (W_y[j, k] - W_new[j, k]) * (W_new[j, k] - W[j, k])
         s = lipschitz * math.sqrt(problem.scale_intercept)
         for k in range(n_outputs):
-            step_norm = max(step_norm, s * abs(b_y[k] - b_new[k]))
+            gap = s * abs(b_y[k] - b_new[k])
+            if gap > step_norm:
+                step_norm = gap
             backwards += (b_y[k] - b_new[k]) * (b_new[k] - b[k])
         # Rotate buffers: prev <- current <- new.
         W_prev, W, W_new = W, W_new, W_prev
