@@ -6,8 +6,8 @@ for the layout with a single branch per call (never per element). Coordinate
 descent walks one column at a time through :func:`column_range` and
 :func:`column_entry`, which are the same loop for a dense (Fortran-order)
 column and a CSC column; their layout test is loop-invariant, so the compiler
-hoists it out of the loop. The streaming steps of ``partial_fit`` walk rows
-the same way, through :func:`row_range` and :func:`row_entry` (dense or CSR).
+hoists it out of the loop. (The streaming passes walk rows through their
+own ``RowStore``, see ``_stochastic.py``.)
 
 Centering for the intercept is implicit: with column means ``x_mean`` the
 kernels compute products with ``X - 1 x_mean^T`` without forming it, so sparse
@@ -173,26 +173,6 @@ def column_entry(X, j, jj):
     return X.indices[jj], X.data[jj]
 
 
-@njit(cache=True, nogil=True, inline="always")
-def row_range(X, i):
-    """``(start, stop)`` of the stored entries of row ``i``: loop over them with
-    :func:`row_entry`. Dense rows store every column, CSR rows their non-zeros.
-    (The row twin of :func:`column_range`; a CSC design has no cheap rows.)"""
-    if X.layout == DENSE or X.layout == DENSE_T:
-        return 0, X.n_features
-    return X.indptr[i], X.indptr[i + 1]
-
-
-@njit(cache=True, nogil=True, inline="always")
-def row_entry(X, i, jj):
-    """``(column, value)`` of the ``jj``-th stored entry of row ``i``."""
-    if X.layout == DENSE:
-        return jj, X.dense[i, jj]
-    if X.layout == DENSE_T:
-        return jj, X.dense[jj, i]
-    return X.indices[jj], X.data[jj]
-
-
 @njit(cache=True, nogil=True, **INTERNAL)
 def _product(X, V, out):
     """``out = X @ V`` for ``X`` in any layout (no centring).
@@ -324,8 +304,8 @@ def weighted_column_moments(X, weights, center):
 # data 0.45-0.6 s (a third of the epoch's own compile; measured interleaved,
 # fresh processes, median of 3), and an epoch holding a function pointer as
 # a constant could not be cached. The layout is tested once per call, not
-# per entry as ``row_entry`` does (the compiler copies a loop per layout that
-# a test inside it could take).
+# per entry (the compiler copies a loop per layout that a test inside it
+# could take).
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -176,8 +176,8 @@ class RowStore(NamedTuple):
     columns ``columns[start:stop]`` for CSR and ``0, ..., n_features - 1``
     for a C-ordered dense ``X`` (``values`` its flat view). Both layouts are
     one walk that differs by where a column index comes from: a test per row
-    and entry that compiles to a select, not a loop per layout (the
-    ``row_range``/``row_entry`` of ``._linalg`` branch three ways per entry,
+    and entry that compiles to a select, not a loop per layout (a walk that
+    branched three ways per entry, dense, transposed dense or CSR, cost
     0.3 s of a first fit).
     """
 
