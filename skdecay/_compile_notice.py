@@ -19,19 +19,18 @@ logger = logging.getLogger("skdecay")
 
 #: Cold compile of each kernel family, seconds: what the notice tells the
 #: user to expect. The first figure is measured on a 2-core machine
-#: (benchmarks/bench_first_fit.py, 2026-12-01 23:23 UTC: cd 2.6, prox_newton
-#: 2.1-2.6, gd 3.4, fista 3.5, the stochastic passes 3.9; the networks
-#: 3.8-4.3 on 2026-12-02, after their compile was cut, on a host about 15 %
-#: slower), the second about twice that, a loaded machine. 'prox_newton'
-#: compiles coordinate descent's kernel (a lasso's), and 'gd' and 'fista'
-#: share theirs.
+#: (benchmarks/bench_first_fit.py, 2026-12-02 03:48 UTC, cold fit: cd 1.7,
+#: prox_newton 1.7, the stochastic passes 1.8-1.9, fista's multinomial path
+#: 3.6, the networks 3.5-3.6, gd 3.2 in the all-solvers run), the second
+#: about twice that, a loaded machine. 'prox_newton' compiles coordinate
+#: descent's kernel (a lasso's), and 'gd' and 'fista' share theirs.
 EXPECTED_SECONDS = {
-    "cd": "2.5-5",
-    "prox_newton": "2.5-5",
-    "gd": "3.5-7",
+    "cd": "1.5-4",
+    "prox_newton": "1.5-4",
+    "gd": "3-7",
     "fista": "3.5-7",
-    "stochastic": "4-8",
-    "network": "4-8",
+    "stochastic": "2-4",
+    "network": "3.5-7",
 }
 
 _announced = False
