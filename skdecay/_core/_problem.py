@@ -15,6 +15,7 @@ The work is split in two so that a regularisation path pays for it once:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -338,14 +339,12 @@ class CompressedLeastSquares:
             solvers=result.solvers,
         )
 
+    @cached_property
     def _eigen(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``sigma``, ``V`` and ``T`` with ``B^T B = V diag(sigma^2) V^T``
         and ``T = diag(1 / sigma) V^T B^T C`` (zero where ``sigma``
-        vanishes), computed once."""
-        eigen = self.__dict__.get("_eigen_cache")
-        if eigen is None:
-            eigen = self.__dict__["_eigen_cache"] = _eigen_factor(self.gram, self.cross)
-        return eigen
+        vanishes), computed on first use."""
+        return _eigen_factor(self.gram, self.cross)
 
     def ridge_path(self, penalties) -> list[DecayResult]:
         """Exact weight-decay solutions for every penalty (smooth), no iteration.
@@ -357,7 +356,7 @@ class CompressedLeastSquares:
         Gram matrix's eigenvectors: each alpha is one symmetric solve of
         ``(B^T B + diag(l2)) W = B^T C`` instead.
         """
-        sigma, V, T = self._eigen()
+        sigma, V, T = self._eigen
         n_features = V.shape[0]
         results = []
         for penalty in penalties:
