@@ -9,7 +9,31 @@ from __future__ import annotations
 import functools
 
 import numpy as np
+from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets
+
+
+def encode_labels(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(classes, y_index)`` of validated 1-D class labels.
+
+    The same as scikit-learn's ``check_classification_targets`` followed by
+    ``LabelEncoder().fit_transform``, which together cost 0.2-0.3 ms a fit
+    (most of a millisecond-sized fit's validation). Integer and boolean
+    labels, and float labels with integral values (the ones ``type_of_target``
+    calls binary or multiclass), take one ``np.unique``; any other labels
+    (strings, objects, continuous values) go through scikit-learn's checks,
+    and raise there as they would in any scikit-learn classifier.
+    """
+    kind = y.dtype.kind
+    if y.ndim == 1 and (
+        kind in "biu" or (kind == "f" and not np.any(y != y.astype(int)))
+    ):
+        return np.unique(y, return_inverse=True)
+    check_classification_targets(y)
+    encoder = LabelEncoder()
+    y_index = encoder.fit_transform(y)
+    return encoder.classes_, y_index
 
 
 def class_targets(

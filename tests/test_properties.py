@@ -1,6 +1,7 @@
 """Laws of the regularised problem, checked on random data with hypothesis."""
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -82,3 +83,51 @@ def test_lasso_above_alpha_max_is_all_zero(seed, log_alpha):
     assert np.all(reg.fit(X, y).coef_ == 0)
     reg.set_params(alpha=alpha_max * 0.9, tol=1e-8).fit(X, y)
     assert np.any(reg.coef_ != 0)
+
+
+@PROPERTY_SETTINGS
+@given(
+    labels=st.lists(st.integers(-3, 3), min_size=1, max_size=30),
+    kind=st.sampled_from(["int8", "int64", "uint8", "float32", "float64", "bool"]),
+    shift=st.sampled_from([0.0, 0.5]),
+)
+def test_label_encoding_is_scikit_learns(labels, kind, shift):
+    """``encode_labels`` (the classifiers' fast path) gives LabelEncoder's
+    classes and indices, and raises where ``check_classification_targets``
+    does (non-integral float labels are continuous, not classes)."""
+    from sklearn.preprocessing import LabelEncoder
+    from sklearn.utils.multiclass import check_classification_targets
+
+    from skdecay._estimator_utils import encode_labels
+
+    y = np.array(labels)
+    if kind == "uint8":
+        y = y + 3
+    y = y.astype(kind)
+    if kind.startswith("float"):
+        y = y + y.dtype.type(shift)
+    try:
+        check_classification_targets(y)
+    except ValueError as expected:
+        with pytest.raises(ValueError, match=str(expected)[:30]):
+            encode_labels(y)
+        return
+    encoder = LabelEncoder()
+    y_index = encoder.fit_transform(y)
+    classes, index = encode_labels(y)
+    assert classes.dtype == encoder.classes_.dtype
+    np.testing.assert_array_equal(classes, encoder.classes_)
+    np.testing.assert_array_equal(index, y_index)
+
+
+@pytest.mark.parametrize(
+    "y", [np.array(["b", "a", "b"]), np.array(["b", "a", "c"], dtype=object)]
+)
+def test_label_encoding_of_strings_is_scikit_learns(y):
+    from sklearn.preprocessing import LabelEncoder
+
+    from skdecay._estimator_utils import encode_labels
+
+    classes, index = encode_labels(y)
+    np.testing.assert_array_equal(classes, LabelEncoder().fit(y).classes_)
+    np.testing.assert_array_equal(index, LabelEncoder().fit_transform(y))

@@ -8,11 +8,15 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.special import expit, log_softmax, softmax
 from sklearn.base import ClassifierMixin
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 
-from .._estimator_utils import class_targets, restore_state_on_error, weigh_classes
+from .._estimator_utils import (
+    class_targets,
+    encode_labels,
+    restore_state_on_error,
+    weigh_classes,
+)
 from .._sklearn_compat import (
     StrOptions,
     _check_partial_fit_first_call,
@@ -36,10 +40,7 @@ class _ClassificationOutputs:
             accept_sparse=["csr", "csc"],
             dtype=[np.float64, np.float32],
         )
-        check_classification_targets(y)
-        encoder = LabelEncoder()
-        y_index = encoder.fit_transform(y)
-        classes = encoder.classes_
+        classes, y_index = encode_labels(y)
         n_classes = len(classes)
         if n_classes < 2:
             raise ValueError(
