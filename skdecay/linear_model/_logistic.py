@@ -53,8 +53,8 @@ class _ClassificationOutputs:
         sample_weight = weigh_classes(
             sample_weight, self.class_weight, classes, y, y_index
         )
-        weighted_classes = np.unique(y_index[sample_weight > 0])
-        if len(weighted_classes) < 2:
+        class_totals = np.bincount(y_index, weights=sample_weight, minlength=n_classes)
+        if np.count_nonzero(class_totals > 0) < 2:
             raise ValueError(
                 "sample_weight (times class_weight) is positive for samples of at "
                 "most one class; the intercept of every other class would diverge. "
