@@ -247,3 +247,58 @@ def test_bad_parameters_are_rejected_without_fitting(diabetes, params, message):
     with pytest.raises(ValueError, match=message):
         reg.fit(X, y)
     assert not hasattr(reg, "alpha_")
+
+
+def test_lockstep_folds_match_separate_folds(breast_cancer):
+    # One after the other (n_jobs=None) the folds' Newton paths run in
+    # lockstep, their products batched over the whole X; on joblib's
+    # threads (n_jobs=2) each makes its own: the same solutions.
+    X, y = breast_cancer
+    X = StandardScaler().fit_transform(X)
+    kw = dict(alphas=6, cv=StratifiedKFold(3), scoring="neg_log_loss", tol=1e-8)
+    together = DecayLogisticClassifierCV(**kw).fit(X, y)
+    apart = DecayLogisticClassifierCV(n_jobs=2, **kw).fit(X, y)
+    np.testing.assert_allclose(
+        together.cv_results_["mean_test_score"],
+        apart.cv_results_["mean_test_score"],
+        rtol=1e-9,
+    )
+    assert together.alpha_ == apart.alpha_
+
+
+def test_lockstep_products_of_row_subsets():
+    # Members asking for different kinds of product, one leaving early.
+    import threading
+
+    from skdecay._core._solvers._lockstep import LockstepProducts
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 4))
+    subsets = [np.arange(0, 20), np.arange(10, 30), rng.permutation(30)[:12]]
+    batch = LockstepProducts(X, len(subsets))
+    found = {}
+
+    def work(i, rows):
+        member = batch.member(rows)
+        try:
+            for step in range(i + 1):
+                V = rng.standard_normal((4, 2))
+                G = rng.standard_normal((len(rows), 2))
+                if (i + step) % 2:
+                    found[i, step] = (member.matmul(V), X[rows] @ V)
+                else:
+                    found[i, step] = (member.rmatmul(G), X[rows].T @ G)
+        finally:
+            member.leave()
+
+    threads = [
+        threading.Thread(target=work, args=(i, rows)) for i, rows in enumerate(subsets)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert not any(thread.is_alive() for thread in threads)
+    assert len(found) == 6
+    for got, expected in found.values():
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

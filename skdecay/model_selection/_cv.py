@@ -11,10 +11,12 @@ slowly.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 from typing import Literal, NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 from joblib import Parallel, delayed
 from numpy.typing import ArrayLike
 from scipy.stats import rankdata
@@ -41,6 +43,8 @@ from .._core._problem import (
 )
 from .._core._solvers import SOLVERS, resolve_solver
 from .._core._solvers._common import one_blas_thread
+from .._core._solvers._lockstep import LockstepProducts
+from .._core._solvers._newton import newton
 from .._estimator_utils import restore_state_on_error, weigh_classes
 from .._sklearn_compat import (
     Interval,
@@ -88,7 +92,7 @@ class FoldOutcome(NamedTuple):
 def _fold_scores(
     base, X, y, Y, sample_weight, train, test, *, loss, alphas, penalty,
     solver, fallback, scorer, return_train_score, solution_params, unit_weights,
-    moments=None, metric=None,
+    moments=None, metric=None, lockstep=None,
 ):  # fmt: skip
     """Solve one training fold along ``alphas``; score every solution.
 
@@ -99,8 +103,30 @@ def _fold_scores(
     problem comes from them, with no copy of its training rows. With
     ``metric`` (a :func:`._path_scoring.path_metric`) every solution is scored
     from one product with the validation rows instead of one scorer call
-    each.
+    each. With ``lockstep`` (a :class:`LockstepProducts` of ``X`` shared
+    by the folds, each on its own thread) the path's products with the
+    training rows are made by it, batched with the other folds'.
     """
+    batch = None if lockstep is None else lockstep.member(train)
+    try:
+        return _solve_and_score(
+            base, X, y, Y, sample_weight, train, test, loss=loss, alphas=alphas,
+            penalty=penalty, solver=solver, fallback=fallback, scorer=scorer,
+            return_train_score=return_train_score,
+            solution_params=solution_params, unit_weights=unit_weights,
+            moments=moments, metric=metric, batch=batch,
+        )  # fmt: skip
+    finally:
+        if batch is not None:
+            batch.leave()
+
+
+def _solve_and_score(
+    base, X, y, Y, sample_weight, train, test, *, loss, alphas, penalty,
+    solver, fallback, scorer, return_train_score, solution_params, unit_weights,
+    moments, metric, batch,
+):  # fmt: skip
+    """The body of :func:`_fold_scores`."""
     start = time.perf_counter()
     X_test, y_test = _safe_indexing(X, test), _safe_indexing(y, test)
     if moments is not None:
@@ -121,8 +147,11 @@ def _fold_scores(
             solver=solver, fallback=fallback,
         )  # fmt: skip
     results = solve_path(
-        path_problem, penalty, alphas, max_iter=base.max_iter, tol=base.tol
-    )
+        path_problem, penalty, alphas, max_iter=base.max_iter, tol=base.tol,
+        batch=batch,
+    )  # fmt: skip
+    if batch is not None:
+        batch.leave()  # the scoring below makes no batched products
     # One fitted model per alpha, as a refit would leave it, for the scorer.
     model = clone(base)
     model.n_features_in_ = X.shape[1]
@@ -221,6 +250,19 @@ def _check_training_classes(y, sample_weight, splits) -> None:
                 "of at least 2 classes); use a stratified splitter (cv=int does "
                 "stratify for a classifier) or fewer folds."
             )
+
+
+def _run_lockstep(jobs: dict) -> dict:
+    """Run the fold jobs each on its own thread, their products batched by
+    the :class:`LockstepProducts` they share; results in the order of
+    ``jobs``. Every job leaves the batch when done or failed, so that the
+    others never wait for it."""
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = {
+            key: pool.submit(function, *args, **kwargs)
+            for key, (function, args, kwargs) in jobs.items()
+        }
+    return {key: future.result() for key, future in futures.items()}
 
 
 def _keyed(key, job):
@@ -332,7 +374,11 @@ class _BaseDecayCV(BaseEstimator):
             "unit_weights": unit_weights,
             "moments": moments,
             "metric": path_metric(self.scoring, is_classifier(self)),
+            "lockstep": None,
         }
+        n_jobs = len(ratios) * len(splits)
+        if self._lockstep(X, solver, units, n_jobs):
+            settings["lockstep"] = LockstepProducts(X, n_jobs)
         jobs = {
             (i, k): delayed(_fold_scores)(
                 self._base_estimator(l1_ratio=r),
@@ -392,7 +438,28 @@ class _BaseDecayCV(BaseEstimator):
         threads, 0.9 s with one.
         """
         with one_blas_thread():
+            if any(job[2]["lockstep"] is not None for job in jobs.values()):
+                return _run_lockstep(jobs)
             return self._run_fold_jobs(jobs, ratios, grids)
+
+    def _lockstep(self, X, solver, units, n_jobs) -> bool:
+        """Whether the folds' paths run in lockstep (see :mod:`._lockstep`):
+        Newton paths of a logistic loss on dense ``X``, run one after the
+        other otherwise (``n_jobs`` 1, no progress lines).
+
+        Measured on 20000 x 100 (30 alphas, 5 folds, one BLAS thread): the
+        products of the paths are most of their time, and one pass over
+        ``X`` for the five folds' costs about what one fold's own does.
+        """
+        return (
+            is_classifier(self)
+            and n_jobs > 1
+            and self.n_jobs in (None, 1)
+            and not self.verbose
+            and not sp.issparse(X)
+            and solver.method is newton
+            and all(u.is_smooth for u in units)
+        )
 
     def _run_fold_jobs(self, jobs: dict, ratios, grids) -> dict:
         parallel = Parallel(

@@ -197,6 +197,7 @@ def solve_path(
     *,
     max_iter: int,
     tol: float,
+    batch=None,
 ) -> list[DecayResult]:
     """Solve a problem from :func:`prepare_path` for ``penalty`` at each alpha.
 
@@ -206,6 +207,9 @@ def solve_path(
     cross-validation folds run it on worker threads, where a warning would
     name joblib's frames): :func:`unconverged` says what failed, for the
     caller to report.
+
+    ``batch`` (a :class:`~skdecay._core._solvers._lockstep._Member`) makes
+    a Newton path's products with ``X``, batched with other folds'.
     """
     compressed = isinstance(path_problem, CompressedLeastSquares)
     inner = path_problem.prepared if compressed else path_problem
@@ -220,6 +224,7 @@ def solve_path(
         # Each Newton solve hands the next its solution, predictor and
         # Hessian (see NewtonPath).
         state = NewtonPath()
+        state.batch = batch
         inner = replace(inner, solver=replace(inner.solver, method=state.run))
     results = []
     coef = intercept = None

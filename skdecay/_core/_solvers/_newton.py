@@ -134,9 +134,13 @@ class _Smooth:
     never copied to float64.
     """
 
-    def __init__(self, problem):
+    def __init__(self, problem, batch=None):
         self.problem = problem
         self.X = as_matrix(problem.X)
+        # A :class:`._lockstep._Member` making the products with X, or None.
+        self.batch = batch
+        if batch is not None and (sp.issparse(self.X) or batch.n_rows != len(self.X)):
+            self.batch = None
         self.dtype = self.X.dtype
         self.datafit = DATAFITS_BY_CODE[int(problem.loss)]
         self.Y = np.asarray(problem.Y, dtype=np.float64)
@@ -151,10 +155,15 @@ class _Smooth:
         if not W.any():
             start = np.asarray(intercept, dtype=np.float64)
             return np.tile(start, (self.X.shape[0], 1))
+        if self.batch is not None:
+            return self.batch.matmul(W) + (intercept - self.x_mean @ W)
         return centred_matmul(self.X, W, intercept, self.x_mean)
 
     def rmatmul(self, G):
         """``(X - 1 x_mean^T)^T G``."""
+        if self.batch is not None:
+            sums = np.ones(G.shape[0]) @ G
+            return self.batch.rmatmul(G) - np.outer(self.x_mean, sums)
         return centred_rmatmul(self.X, G, self.x_mean)
 
     def decay_value(self, W):
@@ -399,6 +408,9 @@ class NewtonPath:
         self.predicted = None  # this solve's predictor (W, intercept, Z, log step)
         self.extra_products = 0  # products beyond one per step since the last H
         self.reference = 0.0  # the largest first residual along the path
+        # A :class:`._lockstep._Member` (the path of one fold among others
+        # run in lockstep), or None: products with X made by it.
+        self.batch = None
 
     def run(self, problem, W_init, intercept_init, max_iter, tol, trace):
         return newton(problem, W_init, intercept_init, max_iter, tol, trace, path=self)
@@ -567,7 +579,7 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
     intercept come back in the dtype of ``W_init``. ``path`` (a
     :class:`NewtonPath`) carries what the previous alpha's solve knew.
     """
-    smooth = _Smooth(problem)
+    smooth = _Smooth(problem, path.batch if path is not None else None)
     datafit = smooth.datafit
     dtype = W_init.dtype
     n_samples, n_features = smooth.X.shape
