@@ -418,7 +418,11 @@ class _BaseDecayCV(BaseEstimator):
                 )
             refit = self._base_estimator(alpha=self.alpha_, l1_ratio=self.l1_ratio_)
             refit.set_params(verbose=self.verbose)
-            self.best_estimator_ = refit.fit(X, y, sample_weight=sample_weight)
+            # On one BLAS thread, as the folds: measured on 20000 x 100 (L2
+            # logistic) on the 2-core machine, 27 ms either way when quiet,
+            # 27-37 ms against 180-270 ms with two threads under load.
+            with one_blas_thread():
+                self.best_estimator_ = refit.fit(X, y, sample_weight=sample_weight)
             for name in ("coef_", "intercept_", "n_iter_", "loss_curve_"):
                 setattr(self, name, getattr(self.best_estimator_, name))
         return self

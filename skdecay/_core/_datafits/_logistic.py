@@ -16,12 +16,25 @@ class Logistic(Datafit):
 
     def value(self, Y, Z, weights):
         z = Z[:, 0]
-        return float(weights @ (np.logaddexp(0.0, z) - Y[:, 0] * z))
+        return float(np.einsum("i,i", weights, np.logaddexp(0.0, z) - Y[:, 0] * z))
 
     def gradient(self, Y, Z, weights):
-        z = Z[:, 0]
-        value = float(weights @ (np.logaddexp(0.0, z) - Y[:, 0] * z))
-        return value, (weights * (expit(z) - Y[:, 0]))[:, None]
+        # One exponential for both: with e = exp(-|z|), log(1 + exp(z)) is
+        # log1p(e) + max(z, 0) and sigmoid(z) is 1 / (1 + e) for z >= 0,
+        # e / (1 + e) below (half the time of logaddexp and expit).
+        z, y = Z[:, 0], Y[:, 0]
+        e = np.exp(-np.abs(z))
+        loss = np.log1p(e)
+        loss += np.maximum(z, 0.0)
+        loss -= y * z
+        p = 1.0 / (1.0 + e)
+        negative = z < 0.0
+        p[negative] *= e[negative]
+        p -= y
+        p *= weights
+        # einsum, not a BLAS dot: a threaded dot of this size waits for
+        # its second thread (milliseconds on a busy machine).
+        return float(np.einsum("i,i", weights, loss)), p[:, None]
 
     def hessian_apply(self, Y, Z, weights, V):
         return self.row_curvature(Y, Z, weights)[:, None] * V
