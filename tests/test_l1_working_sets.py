@@ -11,7 +11,11 @@ import scipy.sparse as sp
 from sklearn.linear_model import ElasticNet, Lasso, LogisticRegression
 
 from skdecay import DecayLinearRegressor, DecayLogisticClassifier, decay_objective
-from skdecay._core._solvers._cd import _solve_working_set
+from skdecay._core._solvers._cd import (
+    _choose_working_set,
+    _inner_tolerance,
+    _solve_working_set,
+)
 
 
 def _correlated(n_samples, n_features, seed, rho=0.6):
@@ -230,3 +234,29 @@ def test_wider_tall_problem_compresses_only_under_a_weak_penalty(monkeypatch):
         ours = decay_objective(X, y, model.coef_, model.intercept_, **objective)
         theirs = decay_objective(X, y, direct.coef_, direct.intercept_, **objective)
         assert abs(ours - theirs) <= 1e-9 * abs(theirs)
+
+
+def test_inner_tolerance_follows_the_features_left_out():
+    """A working set is solved to 0.3x the full residual while features left
+    out violate that much, further when they violate less (to ``tol`` when
+    none does), but never past 1% of the full residual: a set that turns out
+    wrong is still corrected by a later outer round."""
+    residuals = np.array([1.0, 0.5, 0.2, 0.05, 0.0])
+    worst = 1.0
+    # The worst violator outside the set (0.5) is above 0.3x: the usual ratio.
+    assert _inner_tolerance(residuals, np.array([0, 2]), worst, 1e-8) == 0.3
+    # Left out: 0.05 at most, between the floor and the usual ratio.
+    assert _inner_tolerance(residuals, np.array([0, 1, 2]), worst, 1e-8) == 0.05
+    # Nothing violates outside: solved to the floor, or to tol above it.
+    inside = np.array([0, 1, 2, 3])
+    assert _inner_tolerance(residuals, inside, worst, 1e-8) == pytest.approx(0.01)
+    assert _inner_tolerance(residuals, inside, worst, 0.02) == 0.02
+
+
+def test_working_set_grows_fourfold_once_the_support_nearly_fills_it():
+    residuals = np.linspace(1.0, 0.1, 200)
+    support = np.zeros(200, dtype=bool)
+    support[:30] = True  # three quarters of a set of 40
+    assert _choose_working_set(residuals, support, 40).shape[0] == 160
+    support[29] = False  # less than three quarters: twice the support
+    assert _choose_working_set(residuals, support, 40).shape[0] == 58
