@@ -690,11 +690,14 @@ def _inner_tolerance(residuals, working_set, worst, tol):
 
     ``INNER_TOLERANCE_RATIO`` of the full problem's residual ``worst``,
     unless the features left out violate less than that: then the set is
-    solved as far as they allow (to ``tol`` when nothing outside violates;
-    at least to ``MIN_INNER_TOLERANCE_RATIO * worst``, so a set that turns
-    out wrong is still corrected by the next outer round). On a solution
-    whose support the set already holds, this saves the outer rounds (a
-    full gradient and a new set each) of a residual shrinking 0.3x a round.
+    solved as far as they allow, but no further than
+    ``MIN_INNER_TOLERANCE_RATIO * worst`` (a set that turns out wrong is
+    still corrected by the next outer round) nor than
+    ``INNER_TOLERANCE_RATIO * tol`` (as before: the last round returns a
+    point well inside ``tol``, not one on its edge, whose objective is
+    visibly further from the optimum). On a solution whose support the set
+    already holds, this saves the outer rounds (a full gradient and a new
+    set each) of a residual shrinking 0.3x a round.
     """
     outside = residuals.copy()
     outside[working_set] = 0.0
@@ -702,7 +705,7 @@ def _inner_tolerance(residuals, working_set, worst, tol):
     return max(
         min(INNER_TOLERANCE_RATIO * worst, left_out),
         MIN_INNER_TOLERANCE_RATIO * worst,
-        tol,
+        INNER_TOLERANCE_RATIO * tol,
     )
 
 
