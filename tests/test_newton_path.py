@@ -124,3 +124,27 @@ def test_path_points_meet_tol_measured_afresh(breast_cancer, scaled):
         W = np.asarray(result.coef, dtype=np.float64).reshape(n_features, 1)
         centred = np.asarray(result.intercept) + problem.x_mean @ W
         assert _violation_at(problem, W, centred) <= tol * reference * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_few_features_take_exact_steps_like_newton_cholesky(fit_intercept):
+    # At most EXACT_EACH_MAX_COORDINATES coordinates, every step forms and
+    # factors H: quadratic convergence to scikit-learn's newton-cholesky
+    # solution (C = 1 / (alpha n)), on raw features of mixed scales.
+    from skdecay._core._solvers._newton import EXACT_EACH_MAX_COORDINATES
+
+    rng = np.random.default_rng(0)
+    n, p = 400, EXACT_EACH_MAX_COORDINATES - 1
+    X = rng.standard_normal((n, p)) * np.logspace(-2, 2, p) + 3.0
+    y = ((X - 3.0) @ (rng.standard_normal(p) / np.logspace(-2, 2, p)) > 0).astype(int)
+    alpha = 1e-2
+    ours = DecayLogisticClassifier(
+        alpha=alpha, tol=1e-10, fit_intercept=fit_intercept
+    ).fit(X, y)
+    theirs = LogisticRegression(
+        C=1.0 / (alpha * n), solver="newton-cholesky", tol=1e-12,
+        fit_intercept=fit_intercept, max_iter=200,
+    ).fit(X, y)  # fmt: skip
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-7)
+    assert ours.n_iter_ <= 12

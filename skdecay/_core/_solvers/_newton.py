@@ -87,6 +87,13 @@ from ._common import (
 #: Largest number of coordinates (features + intercept) for which the Hessian
 #: is formed explicitly.
 EXPLICIT_MAX_COORDINATES = 500
+#: Up to this many coordinates (features + intercept), a single fit forms
+#: and factors ``H`` at every Newton step (exact steps, quadratic
+#: convergence) instead of running conjugate gradients preconditioned by the
+#: first step's factor: the symmetric product costs about ``p / 2`` products
+#: with ``X``, a conjugate-gradient step 2-3 of them plus Python's per-call
+#: cost, which dominates at this size.
+EXACT_EACH_MAX_COORDINATES = 32
 #: Conjugate-gradient iterations allowed per Newton step, matrix-free.
 MAX_CG_MATRIX_FREE = 200
 #: Centring the Gram matrix after the product loses about log10 of this
@@ -593,6 +600,15 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
     # A path's Gram matrix replaces H for another loss (on a NewtonPath the
     # previous alpha's Hessian does).
     from_gram = explicit and gram.shape[0] > 0 and not squared and path is None
+    # Few coordinates: every step exact (H formed and factored again: a few
+    # microseconds, against the per-call cost of conjugate gradients).
+    exact_each = (
+        explicit
+        and not squared
+        and path is None
+        and not from_gram
+        and n_coordinates <= EXACT_EACH_MAX_COORDINATES
+    )
     scale = np.append(np.asarray(problem.scale, dtype=np.float64),
                       problem.scale_intercept)  # fmt: skip
 
@@ -710,6 +726,8 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
             forcing = min(forcing, FORCING_TOL * tol / worst)
         R = _rhs(smooth, grad, grad_intercept)
         Z_step = None
+        if exact_each and exact_at is not None and exact_at < it:
+            factor = None  # a few coordinates: H again, at this iterate
         if explicit and factor is None and not from_gram:
             h = datafit.row_curvature(smooth.Y, Z, smooth.weights)
             if gram.shape[0] > 0 and np.all(Z == Z[0]):
