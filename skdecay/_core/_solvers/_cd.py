@@ -19,7 +19,9 @@ descent", AISTATS 2021):
 * a **working set**: the features that violate the optimality conditions most
   (and every feature already non-zero) are solved as a small sub-problem,
   whose size doubles with the support; the full gradient is computed only
-  between sub-problems, to pick the next set and to test convergence;
+  between sub-problems, to pick the next set and to test convergence; a
+  sub-problem is solved to 0.3x the full residual, or further when the
+  features it leaves out violate less (:func:`_inner_tolerance`);
 * **Anderson extrapolation**: every ``ANDERSON_MEMORY + 1`` sweeps the last
   iterates are combined into the affine combination with the smallest
   residual; it is kept only if it lowers the objective.
@@ -469,9 +471,11 @@ def _choose_working_set(residuals, support, previous):
     It holds every non-zero feature (``support``) and then the worst
     violators, twice as many features as the support (at least
     ``FIRST_WORKING_SET``), or four times the ``previous`` set's size when
-    the support filled it: on dense solutions (elastic net on correlated
-    features) doubling from 10 cost an outer iteration, a pass over all of
-    ``X``, per doubling. Ties with the last score admitted enter in feature
+    the support filled three quarters of it: on dense solutions (elastic
+    net on correlated features) doubling from 10 cost an outer iteration, a
+    pass over all of ``X``, per doubling, and a support that fills the set
+    all but a few features (lasso_corr_500x600: 37 of 40) would otherwise
+    only double. Ties with the last score admitted enter in feature
     order; the set is listed in feature order.
     """
     n_features = residuals.shape[0]
