@@ -342,11 +342,14 @@ class _BaseDecayCV(BaseEstimator):
         # every split is scored on the same alphas. It needs only the
         # gradient at the null model: the data prepared as they are, with no
         # layout copy.
-        full = prepare_problem(
-            X, Y, sample_weight, loss=loss, fit_intercept=self.fit_intercept,
-            solver=None,
-        )  # fmt: skip
-        grids = np.array([self._grid(full, u) for u in units])
+        # Its products are matrix-vector products: one BLAS thread, as the
+        # folds (a threaded one waits for its helper on a busy machine).
+        with one_blas_thread():
+            full = prepare_problem(
+                X, Y, sample_weight, loss=loss, fit_intercept=self.fit_intercept,
+                solver=None,
+            )  # fmt: skip
+            grids = np.array([self._grid(full, u) for u in units])
         cv = check_cv(self.cv, y, classifier=is_classifier(self))
         splits = list(cv.split(X, y, groups))
         if is_classifier(self):

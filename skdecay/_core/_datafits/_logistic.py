@@ -44,5 +44,5 @@ class Logistic(Datafit):
         return weights * p * (1.0 - p)
 
     def intercept_at_zero(self, Y, weights):
-        p = float(np.clip(weights @ Y[:, 0], 1e-12, 1.0 - 1e-12))
+        p = float(np.clip(np.einsum("i,i", weights, Y[:, 0]), 1e-12, 1.0 - 1e-12))
         return np.array([np.log(p / (1.0 - p))])
