@@ -148,3 +148,22 @@ def test_few_features_take_exact_steps_like_newton_cholesky(fit_intercept):
     np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-6, atol=1e-9)
     np.testing.assert_allclose(ours.intercept_, theirs.intercept_, atol=1e-7)
     assert ours.n_iter_ <= 12
+
+
+def test_path_on_extreme_column_scales_is_cold_fits(breast_cancer):
+    # Columns on scales 1e-25 and 1e25 (beyond float32): a path's refreshed
+    # Hessian (a float32 preconditioner for columns on moderate scales)
+    # stays in float64, and the path points are the cold fits.
+    X, y = breast_cancer
+    X = StandardScaler().fit_transform(X)
+    X[:, 0] *= 1e-25
+    X[:, 1] *= 1e25
+    alphas = np.geomspace(1e-1, 1e-4, 10)
+    path = decay_path(X, y, loss="logistic", alphas=alphas, tol=1e-9)
+    for k in (4, 9):
+        clf = DecayLogisticClassifier(alpha=path.alphas[k], tol=1e-9).fit(X, y)
+        assert path.objective[k] == pytest.approx(clf.loss_curve_[-1], rel=1e-9)
+        np.testing.assert_allclose(
+            path.coefs[2:, k], clf.coef_[0, 2:], rtol=1e-4,
+            atol=1e-7 * np.abs(clf.coef_[0, 2:]).max(),
+        )  # fmt: skip
