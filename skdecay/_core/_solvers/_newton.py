@@ -82,6 +82,7 @@ from ._common import (
     NO_PROGRESS_LIMIT,
     NON_FINITE,
     STALLED,
+    one_blas_thread,
 )
 
 #: Largest number of coordinates (features + intercept) for which the Hessian
@@ -141,6 +142,19 @@ def _gram(A) -> np.ndarray:
     return np.asarray(A.T @ A, dtype=np.float64)
 
 
+def _few_columns(problem) -> bool:
+    """Whether the products are with a few columns on dense ``X`` (several
+    outputs of a loss other than the squared): made in transposed form, on
+    one BLAS thread (see :func:`newton`)."""
+    Y = np.asarray(problem.Y)
+    return (
+        Y.ndim == 2
+        and Y.shape[1] > 1
+        and int(problem.loss) != 0
+        and not sp.issparse(as_matrix(problem.X))
+    )
+
+
 class _Smooth:
     """The smooth objective of a problem, on float64 iterates.
 
@@ -153,6 +167,7 @@ class _Smooth:
         self.X = as_matrix(problem.X)
         # A :class:`._lockstep._Member` making the products with X, or None.
         self.batch = batch
+        self.transposed = _few_columns(problem)
         if batch is not None and (sp.issparse(self.X) or batch.n_rows != len(self.X)):
             self.batch = None
         self.dtype = self.X.dtype
@@ -171,6 +186,11 @@ class _Smooth:
             return np.tile(start, (self.X.shape[0], 1))
         if self.batch is not None:
             return self.batch.matmul(W) + (intercept - self.x_mean @ W)
+        if self.transposed:
+            # (W^T X^T)^T: about 0.7 of the time of X W for a few columns
+            # (OpenBLAS, 20000 x 100 by 10 classes: 1.45 against 2.05 ms).
+            Zt = W.T.astype(self.dtype, copy=False) @ self.X.T
+            return np.asarray(Zt, dtype=np.float64).T + (intercept - self.x_mean @ W)
         return centred_matmul(self.X, W, intercept, self.x_mean)
 
     def rmatmul(self, G):
@@ -178,6 +198,11 @@ class _Smooth:
         if self.batch is not None:
             sums = np.ones(G.shape[0]) @ G
             return self.batch.rmatmul(G) - np.outer(self.x_mean, sums)
+        if self.transposed:
+            # (G^T X)^T: 0.75 of the time of X^T G (1.70 against 2.25 ms).
+            out = np.asarray(G.T.astype(self.dtype, copy=False) @ self.X, np.float64)
+            sums = np.ones(G.shape[0]) @ G
+            return out.T - np.outer(self.x_mean, sums)
         return centred_rmatmul(self.X, G, self.x_mean)
 
     def decay_value(self, W):
@@ -612,7 +637,21 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
     The line search chooses each step (no learning rate). ``W`` and the
     intercept come back in the dtype of ``W_init``. ``path`` (a
     :class:`NewtonPath`) carries what the previous alpha's solve knew.
+
+    Several outputs of a loss other than the squared (the multinomial) on
+    dense ``X`` run on one BLAS thread: their products with a few columns
+    (see :meth:`_Smooth.predictor`) took 165 ms a fit on one thread against
+    520 ms, and at times seconds, on two (20000 x 100, 10 classes, the
+    2-core machine busy).
     """
+    if _few_columns(problem):
+        with one_blas_thread():
+            return _newton(problem, W_init, intercept_init, max_iter, tol, trace, path)
+    return _newton(problem, W_init, intercept_init, max_iter, tol, trace, path)
+
+
+def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
+    """:func:`newton`, on the BLAS threads it was given."""
     smooth = _Smooth(problem, path.batch if path is not None else None)
     datafit = smooth.datafit
     dtype = W_init.dtype
