@@ -180,7 +180,13 @@ def _anderson_weights(history):
     return np.array(z) / total
 
 
-@njit(cache=True, nogil=True, no_cfunc_wrapper=True)
+# Reassociation only (no assumption about NaN or infinities, so the
+# non-finite tests hold): it lets LLVM split a dense column's sums into
+# vector lanes, which the unsigned row positions made possible (a column of
+# 500 rows 0.48 -> 0.24 us per sweep; a cold first fit unchanged, 1.66-1.73 s
+# of CPU time either way). Sums are rounded in another order than before:
+# the results move by rounding only.
+@njit(cache=True, nogil=True, no_cfunc_wrapper=True, fastmath={"reassoc"})
 def _solve_working_set(
     problem, working_set, W, intercept, Z, max_sweeps, tol, needs_total, trace,
     first, vectors, history, derivative,
