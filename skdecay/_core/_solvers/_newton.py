@@ -95,6 +95,10 @@ EXPLICIT_MAX_COORDINATES = 500
 #: with ``X``, a conjugate-gradient step 2-3 of them plus Python's per-call
 #: cost, which dominates at this size.
 EXACT_EACH_MAX_COORDINATES = 32
+#: The transposed products on one BLAS thread (see :func:`newton`) from this
+#: size of ``X`` on: below it the products cost microseconds either way, and
+#: a first fit need not load the thread controller (~14 ms).
+FEW_COLUMNS_MIN_ENTRIES = 100_000
 #: Conjugate-gradient iterations allowed per Newton step, matrix-free.
 MAX_CG_MATRIX_FREE = 200
 #: Centring the Gram matrix after the product loses about log10 of this
@@ -147,11 +151,13 @@ def _few_columns(problem) -> bool:
     outputs of a loss other than the squared): made in transposed form, on
     one BLAS thread (see :func:`newton`)."""
     Y = np.asarray(problem.Y)
+    X = as_matrix(problem.X)
     return (
         Y.ndim == 2
         and Y.shape[1] > 1
         and int(problem.loss) != 0
-        and not sp.issparse(as_matrix(problem.X))
+        and not sp.issparse(X)
+        and X.size >= FEW_COLUMNS_MIN_ENTRIES
     )
 
 
