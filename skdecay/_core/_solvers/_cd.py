@@ -94,7 +94,7 @@ ANDERSON_REGULARISATION = 1e-10
 INNER_TOLERANCE_RATIO = 0.3
 #: ... and at least this fraction of it, even when no feature outside the
 #: working set violates the optimality conditions.
-MIN_INNER_TOLERANCE_RATIO = 0.01
+MIN_INNER_TOLERANCE_RATIO = 0.1
 
 
 @njit(cache=True, nogil=True, **INTERNAL)
