@@ -148,14 +148,14 @@ def _gram(A) -> np.ndarray:
 
 def _few_columns(problem) -> bool:
     """Whether the products are with a few columns on dense ``X`` (several
-    outputs of a loss other than the squared): made in transposed form, on
-    one BLAS thread (see :func:`newton`)."""
+    outputs of a loss that couples them: the multinomial): made in
+    transposed form, on one BLAS thread (see :func:`newton`)."""
     Y = np.asarray(problem.Y)
     X = as_matrix(problem.X)
     return (
         Y.ndim == 2
         and Y.shape[1] > 1
-        and int(problem.loss) != 0
+        and not DATAFITS_BY_CODE[int(problem.loss)].separable
         and not sp.issparse(X)
         and X.size >= FEW_COLUMNS_MIN_ENTRIES
     )
