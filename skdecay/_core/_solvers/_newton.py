@@ -73,7 +73,12 @@ import scipy.sparse as sp
 
 from .._datafits import DATAFITS_BY_CODE
 from .._optimality import optimality_residual
-from .._products import as_matrix, centred_matmul, centred_rmatmul
+from .._products import (
+    as_matrix,
+    centred_matmul,
+    centred_rmatmul,
+    column_sums_outer,
+)
 from ._common import (
     ARMIJO,
     CONVERGED,
@@ -192,24 +197,13 @@ class _Smooth:
             return np.tile(start, (self.X.shape[0], 1))
         if self.batch is not None:
             return self.batch.matmul(W) + (intercept - self.x_mean @ W)
-        if self.transposed:
-            # (W^T X^T)^T: about 0.7 of the time of X W for a few columns
-            # (OpenBLAS, 20000 x 100 by 10 classes: 1.45 against 2.05 ms).
-            Zt = W.T.astype(self.dtype, copy=False) @ self.X.T
-            return np.asarray(Zt, dtype=np.float64).T + (intercept - self.x_mean @ W)
-        return centred_matmul(self.X, W, intercept, self.x_mean)
+        return centred_matmul(self.X, W, intercept, self.x_mean, self.transposed)
 
     def rmatmul(self, G):
         """``(X - 1 x_mean^T)^T G``."""
         if self.batch is not None:
-            sums = np.ones(G.shape[0]) @ G
-            return self.batch.rmatmul(G) - np.outer(self.x_mean, sums)
-        if self.transposed:
-            # (G^T X)^T: 0.75 of the time of X^T G (1.70 against 2.25 ms).
-            out = np.asarray(G.T.astype(self.dtype, copy=False) @ self.X, np.float64)
-            sums = np.ones(G.shape[0]) @ G
-            return out.T - np.outer(self.x_mean, sums)
-        return centred_rmatmul(self.X, G, self.x_mean)
+            return self.batch.rmatmul(G) - column_sums_outer(self.x_mean, G)
+        return centred_rmatmul(self.X, G, self.x_mean, self.transposed)
 
     def decay_value(self, W):
         """The L2 part, ``sum_j l2_j / 2 ||W_j||^2``."""
