@@ -79,6 +79,7 @@ from .._products import (
     centred_rmatmul,
     column_sums_outer,
 )
+from .._sparse_gram import weighted_gram
 from ._common import (
     ARMIJO,
     CONVERGED,
@@ -135,10 +136,10 @@ PATH_REFRESH_PRODUCTS = 3
 
 
 def _gram(A) -> np.ndarray:
-    """``A^T A`` in float64: NumPy's matmul (a symmetric rank-k update, BLAS
-    ``?syrk``, for a matrix times its own transpose: half the work of a
-    general product, no copy of ``A`` in either memory order) for dense
-    ``A``, SciPy's sparse product for sparse ``A``.
+    """``A^T A`` in float64 for dense ``A``: NumPy's matmul (a symmetric
+    rank-k update, BLAS ``?syrk``, for a matrix times its own transpose: half
+    the work of a general product, no copy of ``A`` in either memory order).
+    Sparse designs take :func:`.._sparse_gram.weighted_gram`.
 
     Never SciPy's own BLAS or LAPACK (``scipy.linalg``): it is a second
     OpenBLAS with its own threads, and calls alternating between the two
@@ -146,8 +147,6 @@ def _gram(A) -> np.ndarray:
     longer on a busy 2-core machine when the path solved through
     ``scipy.linalg``).
     """
-    if sp.issparse(A):
-        return np.asarray((A.T @ A).toarray(), dtype=np.float64)
     return np.asarray(A.T @ A, dtype=np.float64)
 
 
@@ -188,7 +187,7 @@ class _Smooth:
         self.x_mean = np.asarray(problem.x_mean, dtype=np.float64)
         self.l2 = np.asarray(problem.l2, dtype=np.float64)  # (n_features,)
         self.fit_intercept = bool(problem.fit_intercept)
-        self._row_of_entry = None  # sparse X: the row of each stored entry
+        self._csr = None  # sparse X in CSR form, for its Gram matrices
 
     def predictor(self, W, intercept):
         """``(X - 1 x_mean^T) W + intercept``; no pass over ``X`` at ``W = 0``."""
@@ -248,10 +247,11 @@ class _Smooth:
         H = np.empty((n_features + 1, n_features + 1))
         total = float(h.sum())
         if sp.issparse(X):
-            scaled = self.rows_scaled(np.sqrt(h))
-            moment = np.asarray(X.T @ h, dtype=np.float64)
+            if self._csr is None:
+                self._csr = X.tocsr()  # no copy if X is CSR
+            gram, moment = weighted_gram(self._csr, h)
             H[:n_features, :n_features] = (
-                _gram(scaled)
+                gram
                 - np.outer(m, moment)
                 - np.outer(moment, m)
                 + total * np.outer(m, m)
@@ -267,20 +267,6 @@ class _Smooth:
         H[n_features, :n_features] = H[:n_features, n_features]
         H[n_features, n_features] = total
         return H
-
-    def rows_scaled(self, factors):
-        """Sparse ``diag(factors) X`` in float64, sharing ``X``'s index
-        arrays (no sparse product)."""
-        X = self.X
-        if self._row_of_entry is None:
-            if X.format == "csr":
-                counts = np.diff(X.indptr)
-                self._row_of_entry = np.repeat(np.arange(X.shape[0]), counts)
-            else:
-                self._row_of_entry = X.indices
-        data = X.data * factors[self._row_of_entry]
-        kind = type(X)
-        return kind((data, X.indices, X.indptr), shape=X.shape, copy=False)
 
     def explicit_hessian(self, h):
         """``H`` for row curvatures ``h``: (n_features + 1) square, float64."""
