@@ -167,3 +167,36 @@ def test_path_on_extreme_column_scales_is_cold_fits(breast_cancer):
             path.coefs[2:, k], clf.coef_[0, 2:], rtol=1e-4,
             atol=1e-7 * np.abs(clf.coef_[0, 2:]).max(),
         )  # fmt: skip
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+def test_eigendecomposed_path_hessian_solves_every_shift(fit_intercept):
+    # A path's refreshed Hessian serves its later alphas from one
+    # eigendecomposition: the same solves as the system formed at each
+    # decay, and none on columns of wild scales (Cholesky's route then).
+    from skdecay._core._solvers._newton import _ShiftedFactor
+
+    rng = np.random.default_rng(0)
+    n_features = 12
+    B = rng.standard_normal((80, n_features + 1))
+    B[:, -1] = 1.0
+    A = B.T @ B
+    decay = rng.uniform(0.5, 2.0, n_features)  # per-feature weights
+    factor = _ShiftedFactor.of(A, decay, fit_intercept)
+    for t in (1e3, 1.0, 1e-6):
+        H = A.copy()
+        H[np.arange(n_features), np.arange(n_features)] += t * decay
+        if not fit_intercept:
+            H[:n_features, n_features] = H[n_features, :n_features] = 0.0
+            H[n_features, n_features] = 1.0
+        R = rng.standard_normal((n_features + 1, 2))
+        shift = factor.shift(t * decay)
+        assert shift == pytest.approx(t, rel=1e-12)
+        got = factor.at(shift).solve(R)
+        np.testing.assert_allclose(H @ got, R, atol=1e-10 * np.abs(R).max())
+    # Not a multiple of the decomposed decay: no shift.
+    assert factor.shift(decay * np.linspace(1.0, 2.0, n_features)) is None
+    wild = A * np.outer(np.logspace(-150, 150, n_features + 1),
+                        np.logspace(-150, 150, n_features + 1))  # fmt: skip
+    shifted = _ShiftedFactor.of(wild, decay, fit_intercept)
+    assert shifted is None or shifted.shift(decay) is None

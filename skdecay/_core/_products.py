@@ -49,7 +49,16 @@ def centred_rmatmul(X, G, x_mean, transposed: bool = False) -> np.ndarray:
 
 
 def column_sums_outer(x_mean, G) -> np.ndarray:
-    """``x_mean (1^T G)``: the centring term of a product with ``X^T``."""
+    """``x_mean (1^T G)``: the centring term of a product with ``X^T``.
+
+    Zero without a pass over ``G`` when ``x_mean`` is (no intercept); a
+    plain sum for one column (contiguous), a product with ones for several
+    (a reduction along the short axis of an (n, k) array is several times
+    slower)."""
+    if not x_mean.any():
+        return np.zeros((x_mean.shape[0], G.shape[1]))
+    if G.shape[1] == 1:
+        return np.outer(x_mean, G.sum(axis=0))
     return np.outer(x_mean, np.ones(G.shape[0]) @ G)
 
 

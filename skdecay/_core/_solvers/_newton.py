@@ -129,6 +129,10 @@ JITTERS = (0.0, 1e-12, 1e-10, 1e-8, 1e-6)
 #: two fits at the default ``tol`` to 1e-7).
 FORCING_TOL = 0.3
 FORCING_NEAR = 1e3
+#: A path's eigendecomposed Hessian (see :class:`_ShiftedFactor`) serves an
+#: alpha only while ``eps max|lam| / (min lam + t)`` stays below
+#: ``1 / SHIFT_DIGITS_LOST``: about 8 of float64's 16 digits kept.
+SHIFT_DIGITS_LOST = 1e8
 #: On a path, once the solves since the last Hessian needed more Hessian
 #: products than one per Newton step by this many in all, the Hessian is
 #: formed at the last solution for the next alpha.
@@ -388,6 +392,89 @@ class _Factor:
         return solution / self.root[:, None]
 
 
+class _ShiftedFactor:
+    """``(A + t diag([d, 0]))^-1`` for every shift ``t``, from one
+    eigendecomposition: a path's refreshed Hessian ``A`` (loss part, with
+    the intercept's row) under the decays ``t d`` of its later alphas.
+
+    The intercept is eliminated by its Schur complement
+    ``C = A_11 - a a^T / c``; with ``D^-1/2 C D^-1/2 = Q diag(lam) Q^T``,
+    ``(C + t D)^-1 = D^-1/2 Q diag(1 / (lam + t)) Q^T D^-1/2``. Each alpha
+    then costs two ``p x p`` products per solve instead of a Cholesky
+    factorisation and a triangular inverse (0.27 ms at ``p = 100``: five
+    folds of 30 alphas refactored 150 times; a path refreshes its Hessian
+    about four times).
+    """
+
+    def __init__(self, hessian, decay, fit_intercept):
+        n_features = hessian.shape[0] - 1
+        self.fit_intercept = fit_intercept
+        self.decay = decay
+        self.root = np.sqrt(decay)
+        block = hessian[:n_features, :n_features]
+        if fit_intercept:
+            self.coupling = hessian[:n_features, n_features].copy()
+            self.total = float(hessian[n_features, n_features])
+            block = block - np.outer(self.coupling, self.coupling) / self.total
+        scaled = block / np.outer(self.root, self.root)
+        self.lam, self.Q = np.linalg.eigh(scaled)
+
+    @classmethod
+    def of(cls, hessian, decay, fit_intercept):
+        """The factor, or None where it would not be accurate: a feature
+        without decay, a non-finite or non-positive ``A``, or (see
+        :meth:`shift`) a shift too small against ``A``'s spread."""
+        if not (np.all(decay > 0.0) and np.all(np.isfinite(hessian))):
+            return None
+        if fit_intercept and not hessian[-1, -1] > 0.0:
+            return None
+        try:
+            factor = cls(hessian, decay, fit_intercept)
+        except np.linalg.LinAlgError:  # no convergence: wild scales
+            return None
+        return factor if np.all(np.isfinite(factor.lam)) else None
+
+    def shift(self, l2):
+        """The shift ``t`` with ``l2 = t d``, or None if ``l2`` is not such a
+        multiple, or ``(lam + t)`` would lose more than ``SHIFT_DIGITS_LOST``
+        digits to the eigenvalues' rounding (``eps max|lam| / (min lam +
+        t)``), as on columns of wildly different scales (the Cholesky
+        factor of the unit-diagonal scaling then serves)."""
+        t = float(l2[0] / self.decay[0])
+        if not (t > 0.0 and np.allclose(l2, t * self.decay, rtol=1e-12, atol=0.0)):
+            return None
+        floor = float(self.lam.min()) + t
+        top = float(np.abs(self.lam).max())
+        if not floor > SHIFT_DIGITS_LOST * np.finfo(np.float64).eps * top:
+            return None
+        return t
+
+    def at(self, t) -> _AtShift:
+        """The solves at the shift ``t`` (from :meth:`shift`)."""
+        return _AtShift(self, 1.0 / (self.lam + t))
+
+
+class _AtShift:
+    """:class:`_ShiftedFactor` at one shift: ``solve`` as :class:`_Factor`'s."""
+
+    def __init__(self, factor, inverse):
+        self.factor, self.inverse = factor, inverse
+
+    def solve(self, R, refine: bool = False):
+        """``H^-1 R`` (exact up to the eigenvalues' rounding: ``refine`` is
+        accepted and not needed)."""
+        f = self.factor
+        r, rho = R[:-1], R[-1]
+        if f.fit_intercept:
+            r = r - np.outer(f.coupling, rho / f.total)
+        x = f.Q.T @ (r / f.root[:, None])
+        x = (f.Q @ (self.inverse[:, None] * x)) / f.root[:, None]
+        out = np.empty((R.shape[0], R.shape[1]))
+        out[:-1] = x
+        out[-1] = (rho - f.coupling @ x) / f.total if f.fit_intercept else rho
+        return out
+
+
 class _KroneckerFactor:
     """``(G (x) M + diag(l2) (x) I)^-1``, exactly, by splitting along ``M``.
 
@@ -444,6 +531,8 @@ class NewtonPath:
         self.Z = None
         self.l2 = None
         self.hessian = None  # loss part of H at (or near) the last solution
+        # (hessian, its _ShiftedFactor or None), made at the first use.
+        self.eigen = None
         self.gram = None  # Kronecker problems: G, the same at every alpha
         self.loss = None  # the loss (no decay) at the last solution
         self.loss_gradient = None  # its gradient there, (coefficients, intercept)
@@ -456,6 +545,21 @@ class NewtonPath:
         # A :class:`._lockstep._Member` (the path of one fold among others
         # run in lockstep), or None: products with X made by it.
         self.batch = None
+
+    def factor(self, smooth):
+        """The factor of ``H`` at :attr:`hessian` under ``smooth``'s decay:
+        from the eigendecomposition of that Hessian (one per refresh, see
+        :class:`_ShiftedFactor`) where it is accurate, else Cholesky's."""
+        if self.eigen is None or self.eigen[0] is not self.hessian:
+            shifted = _ShiftedFactor.of(
+                self.hessian, smooth.l2.copy(), smooth.fit_intercept
+            )
+            self.eigen = (self.hessian, shifted)
+        shifted = self.eigen[1]
+        t = None if shifted is None else shifted.shift(smooth.l2)
+        if t is None:
+            return _Factor(smooth.with_decay(self.hessian.copy()))
+        return shifted.at(t)
 
     def run(self, problem, W_init, intercept_init, max_iter, tol, trace):
         return newton(problem, W_init, intercept_init, max_iter, tol, trace, path=self)
@@ -680,7 +784,7 @@ def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
     hessian = None  # the loss part of the last H formed at an iterate
     if explicit and path is not None and path.hessian is not None:
         hessian = path.hessian
-        factor = _Factor(smooth.with_decay(hessian.copy()))
+        factor = path.factor(smooth)
     class_gram = None
     if kronecker:
         if path is not None and path.gram is not None:
