@@ -260,3 +260,41 @@ def test_working_set_grows_fourfold_once_the_support_nearly_fills_it():
     assert _choose_working_set(residuals, support, 40).shape[0] == 160
     support[29] = False  # less than three quarters: twice the support
     assert _choose_working_set(residuals, support, 40).shape[0] == 58
+
+
+def test_gathered_columns_are_kept_for_the_next_working_set():
+    """On a C-ordered X each working set gathers only the columns that no
+    earlier set gathered; the kernel sees those columns at the set's
+    positions, and half the features make it copy the whole design once."""
+    from skdecay._core._problem import prepare_problem
+    from skdecay._core._solvers import SOLVERS
+    from skdecay._core._solvers._cd import WorkingColumns, column_design
+
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((7, 20))
+    prepared = prepare_problem(
+        X, rng.standard_normal((7, 1)), np.ones(7), loss="squared",
+        fit_intercept=True, solver=SOLVERS["cd"],
+    )  # fmt: skip
+    columns = WorkingColumns(column_design(prepared.problem))
+    for working_set, n_cached in [([2, 5], 2), ([1, 2, 5], 3), ([1, 5, 9], 4)]:
+        working_set = np.array(working_set)
+        columns.select(working_set)
+        assert columns.compact and columns.design.n_features == n_cached
+        np.testing.assert_array_equal(columns.block, X[:, working_set])
+        sub, indices = columns.sub_problem()
+        np.testing.assert_array_equal(
+            np.asarray(sub.X.dense)[:, indices], X[:, working_set]
+        )
+        np.testing.assert_array_equal(
+            sub.scale[indices], prepared.problem.scale[working_set]
+        )
+        W = np.zeros((20, 1))
+        W_sub = columns.take(W)
+        W_sub[indices, 0] = working_set + 1.0
+        columns.put(W, W_sub)
+        np.testing.assert_array_equal(np.flatnonzero(W[:, 0]), working_set)
+        np.testing.assert_array_equal(W[working_set, 0], working_set + 1.0)
+    columns.select(np.arange(3, 11))  # 10 of the 20 features gathered in all
+    assert not columns.compact
+    np.testing.assert_array_equal(np.asarray(columns.design.dense), X)
