@@ -204,10 +204,10 @@ def _newton_step(newton, columns, set_model, W, intercept, Z, G, grad, grad_int,
         W_set, grad_model, grad_int, np.sqrt(scale), math.sqrt(total)
     )
     model_problem, indices = columns.sub_problem(
-        x_mean=columns.spread(mean.astype(dtype)),
-        l1=columns.spread(set_model.l1),
-        l2=columns.spread(set_model.l2),
-        scale=columns.spread(scale.astype(dtype)),
+        x_mean=columns.spread_strength("x_mean", mean.astype(dtype)),
+        l1=columns.spread_strength("l1", set_model.l1),
+        l2=columns.spread_strength("l2", set_model.l2),
+        scale=columns.spread_strength("scale", scale.astype(dtype)),
     )
     model_problem = model_problem._replace(
         Y=target.astype(dtype),
