@@ -266,6 +266,24 @@ def test_lockstep_folds_match_separate_folds(breast_cancer):
     assert together.alpha_ == apart.alpha_
 
 
+def test_refit_starts_from_the_folds_mean_solution(breast_cancer):
+    # Folds run in lockstep keep their solutions; the refit starts from
+    # their mean at the chosen alpha (within a second-order error of the
+    # full set's solution) and reaches the cold fit's solution, in fewer
+    # steps, and leaves the estimator's warm_start as it was.
+    X, y = breast_cancer
+    X = StandardScaler().fit_transform(X)
+    clf = DecayLogisticClassifierCV(alphas=6, cv=StratifiedKFold(5), tol=1e-8)
+    clf.fit(X, y)
+    cold = DecayLogisticClassifier(alpha=clf.alpha_, tol=1e-8).fit(X, y)
+    assert clf.best_estimator_.n_iter_ < cold.n_iter_
+    assert clf.best_estimator_.get_params()["warm_start"] is False
+    np.testing.assert_allclose(
+        clf.coef_, cold.coef_, rtol=1e-5, atol=1e-8 * np.abs(cold.coef_).max()
+    )
+    np.testing.assert_allclose(clf.intercept_, cold.intercept_, atol=1e-7)
+
+
 def test_lockstep_products_of_row_subsets():
     # Members asking for different kinds of product, one leaving early.
     import threading

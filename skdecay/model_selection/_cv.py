@@ -87,6 +87,10 @@ class FoldOutcome(NamedTuple):
     train_scores: np.ndarray | None  # (n_alphas,) with return_train_score
     unconverged: Unconverged
     seconds: float  # the fold's wall time, path and scoring
+    # Each alpha's (coef, intercept) as the solver gave them, kept for the
+    # refit's start on folds run in lockstep (see _BaseDecayCV._refit_start);
+    # None elsewhere.
+    solutions: list | None = None
 
 
 def _fold_scores(
@@ -181,6 +185,7 @@ def _solve_and_score(
         scores[1] if return_train_score else None,
         unconverged(path_problem, alphas, results),
         time.perf_counter() - start,
+        [(r.coef, r.intercept) for r in results] if batch is not None else None,
     )
 
 
@@ -421,14 +426,46 @@ class _BaseDecayCV(BaseEstimator):
                 )
             refit = self._base_estimator(alpha=self.alpha_, l1_ratio=self.l1_ratio_)
             refit.set_params(verbose=self.verbose)
+            start = self._refit_start(outcomes, n_splits, grids.shape[1], y)
+            if start is not None:
+                refit.set_params(warm_start=True)
+                refit.classes_ = start[0]
+                refit._set_solution(start[1], start[2])
             # On one BLAS thread, as the folds: measured on 20000 x 100 (L2
             # logistic) on the 2-core machine, 27 ms either way when quiet,
             # 27-37 ms against 180-270 ms with two threads under load.
             with one_blas_thread():
                 self.best_estimator_ = refit.fit(X, y, sample_weight=sample_weight)
+            if start is not None:
+                refit.set_params(warm_start=False)
             for name in ("coef_", "intercept_", "n_iter_", "loss_curve_"):
                 setattr(self, name, getattr(self.best_estimator_, name))
         return self
+
+    def _refit_start(self, outcomes: dict, n_splits: int, n_alphas: int, y):
+        """``(classes, coef, intercept)``: the mean of the folds' solutions
+        at the chosen candidate, where the folds kept them (paths run in
+        lockstep); else None.
+
+        Every row is in all training folds but one, so the full set's mean
+        loss is the mean of the folds' and its gradient at the folds' mean
+        solution is zero to second order in their spread: the refit starts
+        next to its solution and solves to the same ``tol``. Measured on
+        20000 x 100 (L2 logistic, 5 folds): the start already within tol
+        (one gradient, 6 ms) where the cold refit took 5 Newton steps
+        (25 ms).
+        """
+        ratio, alpha = divmod(self.best_index_, n_alphas)
+        folds = [outcomes.get((ratio, k)) for k in range(n_splits)]
+        if not is_classifier(self) or any(
+            fold is None or fold.solutions is None for fold in folds
+        ):
+            return None
+        coef = np.mean([fold.solutions[alpha][0] for fold in folds], axis=0)
+        intercept = np.mean([fold.solutions[alpha][1] for fold in folds], axis=0)
+        if not (np.all(np.isfinite(coef)) and np.all(np.isfinite(intercept))):
+            return None
+        return np.unique(y), coef, intercept
 
     def _run_folds(self, jobs: dict, ratios, grids) -> dict:
         """Run the fold jobs; their :class:`FoldOutcome` by ``(ratio, split)``,
