@@ -637,7 +637,7 @@ class WorkingColumns:
         self._position = None
         self._sub_arrays = None
         self.design = None
-        self._strengths = {}
+        self._reused = {}
 
     def _make_full(self):
         X = self.problem.X
@@ -749,18 +749,19 @@ class WorkingColumns:
         out[self.indices] = values
         return out
 
-    def spread_strength(self, name, values):
-        """A per-feature array of the sub-problem (``name``: 'x_mean',
-        'l1', 'l2', 'scale') in the kernel's index space, the set's entries
-        from ``values``. The kernel reads the set's entries only: the
-        array is one buffer per name, reused from set to set while the
-        kernel's index space keeps its size, so that 'prox_newton' on a
-        CSC design (50000 features) does not allocate four arrays of all
+    def spread_reused(self, name, values):
+        """:meth:`spread` into a buffer kept under ``name`` (a per-feature
+        array of the sub-problem, or its coefficients), for arrays of which
+        the kernel reads and writes the set's entries only: the buffer is
+        reused from set to set while the kernel's index space keeps its
+        size, its other entries left as they are, so that 'prox_newton' on
+        a CSC design (50000 features) does not allocate five arrays of all
         features at every Newton step."""
         size = self._cached.shape[0] if self.compact else self.n_features
-        out = self._strengths.get(name)
-        if out is None or out.shape[0] != size or out.dtype != values.dtype:
-            out = self._strengths[name] = np.zeros(size, dtype=values.dtype)
+        shape = (size, *values.shape[1:])
+        out = self._reused.get(name)
+        if out is None or out.shape != shape or out.dtype != values.dtype:
+            out = self._reused[name] = np.zeros(shape, dtype=values.dtype)
         out[self.indices] = values
         return out
 

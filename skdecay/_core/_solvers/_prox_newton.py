@@ -204,10 +204,10 @@ def _newton_step(newton, columns, set_model, W, intercept, Z, G, grad, grad_int,
         W_set, grad_model, grad_int, np.sqrt(scale), math.sqrt(total)
     )
     model_problem, indices = columns.sub_problem(
-        x_mean=columns.spread_strength("x_mean", mean.astype(dtype)),
-        l1=columns.spread_strength("l1", set_model.l1),
-        l2=columns.spread_strength("l2", set_model.l2),
-        scale=columns.spread_strength("scale", scale.astype(dtype)),
+        x_mean=columns.spread_reused("x_mean", mean.astype(dtype)),
+        l1=columns.spread_reused("l1", set_model.l1),
+        l2=columns.spread_reused("l2", set_model.l2),
+        scale=columns.spread_reused("scale", scale.astype(dtype)),
     )
     model_problem = model_problem._replace(
         Y=target.astype(dtype),
@@ -227,7 +227,7 @@ def _newton_step(newton, columns, set_model, W, intercept, Z, G, grad, grad_int,
             inner_ratio * model_residual,
             0.1 * tol * inner_ratio / INNER_TOLERANCE_RATIO,
         )
-        W_model = columns.spread(W_set.astype(dtype))
+        W_model = columns.spread_reused("W", W_set.astype(dtype))
         intercept_model = model_start.copy()
         vectors[:] = 0.0
         solve_sub_problem(
