@@ -328,8 +328,11 @@ def _proximal_newton(
         else:
             total = G.sum(axis=0)
             grad = np.asarray(newton.X.T @ G.astype(newton.X.dtype, copy=False))
-            grad = grad.astype(np.float64, copy=False) - newton.x_mean[:, None] * total
-            grad += newton.l2 * W
+            grad = grad.astype(np.float64, copy=False)
+            if newton.centred:
+                grad -= newton.x_mean[:, None] * total
+            if newton.has_l2:
+                grad += newton.l2 * W
             grad_intercept = total if problem.fit_intercept else np.zeros(1)
         residuals, at_intercept = newton.violations(W, grad, grad_intercept)
         worst = max(float(residuals.max(initial=0.0)), at_intercept)
