@@ -15,6 +15,10 @@ linear predictors) and ``weights`` of shape (n_samples,) summing to one.
   weighted mean of the rows' Hessians in the outputs, (n_outputs,
   n_outputs), which with the design's Gram matrix gives the whole Hessian
   when every row has the same one (the Newton solver's Kronecker form);
+* ``curvature_factors(Y, Z, weights)``: ``(A, B)``, (n_samples, n_outputs)
+  each, with each row's weighted Hessian in its outputs ``diag(A_i) - B_i
+  B_i^T`` (proximal Newton with several outputs; the base class builds it
+  from ``row_curvature`` with ``B = 0``);
 * ``intercept_at_zero(Y, weights)``: the best intercept when ``W = 0``;
 * ``curvature``: an upper bound on the second derivative (the Lipschitz
   constant of the first-order solvers' steps, per unit of feature variance);

@@ -46,6 +46,21 @@ class Datafit:
         """Weighted second derivative per row, if one number describes it."""
         return None
 
+    def curvature_factors(
+        self, Y: np.ndarray, Z: np.ndarray, weights: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(A, B)``, both (n_samples, n_outputs), with row ``i``'s weighted
+        Hessian in its outputs ``diag(A_i) - B_i B_i^T``: a diagonal and a
+        rank-one term (what a proximal Newton with several outputs needs,
+        see ``_solvers/_prox_newton_coupled.py``). Separable losses have
+        ``B = 0``."""
+        h = self.row_curvature(Y, Z, weights)
+        if h is None:
+            raise NotImplementedError
+        A = np.empty(Z.shape)
+        A[:] = np.asarray(h, dtype=np.float64)[:, None]
+        return A, np.zeros(Z.shape)
+
     def class_curvature(
         self, Y: np.ndarray, Z: np.ndarray, weights: np.ndarray
     ) -> np.ndarray:

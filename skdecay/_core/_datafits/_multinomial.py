@@ -64,6 +64,11 @@ class Multinomial(Datafit):
 
         return apply
 
+    def curvature_factors(self, Y, Z, weights):
+        # w_i (diag(p_i) - p_i p_i^T) = diag(w_i p_i) - (sqrt(w_i) p_i)(...)^T
+        _, P = _log_softmax(Z)
+        return weights[:, None] * P, np.sqrt(weights)[:, None] * P
+
     def class_curvature(self, Y, Z, weights):
         # sum_i w_i (diag(p_i) - p_i p_i^T)
         _, P = _log_softmax(Z)
