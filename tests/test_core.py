@@ -221,7 +221,6 @@ ESTIMATORS = [
 
 
 SMOOTH = {"reg-l2", "multi-l2"}  # the problems solver='newton' accepts
-SINGLE_OUTPUT = {"reg-l2", "reg-enet", "bin-l1"}  # and solver='prox_newton'
 
 
 @pytest.mark.parametrize(
@@ -231,7 +230,6 @@ SINGLE_OUTPUT = {"reg-l2", "reg-enet", "bin-l1"}  # and solver='prox_newton'
         for estimator in ESTIMATORS
         for solver in ("gd", "fista", "cd", "newton", "prox_newton")
         if (solver != "newton" or estimator[0] in SMOOTH)
-        and (solver != "prox_newton" or estimator[0] in SINGLE_OUTPUT)
     ],
 )
 def test_dense_and_sparse_layouts_agree(name, make, data, solver):

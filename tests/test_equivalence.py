@@ -141,7 +141,8 @@ def test_logistic_l2_on_raw_features(solver, dataset, C, request):
             for solver in SOLVERS
             for dataset in ("breast_cancer", "iris")
         ],
-        ("prox_newton", "breast_cancer"),  # one output: binary only
+        ("prox_newton", "breast_cancer"),
+        ("prox_newton", "iris"),  # several outputs: the coupled model
     ],
 )
 @pytest.mark.parametrize("penalty, l1_ratio", [("l1", 1.0), ("elasticnet", 0.5)])

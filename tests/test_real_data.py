@@ -120,8 +120,7 @@ def solvers_for(loss, penalty):
     solvers = ["gd", "fista", "cd"]
     if penalty == "l2":
         solvers.append("newton")
-    if loss != "multinomial":
-        solvers.append("prox_newton")
+    solvers.append("prox_newton")
     return [*solvers, "auto"]
 
 

@@ -172,16 +172,3 @@ def test_newton_refuses_an_l1_part_and_keeps_the_previous_fit(make, X, y, penalt
     for key, value in pickle.loads(before).items():
         if key.endswith("_"):
             np.testing.assert_array_equal(after[key], value)
-
-
-def test_prox_newton_refuses_several_outputs_and_keeps_the_previous_fit():
-    X = np.random.RandomState(0).randn(30, 3)
-    y = np.arange(30) % 3
-    fitted = DecayLogisticClassifier(penalty="l1", alpha=0.01).fit(X, y)
-    before = _snapshot(fitted)
-    with pytest.raises(ValueError, match="solver='prox_newton' fits one output"):
-        fitted.set_params(solver="prox_newton").fit(X, y)
-    after = pickle.loads(_snapshot(fitted))
-    for key, value in pickle.loads(before).items():
-        if key.endswith("_"):
-            np.testing.assert_array_equal(after[key], value)

@@ -1,0 +1,402 @@
+"""Proximal Newton for several outputs that the loss couples (the multinomial).
+
+The binary solver (:mod:`._prox_newton`) models the loss by a weighted least
+squares problem, one curvature per row. With several outputs a row's
+curvature is a matrix in its outputs; for the multinomial loss
+
+    H_i = w_i (diag(p_i) - p_i p_i^T),
+
+a diagonal plus a rank-one term (:meth:`Datafit.curvature_factors` gives
+both, ``diag(A_i) - B_i B_i^T``). A model that keeps only each output's own
+curvature (a proximal Newton per class) converges only linearly along the
+coupling the softmax makes (moving every class alike changes nothing): on
+wine without an intercept it had not reached ``tol`` after 1000 cycles (see
+``benchmarks/README.md``). This solver keeps the whole curvature, and the
+rank-one term costs nothing extra: coordinate descent on the quadratic model
+carries, besides the predictor's change ``dZ``, one number per row,
+``s_i = B_i . dZ_i``, so that the model's gradient in coordinate ``(j, k)``,
+
+    grad_jk + sum_i x_ij (A_ik dZ_ik - B_ik s_i) + l2_j D_jk,
+
+and the update after a step ``delta`` (``dZ_ik += delta x_ij``, ``s_i +=
+B_ik delta x_ij``) each cost one pass over column ``j``, as a per-class step
+does.
+
+Everything else is the binary solver's strategy: Newton steps on a working
+set of features chosen from the optimality violations of one full gradient,
+the set's columns gathered by :class:`._cd.WorkingColumns`, a model solved to
+a fraction of its residual (tightened tenfold when its step fails the line
+search), and Armijo's backtracking on the whole objective with Tseng and
+Yun's predicted decrease. Dense columns are read centred (minus
+``x_mean``), sparse ones as they are stored.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+from .._datafits import DATAFITS_BY_CODE
+from .._linalg import column_entry, column_range
+from .._losses import loss_code
+from ._cd import (
+    WorkingColumns,
+    _choose_working_set,
+    _Outer,
+    at_least_two,
+    column_design,
+)
+from ._common import (
+    ARMIJO,
+    CONVERGED,
+    MAX_HALVINGS,
+    MAX_ITER_REACHED,
+    NO_PROGRESS_LIMIT,
+    NON_FINITE,
+    STALLED,
+    one_blas_thread,
+)
+from ._prox_newton import (
+    INNER_TOLERANCE_RATIO,
+    MAX_INNER_SWEEPS,
+    MIN_INNER_TOLERANCE_RATIO,
+    WORKING_SET_TOLERANCE_RATIO,
+    proximal_newton,
+)
+
+
+@njit(cache=True, nogil=True)
+def _model_sweeps(X, indices, x_mean, A, B, grad, grad_intercept, W, D,
+                  d_intercept, l1, l2, fit_intercept, max_sweeps, tol, dZ, s,
+                  curvature):  # fmt: skip
+    """Coordinate descent on the quadratic model of a working set.
+
+    ``X`` is the kernel's design, ``indices`` the set's columns in it;
+    ``x_mean``, ``l1``, ``l2``, ``grad``, ``W`` and ``D`` (the step, changed in
+    place) are in the kernel's index space. ``A``, ``B`` and ``dZ`` are laid
+    out by output, (n_outputs, n_samples), so that a column's pass reads them
+    contiguously. ``dZ`` and ``s`` start at zero, with ``D`` and
+    ``d_intercept``. Stops when a sweep moves no coordinate by more than
+    ``tol`` in its own metric (``|delta| sqrt(curvature)``); returns the
+    number of sweeps.
+    """
+    n_outputs, n_samples = A.shape
+    n_set = indices.shape[0]
+    # The model's own curvature of each coefficient, and of each intercept.
+    for q in range(n_set):
+        j = indices[q]
+        start, stop = column_range(X, j)
+        for k in range(n_outputs):
+            acc = 0.0
+            for jj in range(start, stop):
+                i, value = column_entry(X, j, jj)
+                x = value - x_mean[j]
+                acc += x * x * (A[k, i] - B[k, i] * B[k, i])
+            curvature[q, k] = acc + l2[j]
+    intercept_curvature = np.zeros(n_outputs)
+    if fit_intercept:
+        for k in range(n_outputs):
+            for i in range(n_samples):
+                intercept_curvature[k] += A[k, i] - B[k, i] * B[k, i]
+    for sweep in range(max_sweeps):
+        biggest = 0.0
+        for q in range(n_set):
+            j = indices[q]
+            start, stop = column_range(X, j)
+            for k in range(n_outputs):
+                a = curvature[q, k]
+                if not a > 0.0:
+                    continue
+                acc = 0.0
+                for jj in range(start, stop):
+                    i, value = column_entry(X, j, jj)
+                    acc += (value - x_mean[j]) * (A[k, i] * dZ[k, i] - B[k, i] * s[i])
+                gradient = grad[j, k] + acc + l2[j] * D[j, k]
+                old = W[j, k] + D[j, k]
+                target = old - gradient / a
+                new = math.copysign(max(abs(target) - l1[j] / a, 0.0), target)
+                delta = new - old
+                if delta != 0.0:
+                    D[j, k] += delta
+                    for jj in range(start, stop):
+                        i, value = column_entry(X, j, jj)
+                        step = delta * (value - x_mean[j])
+                        dZ[k, i] += step
+                        s[i] += B[k, i] * step
+                    biggest = max(biggest, abs(delta) * math.sqrt(a))
+        for k in range(n_outputs):
+            a = intercept_curvature[k]
+            if not a > 0.0:
+                continue
+            acc = 0.0
+            for i in range(n_samples):
+                acc += A[k, i] * dZ[k, i] - B[k, i] * s[i]
+            delta = -(grad_intercept[k] + acc) / a
+            if delta != 0.0:
+                d_intercept[k] += delta
+                for i in range(n_samples):
+                    dZ[k, i] += delta
+                    s[i] += B[k, i] * delta
+                biggest = max(biggest, abs(delta) * math.sqrt(a))
+        if biggest <= tol:
+            return sweep + 1
+    return max_sweeps
+
+
+def proximal_newton_any(
+    problem, W_init, intercept_init, max_iter, tol, trace, start_gradient=None
+):
+    """'prox_newton' for any number of outputs: one output takes
+    :func:`._prox_newton.proximal_newton`, several :func:`coupled`."""
+    if np.shape(W_init)[1] == 1:
+        return proximal_newton(
+            problem, W_init, intercept_init, max_iter, tol, trace, start_gradient
+        )
+    return coupled(
+        problem, W_init, intercept_init, max_iter, tol, trace, start_gradient
+    )
+
+
+def coupled(problem, W_init, intercept_init, max_iter, tol, trace, start_gradient=None):
+    """Run proximal Newton on several outputs; return ``(W, intercept, n_iter,
+    status, violation)`` (:class:`~skdecay._core._solvers.SolverOutput`).
+
+    ``max_iter`` bounds the Newton steps; a model whose step fails the line
+    search even when solved to ``MIN_INNER_TOLERANCE_RATIO`` of its residual
+    stops the solver with status ``STALLED``.
+    """
+    with one_blas_thread():
+        return _coupled(
+            problem, W_init, intercept_init, max_iter, tol, trace, start_gradient
+        )
+
+
+class _Set:
+    """A working set: its columns, strengths and the objective's set part."""
+
+    def __init__(self, outer, columns, working_set):
+        columns.select(working_set)
+        self.working_set = working_set
+        self.block = columns.block
+        self.x_mean = outer.x_mean[working_set]
+        self.l1 = outer.l1[working_set, 0]
+        self.l2 = outer.l2[working_set, 0]
+        self.root = outer.root[working_set]
+
+    def penalty(self, W_set):
+        return float(
+            self.l1 @ np.abs(W_set).sum(axis=1)
+            + 0.5 * self.l2 @ (W_set * W_set).sum(axis=1)
+        )
+
+    def gradient(self, G, W_set, fit_intercept):
+        """``(grad, grad_intercept)`` of the smooth part on the set."""
+        total = G.sum(axis=0)
+        grad = np.asarray(self.block.T @ G.astype(self.block.dtype, copy=False))
+        grad = grad.astype(np.float64, copy=False) - self.x_mean[:, None] * total
+        grad += self.l2[:, None] * W_set
+        return grad, (total if fit_intercept else np.zeros_like(total))
+
+    def residual(self, W_set, grad, grad_intercept, root_intercept):
+        """The set's largest standardised violation (as :class:`._cd._Outer`)."""
+        l1 = self.l1[:, None]
+        violation = np.maximum(np.abs(grad) - l1, 0.0)
+        moved = W_set != 0.0
+        violation[moved] = np.abs(grad + np.copysign(l1, W_set))[moved]
+        worst = float((violation.max(axis=1) / self.root).max(initial=0.0))
+        return max(worst, float(np.abs(grad_intercept).max()) / root_intercept)
+
+
+def _step(outer, columns, the_set, W, intercept, Z, grad_set, grad_intercept,
+          loss, objective, residual, inner_ratio, tol):  # fmt: skip
+    """Solve the model at ``Z`` (where the loss is ``loss``, the objective
+    ``objective``) on the set, to ``inner_ratio`` of the set's ``residual``,
+    and search along its direction.
+
+    Returns ``(objective, accepted, W_set, intercept, Z, inner_ratio)``;
+    ``accepted`` is False when even a model solved to
+    ``MIN_INNER_TOLERANCE_RATIO`` gave no descent.
+    """
+    problem = outer.problem
+    working_set = the_set.working_set
+    W_set = W[working_set]
+    A, B = outer.datafit.curvature_factors(outer.Y, Z, outer.weights)
+    A_by_output, B_by_output = np.ascontiguousarray(A.T), np.ascontiguousarray(B.T)
+    model, indices = columns.sub_problem()
+    l1 = columns.spread(the_set.l1)
+    l2 = columns.spread(the_set.l2)
+    W_model = columns.spread(W_set)
+    # A sparse column is read as it is stored: centred (the squared loss's
+    # preparation) it would make every step touch every row. The model's
+    # intercept then takes the centring, c = d_intercept - x_mean D, and
+    # its coefficients' gradient is the uncentred one.
+    uncentred = columns.is_sparse and bool(problem.fit_intercept)
+    if uncentred:
+        x_mean = np.zeros(model.x_mean.shape[0])
+        grad_model = columns.spread(grad_set + the_set.x_mean[:, None] * grad_intercept)
+    else:
+        x_mean = np.ascontiguousarray(model.x_mean, dtype=np.float64)
+        grad_model = columns.spread(grad_set)
+    n_samples, n_outputs = Z.shape
+    curvature = np.empty((indices.shape[0], n_outputs))
+    fit_intercept = bool(problem.fit_intercept)
+    null = _intercept_null_space(A, B) if fit_intercept else None
+    # The objective's part that a step on the set leaves as it is.
+    before = the_set.penalty(W_set)
+    rest = objective - loss - before
+    slack = problem.rel_eps * abs(objective)
+    while True:
+        model_tol = max(
+            inner_ratio * residual, 0.1 * tol * inner_ratio / INNER_TOLERANCE_RATIO
+        )
+        D = np.zeros_like(W_model)
+        d_intercept = np.zeros(n_outputs)
+        dZ_by_output = np.zeros((n_outputs, n_samples))
+        s = np.zeros(n_samples)
+        _model_sweeps(
+            model.X, indices, x_mean, A_by_output, B_by_output, grad_model,
+            grad_intercept, W_model, D, d_intercept, l1, l2, fit_intercept,
+            MAX_INNER_SWEEPS, model_tol, dZ_by_output, s, curvature,
+        )  # fmt: skip
+        dZ = dZ_by_output.T
+        S = columns.gather(D)
+        if uncentred:
+            d_intercept += the_set.x_mean @ S
+        if null is not None:
+            # Moving every output's intercept alike changes nothing (the
+            # multinomial's softmax): the step keeps their sum, as a gradient
+            # step would, so that every solver returns the same intercepts.
+            shift = null @ (null.T @ d_intercept)
+            d_intercept -= shift
+            dZ -= shift
+        # Tseng and Yun's predicted decrease (negative for a descent step).
+        predicted = float((grad_set * S).sum() + grad_intercept @ d_intercept)
+        predicted += float(the_set.l1 @ (np.abs(W_set + S) - np.abs(W_set)).sum(axis=1))
+        step = 1.0
+        accepted = False
+        for _ in range(MAX_HALVINGS):
+            W_try = W_set + step * S
+            Z_try = Z + step * dZ
+            value = outer.datafit.value(outer.Y, Z_try, outer.weights)
+            value += the_set.penalty(W_try) + rest
+            if value <= objective + ARMIJO * step * predicted + slack:
+                accepted = True
+                break
+            step *= 0.5
+        intercept_try = intercept + step * d_intercept
+        if not (math.isfinite(value) and np.isfinite(W_try).all()):
+            return math.nan, True, W_try, intercept_try, Z_try, inner_ratio
+        if accepted and predicted < 0.0:
+            return value, True, W_try, intercept_try, Z_try, inner_ratio
+        if inner_ratio <= MIN_INNER_TOLERANCE_RATIO:
+            return value, False, W_try, intercept_try, Z_try, inner_ratio
+        # The model was solved too loosely to give a descent direction.
+        inner_ratio *= 0.1
+
+
+def _intercept_null_space(A, B):
+    """An orthonormal basis (K, m) of the directions in which moving the
+    intercepts leaves the model unchanged (the null space of the intercepts'
+    curvature ``sum_i diag(A_i) - B_i B_i^T``), or None if there are none."""
+    curvature = np.diag(A.sum(axis=0)) - B.T @ B
+    values, vectors = np.linalg.eigh(curvature)
+    flat = values <= 1e-10 * max(float(values.max()), 0.0)
+    return vectors[:, flat] if flat.any() else None
+
+
+def _coupled(problem, W_init, intercept_init, max_iter, tol, trace, start_gradient):
+    datafit = DATAFITS_BY_CODE[loss_code(problem.loss)]
+    problem = column_design(problem)
+    outer = _Outer(problem, datafit)
+    columns = WorkingColumns(problem)
+    dtype = problem.Y.dtype
+    fit_intercept = bool(problem.fit_intercept)
+    W = np.array(W_init, dtype=np.float64, order="C")
+    intercept = np.array(intercept_init, dtype=np.float64).reshape(-1)
+    n_features = W.shape[0]
+    Z = outer.predictor(W, intercept)
+    loss, G = datafit.gradient(outer.Y, Z, outer.weights)
+    inner_ratio = INNER_TOLERANCE_RATIO
+    no_progress = 0
+    best_residual = math.inf
+    working_set = np.empty(0, dtype=np.int64)
+    status = MAX_ITER_REACHED
+    n_iter = 0
+    worst = math.nan
+    while True:
+        # The one full gradient of an outer iteration: the stopping test and
+        # the next working set (the caller's, at a cold start).
+        if start_gradient is not None:
+            (grad, grad_intercept), start_gradient = start_gradient, None
+        else:
+            total = G.sum(axis=0)
+            grad = np.asarray(outer.X.T @ G.astype(outer.X.dtype, copy=False))
+            grad = grad.astype(np.float64, copy=False) - outer.x_mean[:, None] * total
+            grad += outer.l2 * W
+            grad_intercept = total if fit_intercept else np.zeros_like(total)
+        residuals, at_intercept = outer.violations(W, grad, grad_intercept)
+        worst = max(float(residuals.max(initial=0.0)), at_intercept)
+        if worst <= tol:
+            status = CONVERGED
+            break
+        if worst < 0.5 * best_residual:
+            best_residual = worst
+            no_progress = 0
+        elif no_progress >= NO_PROGRESS_LIMIT:
+            status = STALLED
+            break
+        if n_iter >= max_iter:
+            break
+        working_set = _choose_working_set(
+            residuals, (W != 0.0).any(axis=1), working_set.shape[0]
+        )
+        the_set = _Set(outer, columns, at_least_two(working_set, n_features))
+        working_set = the_set.working_set
+        grad_set, grad_int = grad[working_set], grad_intercept
+        set_residual = worst
+        set_tol = max(WORKING_SET_TOLERANCE_RATIO * worst, tol)
+        first = True
+        while n_iter < max_iter:
+            if not first:
+                grad_set, grad_int = the_set.gradient(G, W[working_set], fit_intercept)
+                set_residual = the_set.residual(
+                    W[working_set], grad_set, grad_int, outer.root_intercept
+                )
+                if set_residual <= set_tol:
+                    break
+            first = False
+            objective = loss + float(
+                outer.l1[:, 0] @ np.abs(W).sum(axis=1)
+                + 0.5 * outer.l2[:, 0] @ (W * W).sum(axis=1)
+            )
+            outcome = _step(
+                outer, columns, the_set, W, intercept, Z, grad_set, grad_int, loss,
+                objective, set_residual, inner_ratio, tol,
+            )  # fmt: skip
+            new_objective, accepted, W_set, intercept_new, Z_new, inner_ratio = outcome
+            if not accepted:
+                status = STALLED
+                worst = math.nan
+                break
+            W[working_set] = W_set
+            intercept, Z = intercept_new, Z_new
+            trace.objective[n_iter] = new_objective
+            if trace.coef.shape[0] > 0:
+                trace.coef[n_iter] = W
+                trace.intercept[n_iter] = intercept
+            n_iter += 1
+            if not math.isfinite(new_objective):
+                return _result(W, intercept, dtype, n_iter, NON_FINITE, math.nan)
+            loss, G = datafit.gradient(outer.Y, Z, outer.weights)
+            if new_objective < objective - problem.rel_eps * abs(objective):
+                no_progress = 0
+            else:
+                no_progress += 1
+                break
+        if status == STALLED:
+            break
+    return _result(W, intercept, dtype, n_iter, status, worst)
+
+
+def _result(W, intercept, dtype, n_iter, status, violation):
+    return W.astype(dtype), intercept.astype(dtype), n_iter, status, violation
