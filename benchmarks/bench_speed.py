@@ -49,7 +49,9 @@ them unless the name says ``intercept``. Last, the shapes users bring: a
 sparse one-hot design like the Adult census data (LIBSVM's ``a1a``..``a9a``:
 123 binary columns in 14 groups, one active column per group and row),
 one-hot lasso with a few hundred columns, and tall dense lasso and elastic
-net at a weak and a strong penalty.
+net at a weak and a strong penalty; then the L1 multinomial, tall (20000 x
+100, 10 classes) and wide (500 x 2000, correlated, 3 classes), whose only
+peer is scikit-learn's saga (skglm, celer and glum fit no multinomial loss).
 * Threads are not limited; the BLAS in use is printed first.
 """
 
@@ -377,6 +379,37 @@ def _tall(penalty: str, divisor: float):
     return make
 
 
+def _multinomial_alpha_max(X, y: np.ndarray) -> float:
+    """Smallest alpha with all-zero coefficients for the multinomial loss
+    with an intercept: ``max |X^T (Y - Ybar)| / n`` over features and
+    classes (``Y`` one-hot)."""
+    Y = (y[:, None] == np.unique(y)[None, :]).astype(np.float64)
+    return float(np.abs(X.T @ (Y - Y.mean(axis=0))).max() / X.shape[0])
+
+
+def _multinomial_l1(n: int, p: int, k: int, divisor: int, correlated: bool):
+    def make(scale: float, rng):
+        n_, p_ = _n(n, scale, 400), _n(p, scale, 10)
+        if correlated:
+            X, _ = _correlated_regression(_own_rng(f"multinomial_{n}x{p}"), n_, p_)
+            X = np.ascontiguousarray(X)
+        else:
+            X = rng.standard_normal((n_, p_))
+        truth = rng.standard_normal((p_, k)) * (rng.random((p_, 1)) < 0.1)
+        logits = X @ (3.0 * truth / np.sqrt(max(1, np.count_nonzero(truth[:, 0]))))
+        y = np.argmax(logits + rng.gumbel(size=(n_, k)), axis=1).astype(np.int64)
+        alpha = _multinomial_alpha_max(X, y) / divisor
+        desc = (
+            f"dense {n_} x {p_}{', correlated (rho 0.6)' if correlated else ''}, "
+            f"{k} classes, a tenth of the features informative; "
+            f"alpha = alpha_max / {divisor}"
+        )
+        meta = dict(loss="multinomial", penalty="l1", l1_ratio=1.0, alpha=alpha)
+        return X, y, meta, desc
+
+    return make
+
+
 PROBLEMS = {
     "ridge": make_ridge,
     "lasso_dense": make_lasso_dense,
@@ -405,6 +438,9 @@ PROBLEMS = {
     "lasso_tall_weak": _tall("l1", 1_000),
     "lasso_tall_strong": _tall("l1", 5),
     "enet_tall": _tall("elasticnet", 20),
+    # the L1 multinomial (appended: every problem's seed is its position)
+    "multinomial_l1": _multinomial_l1(20_000, 100, 10, 20, correlated=False),
+    "multinomial_l1_wide": _multinomial_l1(500, 2_000, 3, 10, correlated=True),
 }
 
 #: Groups of problems for ``--problems``.
