@@ -152,9 +152,8 @@ class _BaseDecayLinearModel(BaseEstimator):
         """
         penalty = self._penalty(X.shape[1])
         solver, fallback = resolve_solver(
-            self.solver, loss, penalty.is_smooth, Y.shape[1], self.learning_rate,
-            sp.issparse(X),
-        )  # fmt: skip
+            self.solver, loss, penalty.is_smooth, Y.shape[1], self.learning_rate
+        )
 
         def solve(on_trace=None) -> DecayResult:
             prepared = prepare_problem(

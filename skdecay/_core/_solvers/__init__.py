@@ -156,9 +156,8 @@ SOLVERS: dict[str, Solver] = {
 
 
 def select_solver(
-    loss: str, smooth: bool, n_outputs: int, learning_rate: float | None,
-    sparse: bool = False,
-) -> Solver:  # fmt: skip
+    loss: str, smooth: bool, n_outputs: int, learning_rate: float | None
+) -> Solver:
     """The solver ``solver='auto'`` picks; the rule is documented in the README.
 
     * a fixed ``learning_rate`` only means something to the proximal-gradient
@@ -176,19 +175,21 @@ def select_solver(
       the local curvature (coordinate descent on the loss itself steps with
       the bound 1/4 and needed 5-10x more passes on sparse data), its Newton
       steps restricted to a working set of features;
-    * an L1 part with the multinomial loss: 'prox_newton' on dense data,
-      whose models keep the classes' whole curvature (a diagonal plus a
-      rank-one term per row, see :mod:`._prox_newton_coupled`), 'fista' on
-      sparse data. Measured against FISTA (``tol=1e-4``, one BLAS thread,
-      alpha at 1/10 and 1/50 of the path's top, 2026-12-02): dense, 0.12-0.38
-      of its time on 500 x 2000 with 3 classes, 0.45-0.93 on standardised
-      wine, iris and digits, 0.86-1.14 on 20000 x 100 with 10 classes, and
-      on raw wine without an intercept it converged in 27 steps where FISTA
-      had not after 10000 (at 1e-6); sparse (a one-hot 20000 x 123 with 4
-      classes, digits as CSR) 1.2-1.9x FISTA's, its columns read uncentred.
-      Block coordinate descent ('cd') steps with a global curvature bound
-      that is loose once predictions are confident; with weak decay it
-      needed more than 1000 sweeps on scikit-learn's estimator-check data.
+    * an L1 part with the multinomial loss: 'prox_newton', whose models
+      keep the classes' whole curvature (a diagonal plus a rank-one term per
+      row, see :mod:`._prox_newton_coupled`). Measured against FISTA
+      (``tol=1e-4``, one BLAS thread, alpha at 1/10 and 1/50 of the path's
+      top, 2026-12-02; FISTA's answers 1e-8 to 7e-6 further from the
+      optimum at that tol): 0.08-0.14 of its time on a correlated 500 x 2000
+      design with 3 classes, 0.40-0.59 on 20000 x 100 with 10 classes,
+      0.40-0.50 on digits, 0.20-0.93 on iris and wine at 1/50, 0.65-0.77 on
+      digits as CSR, 0.87-1.30 on a one-hot 20000 x 123 with 4 classes; at
+      the strong penalty on iris and wine (fits of 1-6 ms) 0.9-1.5. On raw
+      wine without an intercept it converged in 27 steps where FISTA had
+      not after 10000 (at 1e-6). Block coordinate descent ('cd') steps with
+      a global curvature bound that is loose once predictions are
+      confident; with weak decay it needed more than 1000 sweeps on
+      scikit-learn's estimator-check data.
 
     With an L1 part and the squared loss, 'auto' still picks 'fista' for a
     dense problem once the penalty is known, when
@@ -202,7 +203,7 @@ def select_solver(
         return replace(SOLVERS["cd"], alternative="fista")
     if loss == "logistic" and n_outputs == 1:
         return SOLVERS["prox_newton"]
-    if loss == "multinomial" and not sparse:
+    if loss == "multinomial":
         return SOLVERS["prox_newton"]
     return SOLVERS["fista"]
 
@@ -273,10 +274,9 @@ def prefers_first_order(problem: Problem, grad_zero: np.ndarray, spread, curvatu
 
 def resolve_solver(
     requested: str, loss: str, smooth: bool, n_outputs: int,
-    learning_rate: float | None, sparse: bool = False,
+    learning_rate: float | None,
 ) -> tuple[Solver, Solver | None]:  # fmt: skip
-    """``(solver, fallback)`` for an estimator's ``solver`` parameter
-    (``sparse``: whether ``X`` is a sparse matrix).
+    """``(solver, fallback)`` for an estimator's ``solver`` parameter.
 
     'auto' is :func:`select_solver`'s choice with its fallback; a named
     solver runs alone (the user asked for that method, and a stall is
@@ -284,7 +284,7 @@ def resolve_solver(
     """
     if requested != "auto":
         return SOLVERS[requested], None
-    solver = select_solver(loss, smooth, n_outputs, learning_rate, sparse)
+    solver = select_solver(loss, smooth, n_outputs, learning_rate)
     fallback = SOLVERS[solver.fallback] if solver.fallback else None
     return solver, fallback
 

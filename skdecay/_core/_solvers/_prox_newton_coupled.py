@@ -37,7 +37,7 @@ import numpy as np
 from numba import njit
 
 from .._datafits import DATAFITS_BY_CODE
-from .._linalg import column_entry, column_range
+from .._linalg import CSC
 from .._losses import loss_code
 from ._cd import (
     WorkingColumns,
@@ -65,31 +65,35 @@ from ._prox_newton import (
 )
 
 
-@njit(cache=True, nogil=True)
+# Reassociation only (the non-finite tests hold): with unsigned row
+# positions it lets LLVM split a dense column's sums into vector lanes, as in
+# coordinate descent's sweeps (see ``_cd._solve_working_set``).
+@njit(cache=True, nogil=True, fastmath={"reassoc"})
 def _model_sweeps(X, indices, x_mean, A, B, grad, grad_intercept, W, D,
                   d_intercept, l1, l2, fit_intercept, max_sweeps, tol, dZ, s,
                   curvature):  # fmt: skip
     """Coordinate descent on the quadratic model of a working set.
 
-    ``X`` is the kernel's design, ``indices`` the set's columns in it;
-    ``x_mean``, ``l1``, ``l2``, ``grad``, ``W`` and ``D`` (the step, changed in
-    place) are in the kernel's index space. ``A``, ``B`` and ``dZ`` are laid
-    out by output, (n_outputs, n_samples), so that a column's pass reads them
-    contiguously. ``dZ`` and ``s`` start at zero, with ``D`` and
-    ``d_intercept``. Stops when a sweep moves no coordinate by more than
-    ``tol`` in its own metric (``|delta| sqrt(curvature)``); returns the
-    number of sweeps.
+    ``X`` is the kernel's design (dense Fortran or CSC), ``indices`` the
+    set's columns in it; ``x_mean``, ``l1``, ``l2``, ``grad``, ``W`` and
+    ``D`` (the step, changed in place) are in the kernel's index space.
+    ``A``, ``B`` and ``dZ`` are laid out by output, (n_outputs, n_samples),
+    so that a column's pass reads them contiguously. ``dZ`` and ``s`` start
+    at zero, with ``D`` and ``d_intercept``. Stops when a sweep moves no
+    coordinate by more than ``tol`` in its own metric (``|delta|
+    sqrt(curvature)``); returns the number of sweeps.
     """
     n_outputs, n_samples = A.shape
     n_set = indices.shape[0]
+    sparse = X.layout == CSC
     # The model's own curvature of each coefficient, and of each intercept.
     for q in range(n_set):
         j = indices[q]
-        start, stop = column_range(X, j)
+        start, stop = _column_positions(X, j, sparse, n_samples)
         for k in range(n_outputs):
             acc = 0.0
             for jj in range(start, stop):
-                i, value = column_entry(X, j, jj)
+                i, value = _entry(X, j, jj, sparse)
                 x = value - x_mean[j]
                 acc += x * x * (A[k, i] - B[k, i] * B[k, i])
             curvature[q, k] = acc + l2[j]
@@ -102,15 +106,16 @@ def _model_sweeps(X, indices, x_mean, A, B, grad, grad_intercept, W, D,
         biggest = 0.0
         for q in range(n_set):
             j = indices[q]
-            start, stop = column_range(X, j)
+            start, stop = _column_positions(X, j, sparse, n_samples)
+            centre = x_mean[j]
             for k in range(n_outputs):
                 a = curvature[q, k]
                 if not a > 0.0:
                     continue
                 acc = 0.0
                 for jj in range(start, stop):
-                    i, value = column_entry(X, j, jj)
-                    acc += (value - x_mean[j]) * (A[k, i] * dZ[k, i] - B[k, i] * s[i])
+                    i, value = _entry(X, j, jj, sparse)
+                    acc += (value - centre) * (A[k, i] * dZ[k, i] - B[k, i] * s[i])
                 gradient = grad[j, k] + acc + l2[j] * D[j, k]
                 old = W[j, k] + D[j, k]
                 target = old - gradient / a
@@ -119,8 +124,8 @@ def _model_sweeps(X, indices, x_mean, A, B, grad, grad_intercept, W, D,
                 if delta != 0.0:
                     D[j, k] += delta
                     for jj in range(start, stop):
-                        i, value = column_entry(X, j, jj)
-                        step = delta * (value - x_mean[j])
+                        i, value = _entry(X, j, jj, sparse)
+                        step = delta * (value - centre)
                         dZ[k, i] += step
                         s[i] += B[k, i] * step
                     biggest = max(biggest, abs(delta) * math.sqrt(a))
@@ -141,6 +146,23 @@ def _model_sweeps(X, indices, x_mean, A, B, grad, grad_intercept, W, D,
         if biggest <= tol:
             return sweep + 1
     return max_sweeps
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _column_positions(X, j, sparse, n_samples):
+    """Column ``j``'s stored positions, unsigned (see :func:`_model_sweeps`)."""
+    if sparse:
+        return np.uint64(X.indptr[j]), np.uint64(X.indptr[j + 1])
+    return np.uint64(0), np.uint64(n_samples)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _entry(X, j, jj, sparse):
+    """``(row, value)`` at position ``jj`` of column ``j`` (dense Fortran or
+    CSC ``X``)."""
+    if sparse:
+        return np.uint64(X.indices[jj]), X.data[jj]
+    return jj, X.dense[jj, j]
 
 
 def proximal_newton_any(
