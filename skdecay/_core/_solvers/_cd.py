@@ -553,6 +553,11 @@ class _Outer:
         smooth part (loss and L2) at ``W``."""
         Z = np.asarray(Z, dtype=np.float64)
         value, G = self.datafit.gradient(self.Y, Z, self.weights)
+        return (value, G, *self.full_gradient(G, W))
+
+    def full_gradient(self, G, W):
+        """``(grad, grad_intercept)`` of the smooth part at ``W``, from the
+        loss's weighted derivative ``G`` there: one pass over ``X``."""
         total = G.sum(axis=0)
         grad = np.asarray(self.X.T @ G.astype(self.X.dtype, copy=False), np.float64)
         if self.centred:
@@ -561,7 +566,7 @@ class _Outer:
             grad += self.l2 * W
         if not self.problem.fit_intercept:
             total[:] = 0.0
-        return value, G, grad, total
+        return grad, total
 
     def violations(self, W, grad, grad_intercept):
         """``(per-feature standardised violation, intercept's)``: the

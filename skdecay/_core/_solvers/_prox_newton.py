@@ -53,23 +53,17 @@ from .._losses import SquaredLoss, loss_code
 from .._products import column_moments
 from ._cd import (
     WorkingColumns,
-    _choose_working_set,
     _Outer,
-    at_least_two,
     column_design,
     solve_sub_problem,
 )
 from ._common import (
     ARMIJO,
-    CONVERGED,
     MAX_HALVINGS,
-    MAX_ITER_REACHED,
-    NO_PROGRESS_LIMIT,
-    NON_FINITE,
-    STALLED,
     Trace,
     one_blas_thread,
 )
+from ._working_set_newton import step_outcome, working_set_newton
 
 #: Sweeps allowed to coordinate descent on one quadratic model.
 MAX_INNER_SWEEPS = 2000
@@ -102,6 +96,27 @@ class _Newton(_Outer):
         self.l2_flat = self.l2[:, 0]
         self.center = bool(problem.fit_intercept)
         self.shift_by = 1.0 if problem.fit_intercept else 0.0
+        self.columns = WorkingColumns(problem)
+        # The inner solves record their objective only (no iterates).
+        n_features = problem.X.n_features
+        inner_trace = Trace(
+            np.empty(MAX_INNER_SWEEPS),
+            np.empty((0, n_features, 1), dtype=self.dtype),
+            np.empty((0, 1), dtype=self.dtype),
+        )
+        self.buffers = (np.zeros((4, 1)), inner_trace)
+
+    def working_set(self, features):
+        """The model's share of a working set (:class:`_SetModel`)."""
+        return _SetModel(self, self.columns, features)
+
+    def step(self, set_model, W, intercept, Z, G, grad_set, grad_intercept, loss,
+             objective, residual, inner_ratio, tol):  # fmt: skip
+        """:func:`_newton_step` as the shared outer loop calls it."""
+        return _newton_step(
+            self, self.columns, set_model, W, float(intercept[0]), Z, G, grad_set,
+            grad_intercept, objective, inner_ratio, tol, self.buffers,
+        )  # fmt: skip
 
     def set_gradient(self, block, G, W_set, mean_set, l2_set):
         """``(grad, grad_intercept)`` of the smooth part on a working set's
@@ -120,11 +135,13 @@ class _SetModel:
 
     def __init__(self, newton, columns, working_set):
         columns.select(working_set)
-        self.working_set = working_set
+        self.newton = newton
+        self.features = working_set
         self.block = columns.block
         self.x_mean = newton.x_mean[working_set]
         self.l1 = newton.l1_flat[working_set]
         self.l2 = newton.l2_flat[working_set]
+        self.root = np.sqrt(newton.scale[working_set])
         self.squares = None
         if sp.issparse(self.block):
             self.squares = self.block.copy()
@@ -146,10 +163,24 @@ class _SetModel:
         Z += s_intercept - self.x_mean @ S
         return Z
 
-    def penalty(self, W_set):
+    def penalty_parts(self, W_set):
         """The L1 and L2 parts of the penalty (zero outside the set)."""
         l1 = float(self.l1 @ np.abs(W_set[:, 0]))
         return l1, 0.5 * float(self.l2 @ (W_set[:, 0] ** 2))
+
+    def penalty(self, W_set):
+        l1, l2 = self.penalty_parts(W_set)
+        return l1 + l2
+
+    def gradient(self, G, W_set):
+        """``(grad, grad_intercept)`` of the smooth part on the set."""
+        return self.newton.set_gradient(self.block, G, W_set, self.x_mean, self.l2)
+
+    def residual(self, W_set, grad, grad_intercept):
+        """The set's largest standardised violation."""
+        return self.violations(
+            W_set, grad, grad_intercept, self.root, self.newton.root_intercept
+        )
 
     def violations(self, W_set, grad, grad_intercept, root, root_intercept):
         """Standardised violations on the set (the largest) for ``root``
@@ -181,8 +212,7 @@ def _newton_step(newton, columns, set_model, W, intercept, Z, G, grad, grad_int,
     """
     problem = newton.problem
     dtype = newton.dtype
-    working_set = set_model.working_set
-    W_set = W[working_set]
+    W_set = W[set_model.features]
     h = newton.datafit.row_curvature(newton.Y, Z, newton.weights)
     h = np.maximum(h, CURVATURE_FLOOR * h.max(initial=0.0))
     target = Z[:, :1] - G[:, :1] / h[:, None]
@@ -243,7 +273,9 @@ def _newton_step(newton, columns, set_model, W, intercept, Z, G, grad, grad_int,
         # Delta (negative for a descent direction).
         S = W_set_new - W_set
         s_intercept = intercept_new - intercept
-        predicted = set_model.penalty(W_set_new)[0] - set_model.penalty(W_set)[0]
+        predicted = (
+            set_model.penalty_parts(W_set_new)[0] - set_model.penalty_parts(W_set)[0]
+        )
         predicted += float((grad * S).sum() + (grad_int * s_intercept).sum())
         Z_step = set_model.step(S, s_intercept)
         slack = problem.rel_eps * abs(objective)
@@ -251,7 +283,7 @@ def _newton_step(newton, columns, set_model, W, intercept, Z, G, grad, grad_int,
         for _ in range(MAX_HALVINGS):
             W_try = W_set + step * S
             Z_try = Z + step * Z_step
-            l1_try, l2_try = set_model.penalty(W_try)
+            l1_try, l2_try = set_model.penalty_parts(W_try)
             value = newton.datafit.value(newton.Y, Z_try, newton.weights)
             value += l1_try + l2_try
             if value <= objective + ARMIJO * step * predicted + slack:
@@ -261,14 +293,12 @@ def _newton_step(newton, columns, set_model, W, intercept, Z, G, grad, grad_int,
         else:
             accepted = False
         intercept_try = intercept + step * s_intercept
-        finite = np.isfinite(W_try).all() and np.isfinite(intercept_try).all()
-        if not finite or not math.isfinite(value):
-            return math.nan, True, W_try, intercept_try, Z_try, inner_ratio
-        if accepted and predicted < 0.0:
-            return value, True, W_try, intercept_try, Z_try, inner_ratio
-        if inner_ratio <= MIN_INNER_TOLERANCE_RATIO:
-            return value, False, W_try, intercept_try, Z_try, inner_ratio
-        # The model was solved too loosely to give a descent direction.
+        outcome = step_outcome(
+            value, accepted, predicted, W_try, intercept_try, Z_try, inner_ratio,
+            MIN_INNER_TOLERANCE_RATIO,
+        )  # fmt: skip
+        if outcome is not None:
+            return outcome
         inner_ratio *= 0.1
 
 
@@ -296,115 +326,12 @@ def _proximal_newton(
     problem, W_init, intercept_init, max_iter, tol, trace, start_gradient
 ):
     datafit = DATAFITS_BY_CODE[loss_code(problem.loss)]
-    problem = column_design(problem)
-    newton = _Newton(problem, datafit)
-    columns = WorkingColumns(problem)
-    dtype = newton.dtype
+    newton = _Newton(column_design(problem), datafit)
     W = np.array(W_init, dtype=np.float64, order="C")
-    intercept = float(np.asarray(intercept_init, dtype=np.float64).reshape(-1)[0])
-    Z = newton.predictor(W, np.array([intercept]))
-    n_features = W.shape[0]
-    # The inner solves record their objective only (no iterates).
-    inner_trace = Trace(
-        np.empty(MAX_INNER_SWEEPS),
-        np.empty((0, n_features, 1), dtype=dtype),
-        np.empty((0, 1), dtype=dtype),
-    )
-    buffers = (np.zeros((4, 1)), inner_trace)
-    inner_ratio = INNER_TOLERANCE_RATIO
-    no_progress = 0
-    best_residual = math.inf
-    working_set = np.empty(0, dtype=np.int64)
-    value, G = datafit.gradient(newton.Y, Z, newton.weights)
-
-    status = MAX_ITER_REACHED
-    n_iter = 0
-    worst = math.nan
-    while True:
-        # The one full gradient of an outer iteration: the stopping test and
-        # the next working set (the caller's, at a cold start).
-        if start_gradient is not None:
-            (grad, grad_intercept), start_gradient = start_gradient, None
-        else:
-            total = G.sum(axis=0)
-            grad = np.asarray(newton.X.T @ G.astype(newton.X.dtype, copy=False))
-            grad = grad.astype(np.float64, copy=False)
-            if newton.centred:
-                grad -= newton.x_mean[:, None] * total
-            if newton.has_l2:
-                grad += newton.l2 * W
-            grad_intercept = total if problem.fit_intercept else np.zeros(1)
-        residuals, at_intercept = newton.violations(W, grad, grad_intercept)
-        worst = max(float(residuals.max(initial=0.0)), at_intercept)
-        if worst <= tol:
-            status = CONVERGED
-            break
-        if worst < 0.5 * best_residual:
-            best_residual = worst
-            no_progress = 0
-        elif no_progress >= NO_PROGRESS_LIMIT:
-            status = STALLED
-            break
-        if n_iter >= max_iter:
-            break
-        working_set = _choose_working_set(
-            residuals, W[:, 0] != 0.0, working_set.shape[0]
-        )
-        working_set = at_least_two(working_set, n_features)
-        set_model = _SetModel(newton, columns, working_set)
-        root = np.sqrt(newton.scale[working_set])
-        grad_set, grad_int = grad[working_set], grad_intercept
-        set_tol = max(WORKING_SET_TOLERANCE_RATIO * worst, tol)
-        first = True
-        while n_iter < max_iter:
-            if not first:
-                grad_set, grad_int = newton.set_gradient(
-                    set_model.block, G, W[working_set], set_model.x_mean,
-                    set_model.l2,
-                )  # fmt: skip
-                set_worst = set_model.violations(
-                    W[working_set], grad_set, grad_int, root, newton.root_intercept
-                )
-                if set_worst <= set_tol:
-                    break
-            first = False
-            l1_value, l2_value = set_model.penalty(W[working_set])
-            objective = value + l1_value + l2_value
-            outcome = _newton_step(
-                newton, columns, set_model, W, intercept, Z, G, grad_set, grad_int,
-                objective, inner_ratio, tol,
-                buffers,
-            )  # fmt: skip
-            new_objective, accepted, W_set, intercept_new, Z_new, inner_ratio = outcome
-            if not accepted:
-                # The point is unchanged since the last full gradient only
-                # when no step was taken on this set: not measured here.
-                status = STALLED
-                worst = math.nan
-                break
-            W[working_set] = W_set
-            intercept = float(np.asarray(intercept_new).reshape(-1)[0])
-            Z = Z_new
-            trace.objective[n_iter] = new_objective
-            if trace.coef.shape[0] > 0:
-                trace.coef[n_iter] = W
-                trace.intercept[n_iter] = intercept
-            n_iter += 1
-            if not math.isfinite(new_objective):
-                return _result(W, intercept, dtype, n_iter, NON_FINITE, math.nan)
-            value, G = datafit.gradient(newton.Y, Z, newton.weights)
-            if new_objective < objective - problem.rel_eps * abs(objective):
-                no_progress = 0
-            else:
-                no_progress += 1
-                break
-        if status == STALLED:
-            break
-    # Every other exit follows the full gradient at the returned point.
-    return _result(W, intercept, dtype, n_iter, status, worst)
-
-
-def _result(W, intercept, dtype, n_iter, status, violation):
-    return (
-        W.astype(dtype), np.array([intercept], dtype=dtype), n_iter, status, violation
+    intercept = np.asarray(intercept_init, dtype=np.float64).reshape(-1)[:1].copy()
+    W, intercept, n_iter, status, violation = working_set_newton(
+        newton, W, intercept, max_iter, tol, trace, start_gradient,
+        inner_ratio=INNER_TOLERANCE_RATIO, set_ratio=WORKING_SET_TOLERANCE_RATIO,
     )  # fmt: skip
+    dtype = newton.dtype
+    return W.astype(dtype), intercept.astype(dtype), n_iter, status, violation

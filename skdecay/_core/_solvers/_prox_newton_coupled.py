@@ -22,7 +22,8 @@ and the update after a step ``delta`` (``dZ_ik += delta x_ij``, ``s_i +=
 B_ik delta x_ij``) each cost one pass over column ``j``, as a per-class step
 does.
 
-Everything else is the binary solver's strategy: Newton steps on a working
+Everything else is the binary solver's strategy, and its outer loop
+(:func:`._working_set_newton.working_set_newton`): Newton steps on a working
 set of features chosen from the optimality violations of one full gradient,
 the set's columns gathered by :class:`._cd.WorkingColumns`, a model solved to
 a fraction of its residual (tightened tenfold when its step fails the line
@@ -39,23 +40,8 @@ from numba import njit
 from .._datafits import DATAFITS_BY_CODE
 from .._linalg import CSC
 from .._losses import loss_code
-from ._cd import (
-    WorkingColumns,
-    _choose_working_set,
-    _Outer,
-    at_least_two,
-    column_design,
-)
-from ._common import (
-    ARMIJO,
-    CONVERGED,
-    MAX_HALVINGS,
-    MAX_ITER_REACHED,
-    NO_PROGRESS_LIMIT,
-    NON_FINITE,
-    STALLED,
-    one_blas_thread,
-)
+from ._cd import WorkingColumns, _Outer, column_design
+from ._common import ARMIJO, MAX_HALVINGS, one_blas_thread
 from ._prox_newton import (
     INNER_TOLERANCE_RATIO,
     MAX_INNER_SWEEPS,
@@ -63,6 +49,7 @@ from ._prox_newton import (
     WORKING_SET_TOLERANCE_RATIO,
     proximal_newton,
 )
+from ._working_set_newton import step_outcome, working_set_newton
 
 
 # Reassociation only (the non-finite tests hold): with unsigned row
@@ -187,23 +174,62 @@ def coupled(problem, W_init, intercept_init, max_iter, tol, trace, start_gradien
     search even when solved to ``MIN_INNER_TOLERANCE_RATIO`` of its residual
     stops the solver with status ``STALLED``.
     """
+    datafit = DATAFITS_BY_CODE[loss_code(problem.loss)]
+    problem = column_design(problem)
+    model = _Coupled(problem, datafit)
+    W = np.array(W_init, dtype=np.float64, order="C")
+    intercept = np.array(intercept_init, dtype=np.float64).reshape(-1)
     with one_blas_thread():
-        return _coupled(
-            problem, W_init, intercept_init, max_iter, tol, trace, start_gradient
-        )
+        W, intercept, n_iter, status, violation = working_set_newton(
+            model, W, intercept, max_iter, tol, trace, start_gradient,
+            inner_ratio=INNER_TOLERANCE_RATIO,
+            set_ratio=WORKING_SET_TOLERANCE_RATIO,
+        )  # fmt: skip
+    dtype = problem.Y.dtype
+    return W.astype(dtype), intercept.astype(dtype), n_iter, status, violation
+
+
+class _Coupled(_Outer):
+    """The problem as :func:`._working_set_newton.working_set_newton` sees
+    it: full gradients and violations (:class:`._cd._Outer`), the working
+    sets, and the coupled models' step."""
+
+    def __init__(self, problem, datafit):
+        super().__init__(problem, datafit)
+        self.columns = WorkingColumns(problem)
+        self.fit_intercept = bool(problem.fit_intercept)
+
+    def full_gradient(self, G, W):
+        total = G.sum(axis=0)
+        grad = np.asarray(self.X.T @ G.astype(self.X.dtype, copy=False))
+        grad = grad.astype(np.float64, copy=False) - self.x_mean[:, None] * total
+        grad += self.l2 * W
+        return grad, (total if self.fit_intercept else np.zeros_like(total))
+
+    def working_set(self, features):
+        return _Set(self, features)
+
+    def step(self, the_set, W, intercept, Z, G, grad_set, grad_intercept, loss,
+             objective, residual, inner_ratio, tol):  # fmt: skip
+        return _step(
+            self, self.columns, the_set, W, intercept, Z, grad_set,
+            grad_intercept, loss, objective, residual, inner_ratio, tol,
+        )  # fmt: skip
 
 
 class _Set:
     """A working set: its columns, strengths and the objective's set part."""
 
-    def __init__(self, outer, columns, working_set):
-        columns.select(working_set)
-        self.working_set = working_set
-        self.block = columns.block
-        self.x_mean = outer.x_mean[working_set]
-        self.l1 = outer.l1[working_set, 0]
-        self.l2 = outer.l2[working_set, 0]
-        self.root = outer.root[working_set]
+    def __init__(self, model, features):
+        model.columns.select(features)
+        self.features = features
+        self.block = model.columns.block
+        self.x_mean = model.x_mean[features]
+        self.l1 = model.l1[features, 0]
+        self.l2 = model.l2[features, 0]
+        self.root = model.root[features]
+        self.root_intercept = model.root_intercept
+        self.fit_intercept = model.fit_intercept
 
     def penalty(self, W_set):
         return float(
@@ -211,22 +237,22 @@ class _Set:
             + 0.5 * self.l2 @ (W_set * W_set).sum(axis=1)
         )
 
-    def gradient(self, G, W_set, fit_intercept):
+    def gradient(self, G, W_set):
         """``(grad, grad_intercept)`` of the smooth part on the set."""
         total = G.sum(axis=0)
         grad = np.asarray(self.block.T @ G.astype(self.block.dtype, copy=False))
         grad = grad.astype(np.float64, copy=False) - self.x_mean[:, None] * total
         grad += self.l2[:, None] * W_set
-        return grad, (total if fit_intercept else np.zeros_like(total))
+        return grad, (total if self.fit_intercept else np.zeros_like(total))
 
-    def residual(self, W_set, grad, grad_intercept, root_intercept):
+    def residual(self, W_set, grad, grad_intercept):
         """The set's largest standardised violation (as :class:`._cd._Outer`)."""
         l1 = self.l1[:, None]
         violation = np.maximum(np.abs(grad) - l1, 0.0)
         moved = W_set != 0.0
         violation[moved] = np.abs(grad + np.copysign(l1, W_set))[moved]
         worst = float((violation.max(axis=1) / self.root).max(initial=0.0))
-        return max(worst, float(np.abs(grad_intercept).max()) / root_intercept)
+        return max(worst, float(np.abs(grad_intercept).max()) / self.root_intercept)
 
 
 def _step(outer, columns, the_set, W, intercept, Z, grad_set, grad_intercept,
@@ -240,8 +266,7 @@ def _step(outer, columns, the_set, W, intercept, Z, grad_set, grad_intercept,
     ``MIN_INNER_TOLERANCE_RATIO`` gave no descent.
     """
     problem = outer.problem
-    working_set = the_set.working_set
-    W_set = W[working_set]
+    W_set = W[the_set.features]
     A, B = outer.datafit.curvature_factors(outer.Y, Z, outer.weights)
     A_by_output, B_by_output = np.ascontiguousarray(A.T), np.ascontiguousarray(B.T)
     model, indices = columns.sub_problem()
@@ -306,13 +331,12 @@ def _step(outer, columns, the_set, W, intercept, Z, grad_set, grad_intercept,
                 break
             step *= 0.5
         intercept_try = intercept + step * d_intercept
-        if not (math.isfinite(value) and np.isfinite(W_try).all()):
-            return math.nan, True, W_try, intercept_try, Z_try, inner_ratio
-        if accepted and predicted < 0.0:
-            return value, True, W_try, intercept_try, Z_try, inner_ratio
-        if inner_ratio <= MIN_INNER_TOLERANCE_RATIO:
-            return value, False, W_try, intercept_try, Z_try, inner_ratio
-        # The model was solved too loosely to give a descent direction.
+        outcome = step_outcome(
+            value, accepted, predicted, W_try, intercept_try, Z_try, inner_ratio,
+            MIN_INNER_TOLERANCE_RATIO,
+        )  # fmt: skip
+        if outcome is not None:
+            return outcome
         inner_ratio *= 0.1
 
 
@@ -324,101 +348,3 @@ def _intercept_null_space(A, B):
     values, vectors = np.linalg.eigh(curvature)
     flat = values <= 1e-10 * max(float(values.max()), 0.0)
     return vectors[:, flat] if flat.any() else None
-
-
-def _coupled(problem, W_init, intercept_init, max_iter, tol, trace, start_gradient):
-    datafit = DATAFITS_BY_CODE[loss_code(problem.loss)]
-    problem = column_design(problem)
-    outer = _Outer(problem, datafit)
-    columns = WorkingColumns(problem)
-    dtype = problem.Y.dtype
-    fit_intercept = bool(problem.fit_intercept)
-    W = np.array(W_init, dtype=np.float64, order="C")
-    intercept = np.array(intercept_init, dtype=np.float64).reshape(-1)
-    n_features = W.shape[0]
-    Z = outer.predictor(W, intercept)
-    loss, G = datafit.gradient(outer.Y, Z, outer.weights)
-    inner_ratio = INNER_TOLERANCE_RATIO
-    no_progress = 0
-    best_residual = math.inf
-    working_set = np.empty(0, dtype=np.int64)
-    status = MAX_ITER_REACHED
-    n_iter = 0
-    worst = math.nan
-    while True:
-        # The one full gradient of an outer iteration: the stopping test and
-        # the next working set (the caller's, at a cold start).
-        if start_gradient is not None:
-            (grad, grad_intercept), start_gradient = start_gradient, None
-        else:
-            total = G.sum(axis=0)
-            grad = np.asarray(outer.X.T @ G.astype(outer.X.dtype, copy=False))
-            grad = grad.astype(np.float64, copy=False) - outer.x_mean[:, None] * total
-            grad += outer.l2 * W
-            grad_intercept = total if fit_intercept else np.zeros_like(total)
-        residuals, at_intercept = outer.violations(W, grad, grad_intercept)
-        worst = max(float(residuals.max(initial=0.0)), at_intercept)
-        if worst <= tol:
-            status = CONVERGED
-            break
-        if worst < 0.5 * best_residual:
-            best_residual = worst
-            no_progress = 0
-        elif no_progress >= NO_PROGRESS_LIMIT:
-            status = STALLED
-            break
-        if n_iter >= max_iter:
-            break
-        working_set = _choose_working_set(
-            residuals, (W != 0.0).any(axis=1), working_set.shape[0]
-        )
-        the_set = _Set(outer, columns, at_least_two(working_set, n_features))
-        working_set = the_set.working_set
-        grad_set, grad_int = grad[working_set], grad_intercept
-        set_residual = worst
-        set_tol = max(WORKING_SET_TOLERANCE_RATIO * worst, tol)
-        first = True
-        while n_iter < max_iter:
-            if not first:
-                grad_set, grad_int = the_set.gradient(G, W[working_set], fit_intercept)
-                set_residual = the_set.residual(
-                    W[working_set], grad_set, grad_int, outer.root_intercept
-                )
-                if set_residual <= set_tol:
-                    break
-            first = False
-            objective = loss + float(
-                outer.l1[:, 0] @ np.abs(W).sum(axis=1)
-                + 0.5 * outer.l2[:, 0] @ (W * W).sum(axis=1)
-            )
-            outcome = _step(
-                outer, columns, the_set, W, intercept, Z, grad_set, grad_int, loss,
-                objective, set_residual, inner_ratio, tol,
-            )  # fmt: skip
-            new_objective, accepted, W_set, intercept_new, Z_new, inner_ratio = outcome
-            if not accepted:
-                status = STALLED
-                worst = math.nan
-                break
-            W[working_set] = W_set
-            intercept, Z = intercept_new, Z_new
-            trace.objective[n_iter] = new_objective
-            if trace.coef.shape[0] > 0:
-                trace.coef[n_iter] = W
-                trace.intercept[n_iter] = intercept
-            n_iter += 1
-            if not math.isfinite(new_objective):
-                return _result(W, intercept, dtype, n_iter, NON_FINITE, math.nan)
-            loss, G = datafit.gradient(outer.Y, Z, outer.weights)
-            if new_objective < objective - problem.rel_eps * abs(objective):
-                no_progress = 0
-            else:
-                no_progress += 1
-                break
-        if status == STALLED:
-            break
-    return _result(W, intercept, dtype, n_iter, status, worst)
-
-
-def _result(W, intercept, dtype, n_iter, status, violation):
-    return W.astype(dtype), intercept.astype(dtype), n_iter, status, violation
