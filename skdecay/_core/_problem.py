@@ -239,7 +239,6 @@ def prepare_problem(
     # of the same type, so coordinate descent compiles once for both.
     Y = np.array(Y, dtype=dtype, order="C")
     n_outputs = Y.shape[1]
-    solver.check(n_outputs, smooth=True)
     weights = np.asarray(sample_weight, dtype=np.float64)
     weights = np.ascontiguousarray(weights / weights.sum(), dtype=dtype)
 
@@ -691,7 +690,7 @@ def solve_prepared(
     """
     solver = prepared.solver
     _, n_features, n_outputs = prepared.shape
-    solver.check(n_outputs, penalty.is_smooth)
+    solver.check(penalty.is_smooth)
     if _compresses(prepared, penalty, learning_rate, store_history):
         compressed = getattr(prepared, "_compressed", None)
         if compressed is None:

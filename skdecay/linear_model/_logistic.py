@@ -236,10 +236,9 @@ class DecayLogisticClassifier(
         coordinate descent with Anderson extrapolation; 'newton' is inexact
         Newton with conjugate gradients (no L1 part only); 'prox_newton' is
         proximal Newton, coordinate descent on a quadratic model of the loss
-        (two classes only). 'auto' chooses 'newton' without an L1 part,
-        'prox_newton' with one for two classes, 'fista' with one for more
-        classes or when ``learning_rate`` is set. All are diagonally
-        preconditioned.
+        (with more classes, on the classes' whole curvature). 'auto' chooses
+        'newton' without an L1 part, 'prox_newton' with one, and 'fista'
+        when ``learning_rate`` is set. All are diagonally preconditioned.
 
     learning_rate : float, default=None
         Fixed step size on the preconditioned (standardised) problem, where

@@ -138,7 +138,7 @@ class DecayLinearRegressor(RegressorMixin, _RegressionOutputs, _BaseDecayLinearM
         gradient with backtracking and adaptive restart; 'cd' is working-set
         coordinate descent with Anderson extrapolation; 'newton' is inexact
         Newton with conjugate gradients (no L1 part only); 'prox_newton' is
-        proximal Newton (one target only). 'auto' chooses 'newton' without an
+        proximal Newton. 'auto' chooses 'newton' without an
         L1 part, 'cd' with one, and 'fista' when ``learning_rate`` is set.
         All are diagonally preconditioned, so raw features on very different
         scales converge like standardised ones.

@@ -1,7 +1,7 @@
 """Solvers, one module per method, each described by a :class:`Solver`.
 
 A :class:`Solver` says what its method needs from the preparation (column
-access, one output, a smooth objective, a learning rate) and what it can
+access, a smooth objective, a learning rate) and what it can
 hand over to; :func:`~skdecay._core._problem.prepare_problem` asks it
 instead of comparing names, and :func:`select_solver` is the one rule behind
 ``solver='auto'``.
@@ -67,8 +67,6 @@ class Solver:
     #: sparse input is centred implicitly for a loss whose total derivative
     #: a centred step leaves unchanged (the squared loss) only.
     column_access: bool = False
-    #: Fits one output only (a single target, or two classes).
-    single_output: bool = False
     #: Needs a smooth objective (no L1 part).
     smooth_only: bool = False
     #: Takes a fixed ``learning_rate`` (else chooses its steps itself).
@@ -111,13 +109,8 @@ class Solver:
         )  # fmt: skip
         return SolverOutput(W, intercept, int(n_iter), int(status), float(violation))
 
-    def check(self, n_outputs: int, smooth: bool) -> None:
+    def check(self, smooth: bool) -> None:
         """Raise a clear error if this method cannot solve such a problem."""
-        if self.single_output and n_outputs > 1:
-            raise ValueError(
-                f"solver={self.name!r} fits one output (a single-target regression "
-                "or two classes); use solver='cd' or 'fista' for several."
-            )
         if self.smooth_only and not smooth:
             raise ValueError(
                 f"solver={self.name!r} needs a smooth objective (penalty 'l2' or "
