@@ -172,17 +172,17 @@ def select_solver(
       keep the classes' whole curvature (a diagonal plus a rank-one term per
       row, see :mod:`._prox_newton_coupled`). Measured against FISTA
       (``tol=1e-4``, one BLAS thread, alpha at 1/10 and 1/50 of the path's
-      top, 2026-12-02; FISTA's answers 1e-8 to 7e-6 further from the
-      optimum at that tol): 0.08-0.14 of its time on a correlated 500 x 2000
-      design with 3 classes, 0.40-0.59 on 20000 x 100 with 10 classes,
-      0.40-0.50 on digits, 0.20-0.93 on iris and wine at 1/50, 0.65-0.77 on
-      digits as CSR, 0.87-1.30 on a one-hot 20000 x 123 with 4 classes; at
-      the strong penalty on iris and wine (fits of 1-6 ms) 0.9-1.5. On raw
-      wine without an intercept it converged in 27 steps where FISTA had
-      not after 10000 (at 1e-6). Block coordinate descent ('cd') steps with
-      a global curvature bound that is loose once predictions are
-      confident; with weak decay it needed more than 1000 sweeps on
-      scikit-learn's estimator-check data.
+      top, quiet machine, 2026-12-02 09:14 UTC; FISTA's answers 1e-9 to
+      7e-6 further from the optimum at that tol): 0.12-0.13 of its time on
+      a correlated 500 x 2000 design with 3 classes, 0.45-0.68 on 20000 x
+      100 with 10 classes, 0.41-0.49 on digits, 0.34-0.88 on iris and
+      standardised wine, 0.65-0.83 on digits as CSR, 0.91-1.30 on a one-hot
+      20000 x 123 with 4 classes; 1.35-1.55 only on fits of 1-2 ms (raw
+      wine at the strong penalty). On raw wine without an intercept it
+      converged in 27 steps where FISTA had not after 10000 (at 1e-6).
+      Block coordinate descent ('cd') steps with a global curvature bound
+      that is loose once predictions are confident; with weak decay it
+      needed more than 1000 sweeps on scikit-learn's estimator-check data.
 
     With an L1 part and the squared loss, 'auto' still picks 'fista' for a
     dense problem once the penalty is known, when
