@@ -467,7 +467,9 @@ class _ShiftedFactor:
         if fit_intercept and not hessian[-1, -1] > 0.0:
             return None
         try:
-            factor = cls(hessian, decay, fit_intercept)
+            # Wild scales overflow the scaling; the result is checked below.
+            with np.errstate(over="ignore", invalid="ignore"):
+                factor = cls(hessian, decay, fit_intercept)
         except np.linalg.LinAlgError:  # no convergence: wild scales
             return None
         return factor if np.all(np.isfinite(factor.lam)) else None
