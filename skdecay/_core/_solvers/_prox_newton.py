@@ -58,12 +58,10 @@ from ._cd import (
     solve_sub_problem,
 )
 from ._common import (
-    ARMIJO,
-    MAX_HALVINGS,
     Trace,
     one_blas_thread,
 )
-from ._working_set_newton import step_outcome, working_set_newton
+from ._working_set_newton import search_step, working_set_newton
 
 #: Sweeps allowed to coordinate descent on one quadratic model.
 MAX_INNER_SWEEPS = 2000
@@ -279,23 +277,14 @@ def _newton_step(newton, columns, set_model, W, intercept, Z, G, grad, grad_int,
         predicted += float((grad * S).sum() + (grad_int * s_intercept).sum())
         Z_step = set_model.step(S, s_intercept)
         slack = problem.rel_eps * abs(objective)
-        step = 1.0
-        for _ in range(MAX_HALVINGS):
-            W_try = W_set + step * S
-            Z_try = Z + step * Z_step
-            l1_try, l2_try = set_model.penalty_parts(W_try)
+
+        def value_at(W_try, Z_try):
             value = newton.datafit.value(newton.Y, Z_try, newton.weights)
-            value += l1_try + l2_try
-            if value <= objective + ARMIJO * step * predicted + slack:
-                accepted = True
-                break
-            step *= 0.5
-        else:
-            accepted = False
-        intercept_try = intercept + step * s_intercept
-        outcome = step_outcome(
-            value, accepted, predicted, W_try, intercept_try, Z_try, inner_ratio,
-            MIN_INNER_TOLERANCE_RATIO,
+            return value + set_model.penalty(W_try)
+
+        outcome = search_step(
+            value_at, W_set, S, intercept, s_intercept, Z, Z_step, objective,
+            predicted, slack, inner_ratio, MIN_INNER_TOLERANCE_RATIO,
         )  # fmt: skip
         if outcome is not None:
             return outcome

@@ -41,7 +41,7 @@ from .._datafits import DATAFITS_BY_CODE
 from .._linalg import CSC
 from .._losses import loss_code
 from ._cd import WorkingColumns, _Outer, column_design
-from ._common import ARMIJO, MAX_HALVINGS, one_blas_thread
+from ._common import one_blas_thread
 from ._prox_newton import (
     INNER_TOLERANCE_RATIO,
     MAX_INNER_SWEEPS,
@@ -49,7 +49,7 @@ from ._prox_newton import (
     WORKING_SET_TOLERANCE_RATIO,
     proximal_newton,
 )
-from ._working_set_newton import step_outcome, working_set_newton
+from ._working_set_newton import search_step, working_set_newton
 
 
 # Reassociation only (the non-finite tests hold): with unsigned row
@@ -319,21 +319,14 @@ def _step(outer, columns, the_set, W, intercept, Z, grad_set, grad_intercept,
         # Tseng and Yun's predicted decrease (negative for a descent step).
         predicted = float((grad_set * S).sum() + grad_intercept @ d_intercept)
         predicted += float(the_set.l1 @ (np.abs(W_set + S) - np.abs(W_set)).sum(axis=1))
-        step = 1.0
-        accepted = False
-        for _ in range(MAX_HALVINGS):
-            W_try = W_set + step * S
-            Z_try = Z + step * dZ
+
+        def value_at(W_try, Z_try):
             value = outer.datafit.value(outer.Y, Z_try, outer.weights)
-            value += the_set.penalty(W_try) + rest
-            if value <= objective + ARMIJO * step * predicted + slack:
-                accepted = True
-                break
-            step *= 0.5
-        intercept_try = intercept + step * d_intercept
-        outcome = step_outcome(
-            value, accepted, predicted, W_try, intercept_try, Z_try, inner_ratio,
-            MIN_INNER_TOLERANCE_RATIO,
+            return value + (the_set.penalty(W_try) + rest)
+
+        outcome = search_step(
+            value_at, W_set, S, intercept, d_intercept, Z, dZ, objective,
+            predicted, slack, inner_ratio, MIN_INNER_TOLERANCE_RATIO,
         )  # fmt: skip
         if outcome is not None:
             return outcome

@@ -30,7 +30,15 @@ import math
 import numpy as np
 
 from ._cd import _choose_working_set, at_least_two
-from ._common import CONVERGED, MAX_ITER_REACHED, NO_PROGRESS_LIMIT, NON_FINITE, STALLED
+from ._common import (
+    ARMIJO,
+    CONVERGED,
+    MAX_HALVINGS,
+    MAX_ITER_REACHED,
+    NO_PROGRESS_LIMIT,
+    NON_FINITE,
+    STALLED,
+)
 
 
 def working_set_newton(
@@ -125,11 +133,39 @@ def working_set_newton(
     return W, intercept, n_iter, status, worst
 
 
-def step_outcome(value, accepted, predicted, W_try, intercept_try, Z_try,
-                 inner_ratio, min_ratio):  # fmt: skip
+def search_step(value_at, W_set, S, intercept, s_intercept, Z, Z_step,
+                objective, predicted, slack, inner_ratio, min_ratio):  # fmt: skip
+    """Armijo's backtracking along a model's step, and what ``model.step``
+    returns then, or None when the model was solved too loosely to give a
+    descent direction and should be solved again, tighter.
+
+    The step ``(S, s_intercept)`` on the set (``Z_step``, the predictor's
+    change along it) is scaled by 1, 1/2, 1/4, ... until the objective,
+    ``value_at(W_try, Z_try)``, decreases by ``ARMIJO * t * predicted``
+    (Tseng and Yun's predicted decrease) within ``slack``.
+    """
+    step = 1.0
+    accepted = False
+    for _ in range(MAX_HALVINGS):
+        W_try = W_set + step * S
+        Z_try = Z + step * Z_step
+        value = value_at(W_try, Z_try)
+        if value <= objective + ARMIJO * step * predicted + slack:
+            accepted = True
+            break
+        step *= 0.5
+    intercept_try = intercept + step * s_intercept
+    return _step_outcome(
+        value, accepted, predicted, W_try, intercept_try, Z_try, inner_ratio,
+        min_ratio,
+    )  # fmt: skip
+
+
+def _step_outcome(value, accepted, predicted, W_try, intercept_try, Z_try,
+                  inner_ratio, min_ratio):  # fmt: skip
     """What ``model.step`` returns after its line search, or None when the
-    model was solved too loosely to give a descent direction and should be
-    solved again, tighter (``inner_ratio`` above ``min_ratio``).
+    model should be solved again, tighter (``inner_ratio`` above
+    ``min_ratio``).
 
     A non-finite point is returned as accepted with a NaN objective (the
     loop stops with status ``NON_FINITE``); a step the line search accepted
