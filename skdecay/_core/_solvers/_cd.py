@@ -570,30 +570,54 @@ class _Outer:
 
     def violations(self, W, grad, grad_intercept):
         """``(per-feature standardised violation, intercept's)``: the
-        optimality residual is the larger of their maxima.
+        optimality residual is the larger of their maxima (see
+        :func:`standardised_violations`)."""
+        return standardised_violations(
+            W, grad, grad_intercept, self.l1, self.root, self.root_intercept
+        )
 
-        A coefficient's violation is the distance from ``-grad`` to ``l1_j``
-        times the subdifferential of ``|w|``: ``|grad + l1_j sign(w)|`` off
-        zero, ``max(|grad| - l1_j, 0)`` at zero.
-        """
-        # In place, and the moved coefficients' values only where they are
-        # (fewer temporaries the size of all features: 50000 features, 1.0
-        # -> 0.75 ms a round).
-        violation = np.abs(grad)
-        violation -= self.l1
-        np.maximum(violation, 0.0, out=violation)
-        rows, outputs = np.nonzero(W)
-        if rows.shape[0]:
-            violation[rows, outputs] = np.abs(
-                grad[rows, outputs] + np.copysign(self.l1[rows, 0], W[rows, outputs])
-            )
-        if violation.shape[1] == 1:
-            per_feature = violation[:, 0]
-        else:
-            per_feature = violation.max(axis=1)
-        per_feature /= self.root
-        at_intercept = np.abs(grad_intercept).max() if grad_intercept.size else 0.0
-        return per_feature, float(at_intercept) / self.root_intercept
+    def set_gradient(self, block, G, W_set, mean_set, l2_set):
+        """``(grad, grad_intercept)`` of the smooth part on a working set's
+        columns ``block`` (their means ``mean_set`` and decays ``l2_set``)
+        at the loss derivative ``G``."""
+        total = G.sum(axis=0)
+        grad = np.asarray(block.T @ G.astype(block.dtype, copy=False), np.float64)
+        grad -= mean_set[:, None] * total
+        grad += l2_set[:, None] * W_set
+        if not self.problem.fit_intercept:
+            total[:] = 0.0
+        return grad, total
+
+
+def standardised_violations(W, grad, grad_intercept, l1, root, root_intercept):
+    """``(per-feature standardised violation, intercept's)`` for the
+    coefficients ``W`` (features on the first axis, any of them: all, or a
+    working set's), their L1 strengths ``l1`` (a column) and ``root`` (the
+    square roots of the metric).
+
+    A coefficient's violation is the distance from ``-grad`` to ``l1_j``
+    times the subdifferential of ``|w|``: ``|grad + l1_j sign(w)|`` off
+    zero, ``max(|grad| - l1_j, 0)`` at zero; a feature's is its outputs'
+    largest.
+    """
+    # In place, and the moved coefficients' values only where they are
+    # (fewer temporaries the size of all features: 50000 features, 1.0
+    # -> 0.75 ms a round).
+    violation = np.abs(grad)
+    violation -= l1
+    np.maximum(violation, 0.0, out=violation)
+    rows, outputs = np.nonzero(W)
+    if rows.shape[0]:
+        violation[rows, outputs] = np.abs(
+            grad[rows, outputs] + np.copysign(l1[rows, 0], W[rows, outputs])
+        )
+    if violation.shape[1] == 1:
+        per_feature = violation[:, 0]
+    else:
+        per_feature = violation.max(axis=1)
+    per_feature /= root
+    at_intercept = np.abs(grad_intercept).max() if grad_intercept.size else 0.0
+    return per_feature, float(at_intercept) / root_intercept
 
 
 class WorkingColumns:

@@ -56,6 +56,7 @@ from ._cd import (
     _Outer,
     column_design,
     solve_sub_problem,
+    standardised_violations,
 )
 from ._common import (
     Trace,
@@ -116,17 +117,6 @@ class _Newton(_Outer):
             grad_intercept, objective, inner_ratio, tol, self.buffers,
         )  # fmt: skip
 
-    def set_gradient(self, block, G, W_set, mean_set, l2_set):
-        """``(grad, grad_intercept)`` of the smooth part on a working set's
-        columns ``block`` at the loss derivative ``G``."""
-        total = G.sum(axis=0)
-        grad = np.asarray(block.T @ G.astype(block.dtype, copy=False), np.float64)
-        grad -= mean_set[:, None] * total
-        grad += l2_set[:, None] * W_set
-        if not self.center:
-            total[:] = 0.0
-        return grad, total
-
 
 class _SetModel:
     """One working set's share of the problem: its columns and strengths."""
@@ -181,17 +171,12 @@ class _SetModel:
         )
 
     def violations(self, W_set, grad, grad_intercept, root, root_intercept):
-        """Standardised violations on the set (the largest) for ``root``
-        (square roots of the metric)."""
-        l1 = self.l1[:, None]
-        violation = np.maximum(np.abs(grad) - l1, 0.0)
-        nonzero = W_set != 0.0
-        if nonzero.any():
-            violation[nonzero] = np.abs(grad + np.copysign(l1, W_set))[nonzero]
-        worst = float((violation[:, 0] / root).max(initial=0.0))
-        if grad_intercept.size:
-            worst = max(worst, float(np.abs(grad_intercept).max()) / root_intercept)
-        return worst
+        """The set's largest standardised violation for ``root`` (square
+        roots of the metric: the problem's, or a model's own)."""
+        per_feature, at_intercept = standardised_violations(
+            W_set, grad, grad_intercept, self.l1[:, None], root, root_intercept
+        )
+        return max(float(per_feature.max(initial=0.0)), at_intercept)
 
 
 def _newton_step(newton, columns, set_model, W, intercept, Z, G, grad, grad_int,

@@ -40,7 +40,7 @@ from numba import njit
 from .._datafits import DATAFITS_BY_CODE
 from .._linalg import CSC
 from .._losses import loss_code
-from ._cd import WorkingColumns, _Outer, column_design
+from ._cd import WorkingColumns, _Outer, column_design, standardised_violations
 from ._common import one_blas_thread
 from ._prox_newton import (
     INNER_TOLERANCE_RATIO,
@@ -197,14 +197,6 @@ class _Coupled(_Outer):
     def __init__(self, problem, datafit):
         super().__init__(problem, datafit)
         self.columns = WorkingColumns(problem)
-        self.fit_intercept = bool(problem.fit_intercept)
-
-    def full_gradient(self, G, W):
-        total = G.sum(axis=0)
-        grad = np.asarray(self.X.T @ G.astype(self.X.dtype, copy=False))
-        grad = grad.astype(np.float64, copy=False) - self.x_mean[:, None] * total
-        grad += self.l2 * W
-        return grad, (total if self.fit_intercept else np.zeros_like(total))
 
     def working_set(self, features):
         return _Set(self, features)
@@ -222,14 +214,13 @@ class _Set:
 
     def __init__(self, model, features):
         model.columns.select(features)
+        self.model = model
         self.features = features
         self.block = model.columns.block
         self.x_mean = model.x_mean[features]
         self.l1 = model.l1[features, 0]
         self.l2 = model.l2[features, 0]
         self.root = model.root[features]
-        self.root_intercept = model.root_intercept
-        self.fit_intercept = model.fit_intercept
 
     def penalty(self, W_set):
         return float(
@@ -239,20 +230,15 @@ class _Set:
 
     def gradient(self, G, W_set):
         """``(grad, grad_intercept)`` of the smooth part on the set."""
-        total = G.sum(axis=0)
-        grad = np.asarray(self.block.T @ G.astype(self.block.dtype, copy=False))
-        grad = grad.astype(np.float64, copy=False) - self.x_mean[:, None] * total
-        grad += self.l2[:, None] * W_set
-        return grad, (total if self.fit_intercept else np.zeros_like(total))
+        return self.model.set_gradient(self.block, G, W_set, self.x_mean, self.l2)
 
     def residual(self, W_set, grad, grad_intercept):
-        """The set's largest standardised violation (as :class:`._cd._Outer`)."""
-        l1 = self.l1[:, None]
-        violation = np.maximum(np.abs(grad) - l1, 0.0)
-        moved = W_set != 0.0
-        violation[moved] = np.abs(grad + np.copysign(l1, W_set))[moved]
-        worst = float((violation.max(axis=1) / self.root).max(initial=0.0))
-        return max(worst, float(np.abs(grad_intercept).max()) / self.root_intercept)
+        """The set's largest standardised violation."""
+        per_feature, at_intercept = standardised_violations(
+            W_set, grad, grad_intercept, self.l1[:, None], self.root,
+            self.model.root_intercept,
+        )  # fmt: skip
+        return max(float(per_feature.max(initial=0.0)), at_intercept)
 
 
 def _step(outer, columns, the_set, W, intercept, Z, grad_set, grad_intercept,
