@@ -15,6 +15,7 @@ and never goes past the upper bound: there the majoriser holds in exact
 arithmetic, and a failed test can only be rounding error.
 """
 
+import math
 from contextlib import contextmanager
 from typing import NamedTuple
 
@@ -132,6 +133,31 @@ ARMIJO = 1e-4
 #: objective's decrease falls below rounding while the residual still
 #: shrinks: either counts as progress.)
 NO_PROGRESS_LIMIT = 3
+
+
+class Progress:
+    """The Newton-type solvers' stall rule (see ``NO_PROGRESS_LIMIT``).
+
+    :meth:`stalled` is asked with each measured residual; :meth:`step`
+    is told whether each step lowered the objective measurably.
+    """
+
+    def __init__(self):
+        self.best_residual = math.inf
+        self.idle = 0
+
+    def stalled(self, residual: float) -> bool:
+        """Whether to stop: the residual has not halved since the best one,
+        and the last ``NO_PROGRESS_LIMIT`` steps did not lower the
+        objective either."""
+        if residual < 0.5 * self.best_residual:
+            self.best_residual = residual
+            self.idle = 0
+            return False
+        return self.idle >= NO_PROGRESS_LIMIT
+
+    def step(self, lowered: bool) -> None:
+        self.idle = 0 if lowered else self.idle + 1
 
 
 #: Halvings of the step before the line search gives up.

@@ -85,9 +85,9 @@ from ._common import (
     CONVERGED,
     MAX_HALVINGS,
     MAX_ITER_REACHED,
-    NO_PROGRESS_LIMIT,
     NON_FINITE,
     STALLED,
+    Progress,
     one_blas_thread,
 )
 
@@ -892,8 +892,7 @@ def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
     first_residual = 0.0
     n_products = 0  # Hessian products of conjugate gradients in this solve
     n_steps = 0  # the Newton steps that ran conjugate gradients
-    no_progress = 0
-    best_residual = math.inf
+    progress = Progress()
     worst = math.nan  # the residual at (W, intercept), once measured
     for it in range(first_it, max_iter + 1):
         if measured is None:
@@ -905,10 +904,7 @@ def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
         if worst <= tol:
             status = CONVERGED
             break
-        if worst < 0.5 * best_residual:
-            best_residual = worst
-            no_progress = 0
-        elif no_progress >= NO_PROGRESS_LIMIT:
+        if progress.stalled(worst):
             # Steps that move neither the objective nor the residual: more
             # would not help.
             status = STALLED
@@ -988,10 +984,7 @@ def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
             worst = math.nan
             break
         worst = math.nan  # the point moves: measured at the next iteration
-        if not new_value < value - problem.rel_eps * abs(value):
-            no_progress += 1
-        else:
-            no_progress = 0
+        progress.step(new_value < value - problem.rel_eps * abs(value))
         W, intercept, Z = W_new, intercept_new, Z_new
     if path is not None:
         if status == CONVERGED:

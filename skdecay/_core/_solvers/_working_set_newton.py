@@ -12,8 +12,8 @@ solve, behind ``model.step``; the loop is the same:
 * Newton steps on the set until the set's own residual is
   ``set_ratio`` of the full one (or ``tol``);
 * a step that does not lower the objective counts as no progress; after
-  ``NO_PROGRESS_LIMIT`` such rounds, or a step the line search rejects, the
-  solve stops with status ``STALLED``.
+  ``NO_PROGRESS_LIMIT`` such rounds (:class:`._common.Progress`), or a step
+  the line search rejects, the solve stops with status ``STALLED``.
 
 ``model`` provides ``problem``, ``datafit``, ``Y``, ``weights``,
 ``predictor(W, intercept)``, ``full_gradient(G, W)``, ``violations(W, grad,
@@ -35,9 +35,9 @@ from ._common import (
     CONVERGED,
     MAX_HALVINGS,
     MAX_ITER_REACHED,
-    NO_PROGRESS_LIMIT,
     NON_FINITE,
     STALLED,
+    Progress,
 )
 
 
@@ -57,8 +57,7 @@ def working_set_newton(
     n_features = W.shape[0]
     Z = model.predictor(W, intercept)
     loss, G = datafit.gradient(model.Y, Z, model.weights)
-    no_progress = 0
-    best_residual = math.inf
+    progress = Progress()
     working_set = np.empty(0, dtype=np.int64)
     status = MAX_ITER_REACHED
     n_iter = 0
@@ -75,10 +74,7 @@ def working_set_newton(
         if worst <= tol:
             status = CONVERGED
             break
-        if worst < 0.5 * best_residual:
-            best_residual = worst
-            no_progress = 0
-        elif no_progress >= NO_PROGRESS_LIMIT:
+        if progress.stalled(worst):
             status = STALLED
             break
         if n_iter >= max_iter:
@@ -122,10 +118,9 @@ def working_set_newton(
             if not math.isfinite(new_objective):
                 return W, intercept, n_iter, NON_FINITE, math.nan
             loss, G = datafit.gradient(model.Y, Z, model.weights)
-            if new_objective < objective - problem.rel_eps * abs(objective):
-                no_progress = 0
-            else:
-                no_progress += 1
+            lowered = new_objective < objective - problem.rel_eps * abs(objective)
+            progress.step(lowered)
+            if not lowered:
                 break
         if status == STALLED:
             break
