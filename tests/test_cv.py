@@ -284,16 +284,27 @@ def test_refit_starts_from_the_folds_mean_solution(breast_cancer):
     np.testing.assert_allclose(clf.intercept_, cold.intercept_, atol=1e-7)
 
 
-def test_lockstep_products_of_row_subsets():
-    # Members asking for different kinds of product, one leaving early.
+@pytest.mark.parametrize(
+    "n_parts, dtype, order",
+    [
+        (1, np.float64, "C"),
+        (2, np.float64, "C"),
+        (3, np.float32, "C"),
+        (2, np.float64, "F"),
+    ],
+)
+def test_lockstep_products_of_row_subsets(n_parts, dtype, order):
+    # Members asking for different kinds of product, one leaving early;
+    # each round made whole or split by rows across helper threads (the
+    # compiled transposed product on C-ordered X, BLAS on Fortran X).
     import threading
 
     from skdecay._core._solvers._lockstep import LockstepProducts
 
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((30, 4))
+    X = np.asarray(rng.standard_normal((30, 4)), dtype=dtype, order=order)
     subsets = [np.arange(0, 20), np.arange(10, 30), rng.permutation(30)[:12]]
-    batch = LockstepProducts(X, len(subsets))
+    batch = LockstepProducts(X, len(subsets), n_parts=n_parts)
     found = {}
 
     def work(i, rows):
@@ -316,7 +327,10 @@ def test_lockstep_products_of_row_subsets():
         thread.start()
     for thread in threads:
         thread.join(timeout=10)
+    batch.close()
     assert not any(thread.is_alive() for thread in threads)
     assert len(found) == 6
+    tol = 1e-12 if dtype == np.float64 else 1e-5
     for got, expected in found.values():
-        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+        assert got.dtype == np.float64
+        np.testing.assert_allclose(got, expected, rtol=tol, atol=tol)

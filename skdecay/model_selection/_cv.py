@@ -10,6 +10,7 @@ slowly.
 
 from __future__ import annotations
 
+import contextlib
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -404,7 +405,8 @@ class _BaseDecayCV(BaseEstimator):
             for i, r in enumerate(ratios)
             for k, (train, test) in enumerate(splits)
         }
-        outcomes = self._run_folds(jobs, ratios, grids)
+        with settings["lockstep"] or contextlib.nullcontext():
+            outcomes = self._run_folds(jobs, ratios, grids)
         n_splits = len(splits)
         self._warn_unconverged(outcomes, ratios)
         test = np.array([o.test_scores for o in outcomes.values()])
