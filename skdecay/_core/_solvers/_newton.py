@@ -760,6 +760,47 @@ def _conjugate_gradients(
     return S[:n_features], S[n_features], Z_step, n_products
 
 
+def _plain_conjugate_gradients(smooth, h, grad, scale, rtol, max_cg):
+    """:func:`_conjugate_gradients` with the Jacobi preconditioner ``scale``
+    (n_features, 1) for one output on dense ``X`` without centring or
+    intercept, ``h`` the curvature per row: the same iterations on the
+    coefficients alone, with ``H v = X^T (h X v) + l2 v`` written out (no
+    packing of an inert intercept, no centring terms; half the NumPy calls
+    per iteration, which cost as much as the two products on 200 x 500)."""
+    X, dtype = smooth.X, smooth.dtype
+    h = h[:, None]
+    l2 = smooth.l2[:, None]
+    R = -grad
+    P = R / scale
+    D = P.copy()
+    S = np.zeros_like(R)
+    Z_step = 0.0
+    rz = float((R * P).sum())
+    stop = rtol * rtol * rz
+    n_products = 0
+    for _ in range(max_cg):
+        if rz <= stop or rz == 0.0:
+            break
+        ZD = np.asarray(X @ D.astype(dtype, copy=False), dtype=np.float64)
+        HD = np.asarray(X.T @ (h * ZD).astype(dtype, copy=False), dtype=np.float64)
+        HD += l2 * D
+        n_products += 1
+        along = float((D * HD).sum())
+        if not along > 0.0:
+            break
+        step = rz / along
+        S += step * D
+        Z_step = Z_step + step * ZD
+        R -= step * HD
+        P = R / scale
+        rz_next = float((R * P).sum())
+        D = P + (rz_next / rz) * D
+        rz = rz_next
+    if not S.any():
+        return -grad / scale, np.zeros(1), None, n_products
+    return S, np.zeros(1), Z_step, n_products
+
+
 def _line_search(
     smooth, W, intercept, Z, S, s_intercept, value, predicted, Z_step=None
 ):
@@ -868,6 +909,17 @@ def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
         and smooth.plain
         and not smooth.fit_intercept
         and not sp.issparse(smooth.X)
+    )
+    # Matrix-free steps on dense X without centring or intercept, for a loss
+    # with one curvature per row: conjugate gradients on the coefficients
+    # alone (see :func:`_plain_conjugate_gradients`).
+    plain_free = (
+        smooth.plain
+        and not smooth.fit_intercept
+        and not sp.issparse(smooth.X)
+        and n_outputs == 1
+        and datafit.separable
+        and not squared
     )
     scale = np.append(np.asarray(problem.scale, dtype=np.float64),
                       problem.scale_intercept)  # fmt: skip
@@ -1029,11 +1081,17 @@ def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
                     h = datafit.row_curvature(smooth.Y, Z, smooth.weights)
                     factor = _Factor(smooth.with_decay(float(np.sum(h)) * gram))
                 curvature = datafit.hessian_operator(smooth.Y, Z, smooth.weights)
-                S, s_intercept, Z_step, products = _conjugate_gradients(
-                    smooth, curvature, grad, grad_intercept,
-                    factor.solve if factor is not None else jacobi,
-                    forcing, MAX_CG_MATRIX_FREE,
-                )  # fmt: skip
+                if factor is None and plain_free:
+                    S, s_intercept, Z_step, products = _plain_conjugate_gradients(
+                        smooth, datafit.row_curvature(smooth.Y, Z, smooth.weights),
+                        grad, scale[:-1, None], forcing, MAX_CG_MATRIX_FREE,
+                    )  # fmt: skip
+                else:
+                    S, s_intercept, Z_step, products = _conjugate_gradients(
+                        smooth, curvature, grad, grad_intercept,
+                        factor.solve if factor is not None else jacobi,
+                        forcing, MAX_CG_MATRIX_FREE,
+                    )  # fmt: skip
                 n_products += products
                 n_steps += 1
         predicted = float((S * grad).sum() + (s_intercept * grad_intercept).sum())
