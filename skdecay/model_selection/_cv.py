@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from numbers import Integral, Real
 from typing import Literal, NamedTuple
@@ -446,30 +445,16 @@ class _BaseDecayCV(BaseEstimator):
 
     @staticmethod
     def _refit_from(refit, start, X, y, sample_weight):
-        """``refit`` fitted from ``start`` (:meth:`_refit_start`), or from
-        zero if that fit does not reach ``tol``.
-
-        The folds' mean is next to the solution when the folds agree; with
-        extreme class weights on three classes (scikit-learn's
-        ``check_class_weight_classifiers``) Newton stalled from it where a
-        cold fit converged in 3 steps. A warm fit that does not converge is
-        therefore done again from zero, which warns if it fails too.
-        """
+        """``refit`` fitted from ``start`` (:meth:`_refit_start`), its
+        ``warm_start`` left as it was."""
         classes, coef, intercept = start
         refit.set_params(warm_start=True)
         refit.classes_ = classes
         refit._set_solution(coef, intercept)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
+        try:
             refit.fit(X, y, sample_weight=sample_weight)
-        refit.set_params(warm_start=False)
-        if any(issubclass(w.category, ConvergenceWarning) for w in caught):
-            for name in ("classes_", "coef_", "intercept_"):
-                refit.__dict__.pop(name, None)
-            refit.fit(X, y, sample_weight=sample_weight)
-        else:
-            for w in caught:  # any other warning, as the fit gave it
-                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        finally:
+            refit.set_params(warm_start=False)
         return refit
 
     def _refit_start(self, outcomes: dict, n_splits: int, n_alphas: int, y):

@@ -15,8 +15,16 @@ class Logistic(Datafit):
     separable = True
 
     def value(self, Y, Z, weights):
+        # As in gradient: log1p(exp(-|z|)) + (max(z, 0) - y z), whose second
+        # term is exactly 0 on a row fitted with confidence (y = 1, z > 0;
+        # y = 0, z < 0). logaddexp(0, z) - y z rounds there at eps |z|, far
+        # above the row's loss when |z| is large: with extreme class
+        # weights Newton's line search saw only that rounding and stalled.
         z = Z[:, 0]
-        return float(np.einsum("i,i", weights, np.logaddexp(0.0, z) - Y[:, 0] * z))
+        loss = np.maximum(z, 0.0)
+        loss -= Y[:, 0] * z
+        loss += np.log1p(np.exp(-np.abs(z)))
+        return float(np.einsum("i,i", weights, loss))
 
     def gradient(self, Y, Z, weights):
         # One exponential for both: with e = exp(-|z|), log(1 + exp(z)) is
@@ -25,12 +33,13 @@ class Logistic(Datafit):
         # and by np.where, not a boolean mask: 135 against 300 us on 16000
         # rows, the same values.
         z, y = Z[:, 0], Y[:, 0]
+        # (max(z, 0) - y z first: exact where the row is fitted, see value.)
         e = np.abs(z)
         np.negative(e, out=e)
         np.exp(e, out=e)
-        loss = np.log1p(e)
-        loss += np.maximum(z, 0.0)
+        loss = np.maximum(z, 0.0)
         loss -= y * z
+        loss += np.log1p(e)
         p = np.where(z < 0.0, e, 1.0)
         e += 1.0
         p /= e
