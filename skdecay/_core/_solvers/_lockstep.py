@@ -87,10 +87,11 @@ class LockstepProducts:
         if n_parts is None:
             n_parts = _n_cores() if X.size >= SPLIT_FROM else 1
         n_parts = max(1, min(int(n_parts), X.shape[0]))
-        # The compiled kernel reads rows: a C-ordered X only (BLAS else).
-        self._kernel_X = readonly(X) if X.flags.c_contiguous else None
-        if n_parts > 1 and self._kernel_X is None:
+        # The compiled kernel reads rows: a C-ordered X only. A round made
+        # whole is BLAS's (no compile for a small X's CV).
+        if not X.flags.c_contiguous:
             n_parts = 1
+        self._kernel_X = readonly(X) if n_parts > 1 else None
         self._bounds = np.linspace(0, X.shape[0], n_parts + 1).astype(np.int64)
         self._pool = ThreadPoolExecutor(n_parts - 1) if n_parts > 1 else None
 
