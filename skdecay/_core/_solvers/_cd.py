@@ -603,6 +603,22 @@ def standardised_violations(W, grad, grad_intercept, l1, root, root_intercept):
     # In place, and the moved coefficients' values only where they are
     # (fewer temporaries the size of all features: 50000 features, 1.0
     # -> 0.75 ms a round).
+    if W.shape[1] == 1:
+        # One output (the lasso, binary logistic): the same operations on
+        # vectors, without the two-dimensional indexing (600 features: 13 ->
+        # 8 us a round).
+        g, w, strength = grad[:, 0], W[:, 0], l1[:, 0]
+        per_feature = np.abs(g)
+        per_feature -= strength
+        np.maximum(per_feature, 0.0, out=per_feature)
+        rows = np.flatnonzero(w)
+        if rows.shape[0]:
+            per_feature[rows] = np.abs(g[rows] + np.copysign(strength[rows], w[rows]))
+        per_feature /= root
+        at_intercept = (
+            float(np.abs(grad_intercept).max()) if grad_intercept.size else 0.0
+        )
+        return per_feature, at_intercept / root_intercept
     violation = np.abs(grad)
     violation -= l1
     np.maximum(violation, 0.0, out=violation)
@@ -750,7 +766,8 @@ class WorkingColumns:
         (per-feature arrays in ``replaced`` given in the kernel's index
         space) and the set's indices in it."""
         if not self.compact:
-            return self.full._replace(**replaced), self.indices
+            full = self.full._replace(**replaced) if replaced else self.full
+            return full, self.indices
         if self._sub_arrays is None:  # the cache's share of the problem
             problem = self.problem
             self._sub_arrays = {
@@ -882,9 +899,8 @@ def solve(
             break
         if n_iter >= max_iter:
             break  # ``worst`` is the violation at the returned point
-        working_set = _choose_working_set(
-            residuals, (W != 0.0).any(axis=1), working_set.shape[0]
-        )
+        support = W[:, 0] != 0.0 if k == 1 else (W != 0.0).any(axis=1)
+        working_set = _choose_working_set(residuals, support, working_set.shape[0])
         columns.select(at_least_two(working_set, W.shape[0]))
         sub, indices = columns.sub_problem()
         W_sub = columns.take(W)
