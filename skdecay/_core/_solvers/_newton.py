@@ -953,9 +953,12 @@ def newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
     dense ``X`` run on one BLAS thread: their products with a few columns
     (see :meth:`_Smooth.predictor`) took 165 ms a fit on one thread against
     520 ms, and at times seconds, on two (20000 x 100, 10 classes, the
-    2-core machine busy).
+    2-core machine busy). So does sparse ``X``, whose products are SciPy's:
+    BLAS and LAPACK then serve only the ``p x p`` Hessian and its factor,
+    whose inverse (124 x 124) took up to 73 ms on two threads of the busy
+    machine (one-hot 32561 x 123: 74 against 116 ms a fit, median).
     """
-    if _few_columns(problem):
+    if _few_columns(problem) or sp.issparse(as_matrix(problem.X)):
         with one_blas_thread():
             return _newton(problem, W_init, intercept_init, max_iter, tol, trace, path)
     return _newton(problem, W_init, intercept_init, max_iter, tol, trace, path)
