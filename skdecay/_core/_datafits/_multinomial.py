@@ -75,14 +75,24 @@ class Multinomial(Datafit):
         return float(weights @ loss)
 
     def gradient(self, Y, Z, weights):
+        value, G, _ = self.gradient_with_probabilities(Y, Z, weights)
+        return value, G
+
+    def gradient_with_probabilities(self, Y, Z, weights):
+        """``(value, G, softmax(Z))``: the probabilities serve
+        :meth:`hessian_operator` and :meth:`class_curvature` at the same
+        ``Z`` (Newton's step at a point whose gradient it measured), which
+        then skip their own softmax (1.5 ms each on 20000 x 10)."""
         loss, P = _losses_and_softmax(Y, Z)
-        return float(weights @ loss), weights[:, None] * (P - Y)
+        G = P - Y
+        G *= weights[:, None]
+        return float(weights @ loss), G, P
 
     def hessian_apply(self, Y, Z, weights, V):
         return self.hessian_operator(Y, Z, weights)(V)
 
-    def hessian_operator(self, Y, Z, weights):
-        _, P = _log_softmax(Z)
+    def hessian_operator(self, Y, Z, weights, probabilities=None):
+        P = _log_softmax(Z)[1] if probabilities is None else probabilities
         w = weights[:, None]
 
         def apply(V):
@@ -96,9 +106,9 @@ class Multinomial(Datafit):
         _, P = _log_softmax(Z)
         return weights[:, None] * P, np.sqrt(weights)[:, None] * P
 
-    def class_curvature(self, Y, Z, weights):
+    def class_curvature(self, Y, Z, weights, probabilities=None):
         # sum_i w_i (diag(p_i) - p_i p_i^T)
-        _, P = _log_softmax(Z)
+        P = _log_softmax(Z)[1] if probabilities is None else probabilities
         weighted = weights[:, None] * P
         return np.diag(weights @ P) - P.T @ weighted
 

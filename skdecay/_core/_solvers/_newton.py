@@ -203,6 +203,11 @@ class _Smooth:
         self.fit_intercept = bool(problem.fit_intercept)
         self._csr = None  # sparse X in CSR form, for its Gram matrices
         self._rows = None  # dense X^T, C-ordered (see :meth:`plain_step`)
+        # (Z, softmax(Z)) at the last gradient, for a datafit that gives the
+        # probabilities with it (the multinomial): its Hessian operator and
+        # class curvature there then need no softmax of their own.
+        self._keeps_probabilities = hasattr(self.datafit, "gradient_with_probabilities")
+        self._probabilities = None
         # No centring (no intercept): the products are plain ones, without
         # the centring terms' few calls each (most of a product's cost on a
         # small X, 200 x 500).
@@ -246,11 +251,32 @@ class _Smooth:
 
     def gradient(self, Z, W):
         """``(value, G, grad, grad_intercept)``."""
-        value, G = self.datafit.gradient(self.Y, Z, self.weights)
+        if self._keeps_probabilities:
+            value, G, P = self.datafit.gradient_with_probabilities(
+                self.Y, Z, self.weights
+            )
+            self._probabilities = (Z, P)
+        else:
+            value, G = self.datafit.gradient(self.Y, Z, self.weights)
         grad = self.rmatmul(G)
         grad += self.l2[:, None] * W
         grad_intercept = G.sum(axis=0) if self.fit_intercept else np.zeros(W.shape[1])
         return value + self.decay_value(W), G, grad, grad_intercept
+
+    def _known(self, Z):
+        """``{"probabilities": P}`` if the last gradient was measured at
+        ``Z`` (this very array) by a datafit that gives them, else ``{}``."""
+        if self._probabilities is not None and self._probabilities[0] is Z:
+            return {"probabilities": self._probabilities[1]}
+        return {}
+
+    def hessian_operator(self, Z):
+        """The datafit's Hessian operator at ``Z``."""
+        return self.datafit.hessian_operator(self.Y, Z, self.weights, **self._known(Z))
+
+    def class_curvature(self, Z):
+        """The datafit's class curvature at ``Z``."""
+        return self.datafit.class_curvature(self.Y, Z, self.weights, **self._known(Z))
 
     def residual(self, W, grad, grad_intercept):
         """The optimality residual in standardised units (no L1 part)."""
@@ -1073,7 +1099,7 @@ def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
         else:
             R = _rhs(smooth, at_start[1], at_start[2])
         if kronecker:
-            M = datafit.class_curvature(smooth.Y, Z, smooth.weights)
+            M = smooth.class_curvature(Z)
             S = _KroneckerFactor(smooth, class_gram, M, gram_eigen).solve(R)
         else:
             S = factor.solve(R)
@@ -1161,13 +1187,13 @@ def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
                 # An exact solve, refined once against the explicit H.
                 S, s_intercept = _split(smooth, factor.solve(R, refine=True))
             elif kronecker:
-                M = datafit.class_curvature(smooth.Y, Z, smooth.weights)
+                M = smooth.class_curvature(Z)
                 precondition = _KroneckerFactor(smooth, class_gram, M, gram_eigen)
                 if not Z.any() or np.all(Z == Z[0]):
                     # Every row has the same curvature: the splitting is exact.
                     S, s_intercept = _split(smooth, precondition.solve(R))
                 else:
-                    curvature = datafit.hessian_operator(smooth.Y, Z, smooth.weights)
+                    curvature = smooth.hessian_operator(Z)
                     S, s_intercept, Z_step, products = _conjugate_gradients(
                         smooth, curvature, grad, grad_intercept, precondition.solve,
                         forcing, MAX_CG_MATRIX_FREE,
@@ -1180,7 +1206,7 @@ def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
                     # the (warm) start.
                     h = datafit.row_curvature(smooth.Y, Z, smooth.weights)
                     factor = _Factor(smooth.with_decay(float(np.sum(h)) * gram))
-                curvature = datafit.hessian_operator(smooth.Y, Z, smooth.weights)
+                curvature = smooth.hessian_operator(Z)
                 if factor is None and plain_free:
                     S, s_intercept, Z_step, products = _plain_conjugate_gradients(
                         smooth, datafit.row_curvature(smooth.Y, Z, smooth.weights),
