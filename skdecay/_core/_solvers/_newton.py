@@ -347,7 +347,6 @@ class _Smooth:
         more than their arithmetic at 1000 x 10). ``(S, s_intercept)``, or
         None if the solve fails or is not finite (the general route then
         serves)."""
-        n_features = grad.shape[0]
         if self._rows is None:
             # X^T in rows, float64 (no copy of Fortran-ordered float64 X):
             # ``(X^T h) X`` costs 13 us on 1000 x 10 against 21 us for
@@ -357,9 +356,10 @@ class _Smooth:
             if self.X.size <= PLAIN_COPY_MAX_ENTRIES:
                 rows = np.ascontiguousarray(rows, dtype=np.float64)
             self._rows = rows
+            self._decay_matrix = np.diag(self.l2)
         rows = self._rows
         H = np.asarray((rows * h) @ rows.T, dtype=np.float64)
-        H.flat[:: n_features + 1] += self.l2
+        H += self._decay_matrix
         root = np.sqrt(np.diagonal(H))[:, None]
         try:
             S = np.linalg.solve((H / root) / root.T, grad / -root) / root
@@ -931,9 +931,12 @@ def _line_search(
     slack = smooth.problem.rel_eps * abs(value)
     step = 1.0
     for halving in range(MAX_HALVINGS):
-        W_new = W + step * S
-        intercept_new = intercept + step * s_intercept
-        Z_new = Z + step * Z_step
+        if halving == 0:  # the full step: no products by 1.0
+            W_new, intercept_new, Z_new = W + S, intercept + s_intercept, Z + Z_step
+        else:
+            W_new = W + step * S
+            intercept_new = intercept + step * s_intercept
+            Z_new = Z + step * Z_step
         measured = None
         if halving == 0:
             new_value, _, grad, grad_intercept = smooth.gradient(Z_new, W_new)
