@@ -306,16 +306,21 @@ def _solve_working_set(
                     W[j, k] = new
             if moved:
                 _shift_predictor(problem, j, delta, Z, offset)
+        # The sparse columns' offset and the intercept's step reach Z in
+        # the passes over the rows that follow (the intercept's gradient,
+        # the objective), not in passes of their own.
+        fold = False
         for k in range(n_outputs):
             if offset[k] != 0.0:
-                for i in range(n_samples):
-                    Z[i, k] += offset[k]
-                offset[k] = 0.0
+                fold = True
         if problem.fit_intercept:
             # A gradient step on the intercept with its Lipschitz constant.
             for k in range(n_outputs):
                 grad_j[k] = 0.0
             for i in range(n_samples):
+                if fold:
+                    for k in range(n_outputs):
+                        Z[i, k] += offset[k]
                 if derivative is None:
                     for k in range(n_outputs):
                         grad_j[k] += weights[i] * datafit_derivative(
@@ -326,14 +331,16 @@ def _solve_working_set(
                     for k in range(n_outputs):
                         grad_j[k] += weights[i] * derivative[k]
             inv = 1.0 / problem.scale_intercept
+            fold = False
             for k in range(n_outputs):
                 violation = math.sqrt(inv) * abs(grad_j[k])
                 if violation > worst:
                     worst = violation
                 intercept[k] -= inv * grad_j[k]
-            for i in range(n_samples):
-                for k in range(n_outputs):
-                    Z[i, k] -= inv * grad_j[k]
+                # Z -= inv g, the same rounding as Z += -(inv g).
+                offset[k] = -(inv * grad_j[k])
+                if offset[k] != 0.0:
+                    fold = True
         point = history[sweeps]
         for a in range(n_set):
             for k in range(n_outputs):
@@ -341,22 +348,41 @@ def _solve_working_set(
         for k in range(n_outputs):
             point[n_set * n_outputs + k] = intercept[k]
         # The objective at the iterate (outside the working set every
-        # coefficient is zero).
-        objective = 0.0
-        for a in range(n_set):
-            j = working_set[a]
-            l1_part = 0.0
-            l2_part = 0.0
-            for k in range(n_outputs):
-                w = W[j, k]
-                l1_part += abs(w)
-                l2_part += w * w
-            objective += problem.l1[j] * l1_part + 0.5 * problem.l2[j] * l2_part
-        for i in range(n_samples):
-            objective += weights[i] * datafit_row_value(loss, Y, Z, i)
-        record_iterate(trace, first + sweeps, objective, W, intercept)
+        # coefficient is zero), for the trace and the extrapolation: a caller
+        # whose trace has no objective (proximal Newton's models) needs it
+        # after the last sweep only.
+        recorded = trace.objective.shape[0] > 0
+        last = (
+            sweeps + 1 == history.shape[0] or worst <= tol or sweeps + 1 >= max_sweeps
+        )
+        if recorded or last:
+            objective = 0.0
+            for a in range(n_set):
+                j = working_set[a]
+                l1_part = 0.0
+                l2_part = 0.0
+                for k in range(n_outputs):
+                    w = W[j, k]
+                    l1_part += abs(w)
+                    l2_part += w * w
+                objective += problem.l1[j] * l1_part + 0.5 * problem.l2[j] * l2_part
+            for i in range(n_samples):
+                if fold:
+                    for k in range(n_outputs):
+                        Z[i, k] += offset[k]
+                objective += weights[i] * datafit_row_value(loss, Y, Z, i)
+        elif fold:
+            for i in range(n_samples):
+                for k in range(n_outputs):
+                    Z[i, k] += offset[k]
+        for k in range(n_outputs):
+            offset[k] = 0.0
+        if recorded:
+            record_iterate(trace, first + sweeps, objective, W, intercept)
         sweeps += 1
-        if sweeps == history.shape[0] or not math.isfinite(objective):
+        if (recorded or last) and not math.isfinite(objective):
+            break
+        if sweeps == history.shape[0]:
             break
         if worst <= tol:
             break
@@ -396,7 +422,8 @@ def solve_sub_problem(
             if value is not None:
                 objective = value
                 it = first + done - 1
-                trace.objective[it] = value
+                if trace.objective.shape[0] > 0:
+                    trace.objective[it] = value
                 if trace.coef.shape[0] > 0:
                     trace.coef[it] = W
                     trace.intercept[it] = intercept

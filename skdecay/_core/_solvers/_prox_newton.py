@@ -96,10 +96,12 @@ class _Newton(_Outer):
         self.center = bool(problem.fit_intercept)
         self.shift_by = 1.0 if problem.fit_intercept else 0.0
         self.columns = WorkingColumns(problem)
-        # The inner solves record their objective only (no iterates).
+        # The inner solves record nothing: the kernel then takes the
+        # objective after a solve's last sweep only (a pass over the rows
+        # per sweep saved).
         n_features = problem.X.n_features
         inner_trace = Trace(
-            np.empty(MAX_INNER_SWEEPS),
+            np.empty(0),
             np.empty((0, n_features, 1), dtype=self.dtype),
             np.empty((0, 1), dtype=self.dtype),
         )
@@ -132,8 +134,14 @@ class _SetModel:
         self.root = np.sqrt(newton.scale[working_set])
         self.squares = None
         if sp.issparse(self.block):
-            self.squares = self.block.copy()
-            self.squares.data **= 2
+            # The block's squared entries on its own index arrays (a copy
+            # of the block, indices and all, cost as much as its gather).
+            block = self.block
+            self.squares = sp.csc_matrix(
+                (block.data * block.data, block.indices, block.indptr),
+                shape=block.shape,
+                copy=False,
+            )
 
     def moments(self, h, center):
         """Weighted column means and spreads of the set for weights ``h``."""
