@@ -29,7 +29,7 @@ def test_squared_entries_match_elementwise_product(fmt, dtype):
     expected = duplicated.toarray() ** 2
     np.testing.assert_array_equal(squared_entries(duplicated).toarray(), expected)
     weights = np.full(6, 1 / 6)
-    mean, second = column_moments(duplicated, weights, False)
+    _, second = column_moments(duplicated, weights, False)
     np.testing.assert_allclose(second, weights @ expected, rtol=1e-6)
 
 
@@ -49,9 +49,7 @@ def test_unrecorded_model_solves_take_the_same_steps(monkeypatch, fit_intercept)
         vectors, trace = self.buffers
         self.buffers = (
             vectors,
-            Trace(
-                np.empty(_prox_newton.MAX_INNER_SWEEPS), trace.coef, trace.intercept
-            ),
+            Trace(np.empty(_prox_newton.MAX_INNER_SWEEPS), trace.coef, trace.intercept),
         )
 
     monkeypatch.setattr(_prox_newton._Newton, "__init__", recording)
