@@ -135,10 +135,16 @@ class LockstepProducts:
     def _round(self):
         """Every pending product, one pass over ``X`` per kind (called with
         the lock held: the other members are waiting for it anyway)."""
+        # The members' order, not their arrival's: a product's columns then
+        # sit at the same places in every run, and a CV gives the same
+        # solutions bit for bit (BLAS's rounding may depend on a column's
+        # place; arrival order had moved digits' fold solutions by 1e-4).
         try:
             for kind in ("matmul", "rmatmul"):
                 asks = [
-                    (k, r, v) for k, (kd, r, v) in self.pending.items() if kd == kind
+                    (k, r, v)
+                    for k, (kd, r, v) in sorted(self.pending.items())
+                    if kd == kind
                 ]
                 if asks:
                     self._products(kind, asks)
