@@ -816,22 +816,17 @@ def _pack(W, intercept):
     return np.concatenate([W, intercept[None, :]])
 
 
-def _conjugate_gradients(
-    smooth, curvature, grad, grad_intercept, precondition, rtol, max_cg
-):
-    """Preconditioned CG on ``H s = -g``; returns ``(S, s_intercept,
-    Z_step, n_products)``, ``Z_step`` the predictor's change along ``S``
-    (summed from the products, so that the line search needs no pass over
-    ``X``; None when conjugate gradients made no step).
+def _cg_iterations(apply, precondition, R, rtol, max_cg, inert=None):
+    """Preconditioned conjugate gradients on ``H s = R`` from ``s = 0``;
+    returns ``(S, Z_step, n_products)``.
 
-    Stops when the preconditioned residual norm is at most ``rtol`` times the
-    gradient's, after ``max_cg`` iterations, or on a direction of
-    non-positive curvature (rounding on a nearly singular ``H``).
+    ``apply(D)`` gives ``(H D, the predictor's change along D)``;
+    ``precondition(R)`` the preconditioned residual; ``inert`` a row of
+    ``R`` kept at zero (a fixed intercept's). Stops when the preconditioned
+    residual norm is at most ``rtol`` times the first one, after ``max_cg``
+    iterations, or on a direction of non-positive curvature (rounding on a
+    nearly singular ``H``).
     """
-    n_features = grad.shape[0]
-    R = -_pack(grad, grad_intercept)
-    if not smooth.fit_intercept:
-        R[n_features] = 0.0
     P = precondition(R)
     D = P.copy()
     S = np.zeros_like(R)
@@ -844,10 +839,7 @@ def _conjugate_gradients(
     for _ in range(max_cg):
         if rz <= stop or rz == 0.0:
             break
-        HW, h_intercept, ZD = smooth.hessian_product(
-            curvature, D[:n_features], D[n_features]
-        )
-        HD = _pack(HW, h_intercept)
+        HD, ZD = apply(D)
         n_products += 1
         along = float((D * HD).sum())  # the curvature along D
         if not along > 0.0:
@@ -856,18 +848,42 @@ def _conjugate_gradients(
         S += step * D
         Z_step = Z_step + step * ZD
         R -= step * HD
-        if not smooth.fit_intercept:
-            R[n_features] = 0.0
+        if inert is not None:
+            R[inert] = 0.0
         P = precondition(R)
         rz_next = float((R * P).sum())
         D = P + (rz_next / rz) * D
         rz = rz_next
+    return S, Z_step, n_products
+
+
+def _conjugate_gradients(
+    smooth, curvature, grad, grad_intercept, precondition, rtol, max_cg
+):
+    """Preconditioned CG on ``H s = -g`` (:func:`_cg_iterations`); returns
+    ``(S, s_intercept, Z_step, n_products)``, ``Z_step`` the predictor's
+    change along ``S`` (summed from the products, so that the line search
+    needs no pass over ``X``; None when conjugate gradients made no step).
+    """
+    n_features = grad.shape[0]
+    inert = None if smooth.fit_intercept else n_features
+    R = -_pack(grad, grad_intercept)
+    if inert is not None:
+        R[inert] = 0.0
+
+    def apply(D):
+        HW, h_intercept, ZD = smooth.hessian_product(
+            curvature, D[:n_features], D[n_features]
+        )
+        return _pack(HW, h_intercept), ZD
+
+    S, Z_step, n_products = _cg_iterations(apply, precondition, R, rtol, max_cg, inert)
     if not S.any():
         # No descent from conjugate gradients: the preconditioned gradient.
         S = precondition(-_pack(grad, grad_intercept))
         Z_step = None
-    if not smooth.fit_intercept:
-        S[n_features] = 0.0
+    if inert is not None:
+        S[inert] = 0.0
     return S[:n_features], S[n_features], Z_step, n_products
 
 
@@ -881,32 +897,16 @@ def _plain_conjugate_gradients(smooth, h, grad, scale, rtol, max_cg):
     X, dtype = smooth.X, smooth.dtype
     h = h[:, None]
     l2 = smooth.l2[:, None]
-    R = -grad
-    P = R / scale
-    D = P.copy()
-    S = np.zeros_like(R)
-    Z_step = 0.0
-    rz = float((R * P).sum())
-    stop = rtol * rtol * rz
-    n_products = 0
-    for _ in range(max_cg):
-        if rz <= stop or rz == 0.0:
-            break
+
+    def apply(D):
         ZD = np.asarray(X @ D.astype(dtype, copy=False), dtype=np.float64)
         HD = np.asarray(X.T @ (h * ZD).astype(dtype, copy=False), dtype=np.float64)
         HD += l2 * D
-        n_products += 1
-        along = float((D * HD).sum())
-        if not along > 0.0:
-            break
-        step = rz / along
-        S += step * D
-        Z_step = Z_step + step * ZD
-        R -= step * HD
-        P = R / scale
-        rz_next = float((R * P).sum())
-        D = P + (rz_next / rz) * D
-        rz = rz_next
+        return HD, ZD
+
+    S, Z_step, n_products = _cg_iterations(
+        apply, lambda R: R / scale, -grad, rtol, max_cg
+    )
     if not S.any():
         return -grad / scale, np.zeros(1), None, n_products
     return S, np.zeros(1), Z_step, n_products
