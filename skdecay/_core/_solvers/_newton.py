@@ -1209,13 +1209,13 @@ def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
                     # the (warm) start.
                     h = datafit.row_curvature(smooth.Y, Z, smooth.weights)
                     factor = _Factor(smooth.with_decay(float(np.sum(h)) * gram))
-                curvature = smooth.hessian_operator(Z)
                 if factor is None and plain_free:
                     S, s_intercept, Z_step, products = _plain_conjugate_gradients(
                         smooth, datafit.row_curvature(smooth.Y, Z, smooth.weights),
                         grad, scale[:-1, None], forcing, MAX_CG_MATRIX_FREE,
                     )  # fmt: skip
                 else:
+                    curvature = smooth.hessian_operator(Z)
                     S, s_intercept, Z_step, products = _conjugate_gradients(
                         smooth, curvature, grad, grad_intercept,
                         factor.solve if factor is not None else jacobi,
