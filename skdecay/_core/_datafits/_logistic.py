@@ -27,6 +27,13 @@ class Logistic(Datafit):
         return float(np.einsum("i,i", weights, loss))
 
     def gradient(self, Y, Z, weights):
+        value, G, _ = self.gradient_with_probabilities(Y, Z, weights)
+        return value, G
+
+    def gradient_with_probabilities(self, Y, Z, weights):
+        """``(value, G, P)`` with ``P = sigmoid(Z)``, which the gradient
+        computes anyway: the row curvatures at ``Z`` then cost three
+        products instead of another exponential per row."""
         # One exponential for both: with e = exp(-|z|), log(1 + exp(z)) is
         # log1p(e) + max(z, 0) and sigmoid(z) is 1 / (1 + e) for z >= 0,
         # e / (1 + e) below (half the time of logaddexp and expit). In place
@@ -43,17 +50,23 @@ class Logistic(Datafit):
         p = np.where(z < 0.0, e, 1.0)
         e += 1.0
         p /= e
-        p -= y
-        p *= weights
+        G = p - y
+        G *= weights
         # einsum, not a BLAS dot: a threaded dot of this size waits for
         # its second thread (milliseconds on a busy machine).
-        return float(np.einsum("i,i", weights, loss)), p[:, None]
+        return float(np.einsum("i,i", weights, loss)), G[:, None], p[:, None]
 
     def hessian_apply(self, Y, Z, weights, V):
         return self.row_curvature(Y, Z, weights)[:, None] * V
 
-    def row_curvature(self, Y, Z, weights):
-        p = expit(Z[:, 0])
+    def hessian_operator(self, Y, Z, weights, probabilities=None):
+        h = self.row_curvature(Y, Z, weights, probabilities)
+        return lambda V: h[:, None] * V
+
+    def row_curvature(self, Y, Z, weights, probabilities=None):
+        """``weights p (1 - p)``; ``probabilities``: ``sigmoid(Z)`` if known
+        (see :meth:`gradient_with_probabilities`)."""
+        p = expit(Z[:, 0]) if probabilities is None else probabilities[:, 0]
         return weights * p * (1.0 - p)
 
     def intercept_at_zero(self, Y, weights):

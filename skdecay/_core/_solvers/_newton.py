@@ -80,6 +80,7 @@ from .._products import (
     column_sums_outer,
 )
 from .._sparse_gram import weighted_gram
+from .._sparse_rows import SparseRows
 from ._common import (
     ARMIJO,
     CONVERGED,
@@ -149,6 +150,22 @@ SHIFT_DIGITS_LOST = 1e8
 PATH_REFRESH_PRODUCTS = 3
 
 
+class _RowCurvature:
+    """A Hessian operator given by one curvature per row, ``V -> h V``,
+    which exposes ``h`` (the one-pass sparse products take it)."""
+
+    def __init__(self, h):
+        self.h = np.ascontiguousarray(h, dtype=np.float64)
+
+    def __call__(self, V):
+        return self.h[:, None] * V
+
+
+def _column(A) -> np.ndarray:
+    """The one column of ``A`` as a contiguous float64 vector."""
+    return np.ascontiguousarray(A[:, 0], dtype=np.float64)
+
+
 def _gram(A) -> np.ndarray:
     """``A^T A`` in float64 for dense ``A``: NumPy's matmul (a symmetric
     rank-k update, BLAS ``?syrk``, for a matrix times its own transpose: half
@@ -208,6 +225,17 @@ class _Smooth:
         # class curvature there then need no softmax of their own.
         self._keeps_probabilities = hasattr(self.datafit, "gradient_with_probabilities")
         self._probabilities = None
+        # One output on CSR X: Newton's products in one pass over its rows
+        # (.._sparse_rows), the centring applied to the result.
+        self.sparse_rows = None
+        if (
+            sp.issparse(self.X)
+            and self.X.format == "csr"
+            and self.batch is None
+            and self.Y.shape[1] == 1
+            and self.datafit.separable
+        ):
+            self.sparse_rows = SparseRows(self.X)
         # No centring (no intercept): the products are plain ones, without
         # the centring terms' few calls each (most of a product's cost on a
         # small X, 200 x 500).
@@ -236,6 +264,10 @@ class _Smooth:
 
     def rmatmul(self, G):
         """``(X - 1 x_mean^T)^T G``."""
+        if self.sparse_rows is not None:
+            out, total = self.sparse_rows.rmatvec(_column(G))
+            out -= self.x_mean * total
+            return out[:, None]
         if self.plain:
             return np.asarray(self.X.T @ G.astype(self.dtype, copy=False), np.float64)
         if self.batch is not None:
@@ -271,8 +303,17 @@ class _Smooth:
         return {}
 
     def hessian_operator(self, Z):
-        """The datafit's Hessian operator at ``Z``."""
+        """The datafit's Hessian operator at ``Z`` (on sparse rows, the row
+        curvatures themselves: see :meth:`hessian_product`)."""
+        if self.sparse_rows is not None:
+            return _RowCurvature(self.row_curvature(Z))
         return self.datafit.hessian_operator(self.Y, Z, self.weights, **self._known(Z))
+
+    def row_curvature(self, Z):
+        """The datafit's row curvatures at ``Z`` (one output, or the squared
+        loss), from the probabilities of the last gradient if it was there."""
+        known = self._known(Z) if self.Y.shape[1] == 1 else {}
+        return self.datafit.row_curvature(self.Y, Z, self.weights, **known)
 
     def class_curvature(self, Z):
         """The datafit's class curvature at ``Z``."""
@@ -294,6 +335,18 @@ class _Smooth:
     def hessian_product(self, curvature, V, v_intercept):
         """``H (V, v_intercept)`` without forming ``H``; ``curvature`` is the
         datafit's Hessian operator at the current predictor."""
+        if self.sparse_rows is not None:
+            # One pass over the rows of sparse X (see .._sparse_rows).
+            v = _column(V)
+            shift = float(v_intercept[0] - self.x_mean @ v)
+            out, total, Zv = self.sparse_rows.hessian_product(curvature.h, v, shift)
+            out -= self.x_mean * total
+            out += self.l2 * v
+            if self.fit_intercept:
+                out_intercept = np.array([total])
+            else:
+                out_intercept = v_intercept.copy()
+            return out[:, None], out_intercept, Zv[:, None]
         Zv = self.predictor(V, v_intercept)
         Hz = curvature(Zv)
         out = self.rmatmul(Hz) + self.l2[:, None] * V
@@ -1164,9 +1217,7 @@ def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
         Z_step = None
         plain = None
         if plain_each:
-            plain = smooth.plain_step(
-                datafit.row_curvature(smooth.Y, Z, smooth.weights), grad
-            )
+            plain = smooth.plain_step(smooth.row_curvature(Z), grad)
         if plain is not None:
             S, s_intercept = plain
         else:
@@ -1174,7 +1225,7 @@ def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
             if exact_each and exact_at is not None and exact_at < it:
                 factor = None  # a few coordinates: H again, at this iterate
             if explicit and factor is None and not from_gram:
-                h = datafit.row_curvature(smooth.Y, Z, smooth.weights)
+                h = smooth.row_curvature(Z)
                 if gram.shape[0] > 0 and np.all(Z == Z[0]):
                     # Every row has the same curvature per unit weight (a cold
                     # start): H is the caller's Gram matrix, scaled.
@@ -1207,11 +1258,11 @@ def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
                 if explicit and factor is None:
                     # The caller's Gram matrix scaled by the mean curvature at
                     # the (warm) start.
-                    h = datafit.row_curvature(smooth.Y, Z, smooth.weights)
+                    h = smooth.row_curvature(Z)
                     factor = _Factor(smooth.with_decay(float(np.sum(h)) * gram))
                 if factor is None and plain_free:
                     S, s_intercept, Z_step, products = _plain_conjugate_gradients(
-                        smooth, datafit.row_curvature(smooth.Y, Z, smooth.weights),
+                        smooth, smooth.row_curvature(Z),
                         grad, scale[:-1, None], forcing, MAX_CG_MATRIX_FREE,
                     )  # fmt: skip
                 else:
@@ -1257,7 +1308,7 @@ def _newton(problem, W_init, intercept_init, max_iter, tol, trace, path=None):
                 path.correction = None
                 # The factor went stale along the path: the next alpha gets
                 # the Hessian at this solution.
-                h = datafit.row_curvature(smooth.Y, Z, smooth.weights)
+                h = smooth.row_curvature(Z)
                 hessian = smooth.curvature_hessian(h, single=True)
             if explicit and hessian is not None:
                 path.hessian = hessian
