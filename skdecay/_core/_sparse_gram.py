@@ -20,6 +20,7 @@ import scipy.sparse as sp
 from numba import njit
 
 from ._linalg import readonly
+from ._sparse_rows import unsigned
 
 
 @njit(cache=True, nogil=True)
@@ -75,7 +76,10 @@ def weighted_gram(X, h) -> tuple[np.ndarray, np.ndarray]:
     h = np.ascontiguousarray(h, dtype=np.float64)
     # Read-only views, as every kernel sees X (one compiled version per
     # dtype, whether X came converted or as the caller's arrays).
+    # Unsigned index views: see .._sparse_rows (7.3 -> 2.0 ms on the design
+    # above, Numba's test for negative indices gone).
     _csr_weighted_gram(
-        readonly(X.data), readonly(X.indices), readonly(X.indptr), h, gram, moment
-    )
+        readonly(X.data), readonly(unsigned(X.indices)), readonly(unsigned(X.indptr)),
+        h, gram, moment,
+    )  # fmt: skip
     return gram, moment
