@@ -220,6 +220,7 @@ class _Smooth:
         self.fit_intercept = bool(problem.fit_intercept)
         self._csr = None  # sparse X in CSR form, for its Gram matrices
         self._rows = None  # dense X^T, C-ordered (see :meth:`plain_step`)
+        self._single = None  # X in float32, see :meth:`single_rows`
         # (Z, softmax(Z)) at the last gradient, for a datafit that gives the
         # probabilities with it (the multinomial): its Hessian operator and
         # class curvature there then need no softmax of their own.
@@ -249,6 +250,27 @@ class _Smooth:
         if not np.any(problem.l1):
             self.root = np.sqrt(np.asarray(problem.scale, dtype=np.float64))[:, None]
             self.root_intercept = math.sqrt(problem.scale_intercept)
+
+    def single_rows(self):
+        """Dense float64 ``X`` without centring in float32 (made once; C
+        order), for the products of matrix-free conjugate gradients, or
+        None: float32 ``X`` already, larger than ``PLAIN_COPY_MAX_ENTRIES``,
+        or a column's scale outside float32's comfortable range (see
+        ``SINGLE_SCALE_MIN``)."""
+        if self._single is None:
+            self._single = False
+            scale = np.asarray(self.problem.scale, dtype=np.float64)
+            moderate = (scale > SINGLE_SCALE_MIN) & (scale < 1.0 / SINGLE_SCALE_MIN)
+            if (
+                self.dtype == np.float64
+                and not sp.issparse(self.X)
+                and self.X.size <= PLAIN_COPY_MAX_ENTRIES
+                and np.all(moderate)
+            ):
+                single = np.ascontiguousarray(self.X, dtype=np.float32)
+                if np.all(np.isfinite(single)):
+                    self._single = single
+        return self._single if self._single is not False else None
 
     def predictor(self, W, intercept):
         """``(X - 1 x_mean^T) W + intercept``; no pass over ``X`` at ``W = 0``."""
@@ -950,6 +972,25 @@ def _plain_conjugate_gradients(smooth, h, grad, scale, rtol, max_cg):
     X, dtype = smooth.X, smooth.dtype
     h = h[:, None]
     l2 = smooth.l2[:, None]
+    single = smooth.single_rows()
+    if single is not None:
+        # float32 products (half the memory traffic: 5 against 10 us a
+        # product on 200 x 500) for the direction only; the line search
+        # measures ``X S`` in float64, so that the predictor stays ``X W``.
+        h_single = h.astype(np.float32)
+
+        def apply(D):
+            ZD = single @ D.astype(np.float32)
+            HD = np.asarray(single.T @ (h_single * ZD), dtype=np.float64)
+            HD += l2 * D
+            return HD, 0.0
+
+        S, _, n_products = _cg_iterations(
+            apply, lambda R: R / scale, -grad, rtol, max_cg
+        )
+        if not S.any():
+            return -grad / scale, np.zeros(1), None, n_products
+        return S, np.zeros(1), None, n_products
 
     def apply(D):
         ZD = np.asarray(X @ D.astype(dtype, copy=False), dtype=np.float64)
