@@ -31,12 +31,16 @@ def test_first_set_size_from_the_shape():
     entries = _cd.FIRST_SET_ENTRIES
     # Dense: FIRST_SET_ENTRIES / n_samples features...
     assert _cd._first_set_size(make_design(np.zeros((500, 600)))) == entries // 500
-    # ... at most half as many as the samples, and no more than the features...
+    # ... at most half as many as the samples...
     assert _cd._first_set_size(make_design(np.zeros((100, 10_000)))) == 50
-    assert _cd._first_set_size(make_design(np.zeros((400, 30)))) == 30
     # ... and at least FIRST_WORKING_SET.
     big = make_design(np.zeros((100_000, 50)))
     assert _cd._first_set_size(big) == _cd.FIRST_WORKING_SET
+    # An X smaller than such a set keeps FIRST_WORKING_SET, whatever its rows
+    # (a fit on weighted rows takes the rounds of the rows repeated).
+    for n_samples in (15, 27, 1000):
+        small = make_design(np.zeros((n_samples, 30)))
+        assert _cd._first_set_size(small) == _cd.FIRST_WORKING_SET
     # CSC: the stored entries per column count, not the shape.
     X = sp.random(20_000, 5_000, density=0.002, format="csc", random_state=0)
     expected = int(entries * 5_000 / X.nnz)  # 2000
@@ -48,7 +52,7 @@ def test_first_set_size_from_the_shape():
 def test_cold_start_takes_the_first_set_and_reaches_the_lasso(
     monkeypatch, fit_intercept
 ):
-    X, y = _correlated(120, 400)
+    X, y = _correlated(200, 500)
     centred = y - y.mean() if fit_intercept else y
     alpha = np.max(np.abs(X.T @ centred)) / (10 * X.shape[0])
     sizes = []
@@ -62,8 +66,8 @@ def test_cold_start_takes_the_first_set_and_reaches_the_lasso(
     monkeypatch.setattr(_cd, "_choose_working_set", spy)
     kw = dict(penalty="l1", alpha=alpha, fit_intercept=fit_intercept, tol=1e-10)
     ours = DecayLinearRegressor(solver="cd", max_iter=5000, **kw).fit(X, y)
-    # 120 samples: min(80000 / 120, 60, 400) = 60 features first.
-    assert sizes[0] == 60
+    # 200 samples: min(80000 / 200, 100, 500) = 100 features first.
+    assert sizes[0] == 100
     reference = Lasso(alpha=alpha, fit_intercept=fit_intercept, tol=1e-12)
     reference.fit(X, y)
     np.testing.assert_allclose(ours.coef_, reference.coef_, rtol=1e-6, atol=1e-8)
