@@ -906,9 +906,11 @@ def _cg_iterations(apply, precondition, R, rtol, max_cg, inert=None):
     D = P.copy()
     S = np.zeros_like(R)
     Z_step = 0.0
-    # The arrays' own sum (pairwise, as np.sum's) without np.sum's Python
-    # wrapper: a third of its time, in a loop of a few microseconds a pass.
-    rz = float((R * P).sum())
+    # Dot products of the flattened arrays (vectors or (p, k) blocks) and an
+    # in-place direction update: in a loop of a few microseconds a pass
+    # (200 x 500), temporaries and np.sum's wrapper cost as much as the
+    # products.
+    rz = float(np.vdot(R, P))
     stop = rtol * rtol * rz
     n_products = 0
     for _ in range(max_cg):
@@ -916,7 +918,7 @@ def _cg_iterations(apply, precondition, R, rtol, max_cg, inert=None):
             break
         HD, ZD = apply(D)
         n_products += 1
-        along = float((D * HD).sum())  # the curvature along D
+        along = float(np.vdot(D, HD))  # the curvature along D
         if not along > 0.0:
             break
         step = rz / along
@@ -926,8 +928,9 @@ def _cg_iterations(apply, precondition, R, rtol, max_cg, inert=None):
         if inert is not None:
             R[inert] = 0.0
         P = precondition(R)
-        rz_next = float((R * P).sum())
-        D = P + (rz_next / rz) * D
+        rz_next = float(np.vdot(R, P))
+        D *= rz_next / rz
+        D += P
         rz = rz_next
     return S, Z_step, n_products
 
@@ -977,8 +980,18 @@ def _plain_conjugate_gradients(smooth, h, grad, scale, rtol, max_cg):
         # float32 products (half the memory traffic: 5 against 10 us a
         # product on 200 x 500) for the direction only; the line search
         # measures ``X S`` in float64, so that the predictor stays ``X W``.
-        S, n_products = _single_cg_iterations(
-            single, h[:, 0], smooth.l2, scale[:, 0], grad[:, 0], rtol, max_cg
+        # On vectors: fewer NumPy calls than on (p, 1) arrays.
+        h_single = h[:, 0].astype(np.float32)
+        l2_flat, scale_flat = smooth.l2, scale[:, 0]
+
+        def apply_single(D):
+            ZD = single @ D.astype(np.float32)
+            HD = np.asarray(single.T @ (h_single * ZD), dtype=np.float64)
+            HD += l2_flat * D
+            return HD, 0.0
+
+        S, _, n_products = _cg_iterations(
+            apply_single, lambda R: R / scale_flat, -grad[:, 0], rtol, max_cg
         )
         if not S.any():
             return -grad / scale, np.zeros(1), None, n_products
@@ -996,42 +1009,6 @@ def _plain_conjugate_gradients(smooth, h, grad, scale, rtol, max_cg):
     if not S.any():
         return -grad / scale, np.zeros(1), None, n_products
     return S, np.zeros(1), Z_step, n_products
-
-
-def _single_cg_iterations(single, h, l2, scale, grad, rtol, max_cg):
-    """:func:`_cg_iterations` on vectors for :func:`_plain_conjugate_gradients`'
-    float32 products (``single``, float32 ``X``): ``H d = X^T (h X d) + l2 d``
-    with the Jacobi preconditioner ``scale``; returns ``(S, n_products)``.
-    The same stopping rules; vectors and dot products instead of (p, 1)
-    arrays and their sums (a tenth of the loop's time at 200 x 500, where
-    a product costs about 10 us)."""
-    h_single = h.astype(np.float32)
-    R = -grad
-    P = R / scale
-    D = P.copy()
-    S = np.zeros_like(R)
-    rz = float(R @ P)
-    stop = rtol * rtol * rz
-    n_products = 0
-    for _ in range(max_cg):
-        if rz <= stop or rz == 0.0:
-            break
-        ZD = single @ D.astype(np.float32)
-        HD = np.asarray(single.T @ (h_single * ZD), dtype=np.float64)
-        HD += l2 * D
-        n_products += 1
-        along = float(D @ HD)
-        if not along > 0.0:
-            break
-        step = rz / along
-        S += step * D
-        R -= step * HD
-        P = R / scale
-        rz_next = float(R @ P)
-        D *= rz_next / rz
-        D += P
-        rz = rz_next
-    return S, n_products
 
 
 def _line_search(
