@@ -591,6 +591,25 @@ class _Direct:
         return S
 
 
+def _decomposed(kind, matrix, decay, fit_intercept):
+    """``kind(matrix, decay, fit_intercept)`` (an eigendecomposition of the
+    decay-scaled ``matrix``, :class:`_ShiftedFactor` or :class:`_GramEigen`),
+    or None where it does not serve: a feature without decay, a non-finite
+    ``matrix``, an intercept without weight, eigenvalues that did not
+    converge or are not finite (wild scales)."""
+    if not (np.all(decay > 0.0) and np.all(np.isfinite(matrix))):
+        return None
+    if fit_intercept and not matrix[-1, -1] > 0.0:
+        return None
+    try:
+        # Wild scales overflow the scaling; the result is checked below.
+        with np.errstate(over="ignore", invalid="ignore"):
+            decomposition = kind(matrix, decay, fit_intercept)
+    except np.linalg.LinAlgError:  # no convergence: wild scales
+        return None
+    return decomposition if np.all(np.isfinite(decomposition.lam)) else None
+
+
 class _ShiftedFactor:
     """``(A + t diag([d, 0]))^-1`` for every shift ``t``, from one
     eigendecomposition: a path's refreshed Hessian ``A`` (loss part, with
@@ -623,17 +642,7 @@ class _ShiftedFactor:
         """The factor, or None where it would not be accurate: a feature
         without decay, a non-finite or non-positive ``A``, or (see
         :meth:`shift`) a shift too small against ``A``'s spread."""
-        if not (np.all(decay > 0.0) and np.all(np.isfinite(hessian))):
-            return None
-        if fit_intercept and not hessian[-1, -1] > 0.0:
-            return None
-        try:
-            # Wild scales overflow the scaling; the result is checked below.
-            with np.errstate(over="ignore", invalid="ignore"):
-                factor = cls(hessian, decay, fit_intercept)
-        except np.linalg.LinAlgError:  # no convergence: wild scales
-            return None
-        return factor if np.all(np.isfinite(factor.lam)) else None
+        return _decomposed(cls, hessian, decay, fit_intercept)
 
     def shift(self, l2):
         """The shift ``t`` with ``l2 = t d``, or None if ``l2`` is not such a
@@ -705,16 +714,7 @@ class _GramEigen:
     def of(cls, G, decay, fit_intercept):
         """The decomposition, or None where it does not serve: a feature
         without decay, a non-finite ``G``, an intercept without weight."""
-        if not (np.all(decay > 0.0) and np.all(np.isfinite(G))):
-            return None
-        if fit_intercept and not G[-1, -1] > 0.0:
-            return None
-        try:
-            with np.errstate(over="ignore", invalid="ignore"):
-                eigen = cls(G, decay, fit_intercept)
-        except np.linalg.LinAlgError:
-            return None
-        return eigen if np.all(np.isfinite(eigen.lam)) else None
+        return _decomposed(cls, G, decay, fit_intercept)
 
     def accurate(self, mu) -> bool:
         """Whether ``mu lam + 1`` keeps enough digits (as
